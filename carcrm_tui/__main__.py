@@ -1,0 +1,3 @@
+from carcrm_tui.cli import main
+
+raise SystemExit(main())

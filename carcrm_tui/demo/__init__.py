@@ -1,0 +1,1 @@
+"""The demo showroom: a believable dealership generated from fixtures/demo."""

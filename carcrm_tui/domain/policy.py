@@ -1,0 +1,202 @@
+"""The dealership's policy: grades, stages, cadences, SLAs, win rates, time zone.
+
+Policy is data, not code: each dealership tunes it in its TOML config. The
+shipped defaults follow ../shared/domain.md (a Beijing Hyundai dealer's
+cadence rule, the handbook's SLAs and example win rates). Validation names the
+exact key and a reason code so the CLI can print a translated message instead
+of a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pendulum
+
+GRADES = ("H", "A", "B", "C", "O")
+STAGES = (
+    "new",
+    "reception",
+    "needs",
+    "presentation",
+    "test_drive",
+    "quote",
+    "order",
+    "delivery",
+)
+CHANNELS = ("phone", "wechat", "visit", "test_drive", "event", "sms")
+OUTCOMES = ("reached", "no_answer", "appointment", "quote_sent", "not_interested", "other")
+ATTITUDES = ("positive", "neutral", "hesitant", "negative")
+SOURCES = (
+    "walk_in", "phone_in", "autohome", "yiche", "official_site", "wechat",
+    "douyin", "xiaohongshu", "auto_show", "referral", "partner", "service",
+)
+CUSTOMER_TYPES = ("prospect", "intent", "owner", "lost")
+URGENCIES = ("near", "mid", "far", "unsure")
+USES = ("commute", "family", "business", "offroad")
+FOCUS_POINTS = ("price", "performance", "brand", "economy", "space", "service", "tech")
+DECISION_MAKERS = ("self", "spouse", "family", "company")
+LOST_REASONS = ("competitor", "budget", "postponed", "price", "no_contact", "other")
+
+
+class PolicyError(ValueError):
+    """A policy value is wrong: `key` is the dotted TOML path, `reason` a message code."""
+
+    def __init__(self, key: str, reason: str, **params: Any) -> None:
+        super().__init__(f"{key}: {reason} {params}" if params else f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+        self.params = params
+
+
+@dataclass(frozen=True)
+class GradeRule:
+    cadence_days: int      # contact every N days
+    response_minutes: int  # first-response SLA for a new lead of this grade
+    horizon_days: int      # purchase expected within N days (0 = unknown)
+
+
+@dataclass(frozen=True)
+class Policy:
+    dealership: str = "carcrm"
+    timezone: str = "Asia/Shanghai"
+    language: str = ""  # "" = from the locale
+    theme: str = "carcrm-dark"
+    grades: Mapping[str, GradeRule] = field(default_factory=lambda: dict(DEFAULT_GRADES))
+    stages: tuple[str, ...] = STAGES
+    win_rates: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WIN_RATES))
+    upcoming_days: int = 7
+    first_followup_hours: int = 24
+    lost_reasons: tuple[str, ...] = LOST_REASONS
+    urgency_grade: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_URGENCY_GRADE))
+
+    @property
+    def grade_order(self) -> tuple[str, ...]:
+        return tuple(self.grades)
+
+    def cadence_days(self, grade: str) -> int:
+        rule = self.grades.get(grade)
+        return rule.cadence_days if rule else self.grades[GRADES[-2]].cadence_days
+
+    def next_stage(self, stage: str) -> str | None:
+        i = self.stages.index(stage)
+        return self.stages[i + 1] if i + 1 < len(self.stages) else None
+
+    def previous_stage(self, stage: str) -> str | None:
+        i = self.stages.index(stage)
+        return self.stages[i - 1] if i > 0 else None
+
+
+DEFAULT_GRADES: dict[str, GradeRule] = {
+    "H": GradeRule(cadence_days=2, response_minutes=30, horizon_days=7),
+    "A": GradeRule(cadence_days=7, response_minutes=24 * 60, horizon_days=30),
+    "B": GradeRule(cadence_days=14, response_minutes=24 * 60, horizon_days=90),
+    "C": GradeRule(cadence_days=30, response_minutes=7 * 24 * 60, horizon_days=0),
+    "O": GradeRule(cadence_days=7, response_minutes=24 * 60, horizon_days=0),
+}
+DEFAULT_WIN_RATES: dict[str, float] = {
+    "new": 0.05, "reception": 0.05, "needs": 0.10, "presentation": 0.20,
+    "test_drive": 0.30, "quote": 0.50, "order": 0.80, "delivery": 0.95,
+}
+DEFAULT_URGENCY_GRADE: dict[str, str] = {"near": "A", "mid": "B", "far": "C", "unsure": "C"}
+
+
+def _int(data: Mapping[str, Any], key: str, path: str, default: int, *, minimum: int = 0) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PolicyError(f"{path}.{key}" if path else key, "not_integer", value=value)
+    if value < minimum:
+        raise PolicyError(f"{path}.{key}" if path else key, "too_small", value=value, minimum=minimum)
+    return value
+
+
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise PolicyError(key, "not_table")
+    return value
+
+
+def policy_from_dict(data: Mapping[str, Any]) -> Policy:
+    """Build a Policy from parsed TOML, checking every value; unknown keys are errors."""
+    known = {"dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade"}
+    for key in data:
+        if key not in known:
+            raise PolicyError(key, "unknown_key")
+
+    dealer = _table(data, "dealership")
+    for key in dealer:
+        if key not in {"name", "timezone", "language", "theme"}:
+            raise PolicyError(f"dealership.{key}", "unknown_key")
+    tz = dealer.get("timezone", "Asia/Shanghai")
+    try:
+        pendulum.timezone(str(tz))
+    except Exception:
+        raise PolicyError("dealership.timezone", "bad_timezone", value=tz) from None
+    language = dealer.get("language", "")
+    if language not in ("", "zh", "en"):
+        raise PolicyError("dealership.language", "bad_language", value=language)
+    name = dealer.get("name", "carcrm")
+    theme = dealer.get("theme", "carcrm-dark")
+    if not isinstance(name, str) or not isinstance(theme, str):
+        raise PolicyError("dealership.name" if not isinstance(name, str) else "dealership.theme", "not_text")
+
+    grades = dict(DEFAULT_GRADES)
+    gtable = _table(data, "grades")
+    for grade, rule in gtable.items():
+        path = f"grades.{grade}"
+        if not isinstance(rule, Mapping):
+            raise PolicyError(path, "not_table")
+        for key in rule:
+            if key not in {"cadence_days", "response_minutes", "horizon_days"}:
+                raise PolicyError(f"{path}.{key}", "unknown_key")
+        base = grades.get(grade, GradeRule(7, 24 * 60, 0))
+        grades[grade] = GradeRule(
+            cadence_days=_int(rule, "cadence_days", path, base.cadence_days, minimum=1),
+            response_minutes=_int(rule, "response_minutes", path, base.response_minutes, minimum=1),
+            horizon_days=_int(rule, "horizon_days", path, base.horizon_days),
+        )
+
+    stable = _table(data, "stages")
+    for key in stable:
+        if key not in {"order", "win_rates"}:
+            raise PolicyError(f"stages.{key}", "unknown_key")
+    stages = stable.get("order", list(STAGES))
+    if not isinstance(stages, list) or not stages or not all(isinstance(s, str) and s for s in stages):
+        raise PolicyError("stages.order", "not_list_of_names")
+    if len(set(stages)) != len(stages):
+        raise PolicyError("stages.order", "duplicates")
+    rates = dict(DEFAULT_WIN_RATES)
+    for stage, rate in _table(stable, "win_rates").items():
+        if stage not in stages:
+            raise PolicyError(f"stages.win_rates.{stage}", "unknown_stage")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise PolicyError(f"stages.win_rates.{stage}", "not_fraction", value=rate)
+        rates[stage] = float(rate)
+
+    follow = _table(data, "followup")
+    for key in follow:
+        if key not in {"upcoming_days", "first_followup_hours"}:
+            raise PolicyError(f"followup.{key}", "unknown_key")
+    upcoming = _int(follow, "upcoming_days", "followup", 7, minimum=1)
+    first = _int(follow, "first_followup_hours", "followup", 24, minimum=1)
+
+    lost = data.get("lost_reasons", list(LOST_REASONS))
+    if not isinstance(lost, list) or not lost or not all(isinstance(s, str) and s for s in lost):
+        raise PolicyError("lost_reasons", "not_list_of_names")
+
+    urgency = dict(DEFAULT_URGENCY_GRADE)
+    for key, grade in _table(data, "urgency_grade").items():
+        if key not in URGENCIES:
+            raise PolicyError(f"urgency_grade.{key}", "unknown_key")
+        if grade not in grades:
+            raise PolicyError(f"urgency_grade.{key}", "unknown_grade", value=grade)
+        urgency[key] = grade
+
+    return Policy(
+        dealership=name, timezone=str(tz), language=language, theme=theme,
+        grades=grades, stages=tuple(stages), win_rates=rates,
+        upcoming_days=upcoming, first_followup_hours=first,
+        lost_reasons=tuple(lost), urgency_grade=urgency,
+    )

@@ -1,0 +1,139 @@
+"""The lead board: stage columns grouped by grade, paged from the database.
+
+A column never loads all its leads: `page` walks the (status, stage, grade, id)
+index grade by grade with a keyset cursor, and the headers come from one
+GROUP BY. Opening a board of 100,000 leads costs the same as one of 1,000.
+"""
+
+from __future__ import annotations
+
+from peewee import JOIN, fn
+
+from carcrm_tui.domain.validation import Invalid, clean_text
+from carcrm_tui.services.errors import Conflict, Rejected, ValidationFailed
+from carcrm_tui.services.scope import get_lead, lead_filter
+from carcrm_tui.services.session import Session
+from carcrm_tui.services.views import BoardCard, BoardSummary, Tally
+from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
+
+PAGE = 50
+
+
+def summary(session: Session) -> BoardSummary:
+    q = (
+        Lead.select(Lead.stage, Lead.grade, fn.COUNT(Lead.id), fn.COALESCE(fn.SUM(Lead.expected_value), 0))
+        .where((Lead.status == "open") & lead_filter(session))
+        .group_by(Lead.stage, Lead.grade)
+        .tuples()
+    )
+    return BoardSummary({(s, g): Tally(n, int(v)) for s, g, n, v in q})
+
+
+def page(session: Session, stage: str, after: tuple[str, int] | None = None, limit: int = PAGE) -> list[BoardCard]:
+    """Up to `limit` cards of a column after the keyset `after` = (grade, lead id)."""
+    grades = session.policy.grade_order
+    start = grades.index(after[0]) if after else 0
+    cards: list[BoardCard] = []
+    next_due = (
+        FollowUp.select(fn.MIN(FollowUp.due_at))
+        .where((FollowUp.lead == Lead.id) & FollowUp.done_at.is_null())
+    )
+    for grade in grades[start:]:
+        cond = (Lead.status == "open") & (Lead.stage == stage) & (Lead.grade == grade) & lead_filter(session)
+        if after and grade == after[0]:
+            cond &= Lead.id > after[1]
+        q = (
+            Lead.select(
+                Lead, Customer.name.alias("customer_name"), Account.name.alias("owner_name"),
+                Vehicle.series.alias("series"), next_due.alias("next_due"),
+            )
+            .join(Customer, on=(Lead.customer == Customer.id))
+            .switch(Lead)
+            .join(Account, on=(Lead.owner == Account.id))
+            .switch(Lead)
+            .join(Vehicle, JOIN.LEFT_OUTER, on=(Lead.vehicle == Vehicle.id))
+            .where(cond)
+            .order_by(Lead.id)
+            .limit(limit - len(cards))
+            .objects()
+        )
+        for r in q:
+            due = Lead.last_contact_at.python_value(r.next_due) if r.next_due else None
+            cards.append(BoardCard(
+                lead_id=r.id, customer_id=r.customer_id, customer_name=r.customer_name,
+                owner_name=r.owner_name, grade=r.grade, stage=r.stage,
+                vehicle=r.series or "", expected_value=r.expected_value, next_due=due, version=r.version,
+            ))
+        if len(cards) >= limit:
+            break
+    return cards
+
+
+def move(session: Session, lead_id: int, version: int, direction: int) -> str:
+    """Move a lead one stage forward (+1) or back (-1); past the last stage it is won.
+
+    Returns the new stage, or "won". Raises Conflict if the lead changed since
+    the card was read.
+    """
+    policy = session.policy
+    now = session.now()
+    with database.atomic():
+        lead = get_lead(session, lead_id)
+        _check_version(lead, version)
+        if lead.status != "open":
+            raise Rejected("lead_closed")
+        target = policy.next_stage(lead.stage) if direction > 0 else policy.previous_stage(lead.stage)
+        changes = {Lead.version: Lead.version + 1, Lead.updated_at: now, Lead.updated_by: session.actor.id}
+        if target is None and direction < 0:
+            raise Rejected("first_stage")
+        if target is None:
+            changes.update({Lead.status: "won", Lead.closed_at: now})
+            _close_open_followups(lead.id, now, "won")
+            Customer.update(customer_type="owner").where(Customer.id == lead.customer_id).execute()
+        else:
+            changes.update({Lead.stage: target, Lead.stage_changed_at: now})
+            if target == "order" and "O" in policy.grades:
+                changes[Lead.grade] = "O"  # an order placed is grade O until delivery
+        Lead.update(changes).where(Lead.id == lead.id).execute()
+    return target or "won"
+
+
+def mark_lost(session: Session, lead_id: int, version: int, reason: str, competitor: str = "") -> None:
+    """战败: a reason from the policy's list; "competitor" also needs the model that won."""
+    errors: dict[str, Invalid] = {}
+    if reason not in session.policy.lost_reasons:
+        errors["reason"] = Invalid("choose_one", field="reason")
+    try:
+        competitor = clean_text(competitor, field="competitor", limit=128, required=reason == "competitor")
+    except Invalid as e:
+        errors["competitor"] = e
+    if errors:
+        raise ValidationFailed(errors)
+    now = session.now()
+    with database.atomic():
+        lead = get_lead(session, lead_id)
+        _check_version(lead, version)
+        if lead.status != "open":
+            raise Rejected("lead_closed")
+        Lead.update({
+            Lead.status: "lost", Lead.lost_reason: reason, Lead.lost_competitor: competitor,
+            Lead.closed_at: now, Lead.updated_at: now, Lead.updated_by: session.actor.id,
+            Lead.version: Lead.version + 1,
+        }).where(Lead.id == lead.id).execute()
+        _close_open_followups(lead.id, now, "lost")
+        others = Lead.select().where((Lead.customer == lead.customer_id) & (Lead.status == "open")).exists()
+        if not others:
+            Customer.update(customer_type="lost").where(Customer.id == lead.customer_id).execute()
+
+
+def _close_open_followups(lead_id: int, now, outcome: str) -> None:
+    FollowUp.update(done_at=now, outcome=outcome).where(
+        (FollowUp.lead == lead_id) & FollowUp.done_at.is_null()
+    ).execute()
+
+
+def _check_version(lead: Lead, version: int) -> None:
+    if lead.version != version:
+        who = Account.get_or_none(Account.id == lead.updated_by_id)
+        raise Conflict(who.name if who else "?", lead.updated_at)
+

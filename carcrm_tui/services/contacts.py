@@ -1,0 +1,108 @@
+"""Logging a contact: close the due follow-up and schedule the next, in one transaction.
+
+Logged contacts are append-only: they never conflict with someone editing the
+lead, so logging does not check the lead's version unless the grade changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pendulum import DateTime
+
+from carcrm_tui.domain import policy as P
+from carcrm_tui.domain.schedule import next_due, on_local_date
+from carcrm_tui.domain.validation import Invalid, clean_text
+from carcrm_tui.services.errors import ValidationFailed
+from carcrm_tui.services.scope import get_lead
+from carcrm_tui.services.session import Session
+from carcrm_tui.store.models import FollowUp, Lead, database
+
+SUMMARY_LIMIT = 2000
+NEXT_HOUR = 10  # a picked date means 10:00 local
+
+
+@dataclass(frozen=True)
+class Logged:
+    closed_id: int
+    next_id: int | None
+    next_due: DateTime | None
+
+
+def validate(session: Session, data) -> dict[str, Invalid]:
+    errors: dict[str, Invalid] = {}
+    if data.channel not in P.CHANNELS:
+        errors["channel"] = Invalid("choose_one", field="channel")
+    if data.outcome and data.outcome not in P.OUTCOMES:
+        errors["outcome"] = Invalid("choose_one", field="outcome")
+    if data.attitude and data.attitude not in P.ATTITUDES:
+        errors["attitude"] = Invalid("choose_one", field="attitude")
+    if data.grade is not None and data.grade not in session.policy.grades:
+        errors["grade"] = Invalid("choose_one", field="grade")
+    for name in ("summary", "feedback"):
+        try:
+            clean_text(getattr(data, name), field=name, limit=SUMMARY_LIMIT, required=name == "summary")
+        except Invalid as e:
+            errors[name] = e
+    if data.next_on is not None:
+        today = session.now().in_timezone(session.policy.timezone).date()
+        if data.next_on < today:
+            errors["next"] = Invalid("date_past")
+    if data.next_in_days is not None and data.next_in_days < 0:
+        errors["next"] = Invalid("date_past")
+    return errors
+
+
+def log_contact(session: Session, lead_id: int, data) -> Logged:
+    errors = validate(session, data)
+    if errors:
+        raise ValidationFailed(errors)
+    now = session.now()
+    policy = session.policy
+    with database.atomic():
+        lead = get_lead(session, lead_id)
+        grade = data.grade or lead.grade
+        due = (
+            FollowUp.select()
+            .where(
+                (FollowUp.lead == lead.id)
+                & FollowUp.done_at.is_null()
+                & ((FollowUp.id == data.followup_id) if data.followup_id else True)
+            )
+            .order_by(FollowUp.due_at)
+            .first()
+        )
+        fields = dict(
+            channel=data.channel,
+            done_at=now,
+            summary=data.summary.strip(),
+            feedback=data.feedback.strip(),
+            attitude=data.attitude,
+            outcome=data.outcome,
+        )
+        if due is None:
+            closed_id = FollowUp.insert(
+                lead=lead.id, owner=session.actor.id, due_at=now, created_at=now, **fields
+            ).execute()
+        else:
+            FollowUp.update(**fields).where(FollowUp.id == due.id).execute()
+            closed_id = due.id
+
+        changes = {Lead.last_contact_at: now, Lead.updated_at: now}
+        if lead.first_response_at is None:
+            changes[Lead.first_response_at] = now
+        if grade != lead.grade:
+            changes.update({Lead.grade: grade, Lead.version: Lead.version + 1, Lead.updated_by: session.actor.id})
+        Lead.update(changes).where(Lead.id == lead.id).execute()
+
+        next_id = next_at = None
+        if not data.no_next and lead.status == "open":
+            if data.next_on is not None:
+                next_at = on_local_date(data.next_on, NEXT_HOUR, policy)
+            else:
+                next_at = next_due(grade, now, policy, days=data.next_in_days)
+            next_id = FollowUp.insert(
+                lead=lead.id, owner=lead.owner_id, channel="phone",
+                due_at=next_at, created_at=now,
+            ).execute()
+    return Logged(closed_id, next_id, next_at)

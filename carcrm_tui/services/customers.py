@@ -1,0 +1,217 @@
+"""A customer's full record: read it, and edit customer and lead fields safely.
+
+Edits arrive as the text people typed; every field is parsed and checked
+first, and nothing is written unless all of them pass. Both rows carry a
+version: a save based on an old read is refused with who changed it and when.
+"""
+
+from __future__ import annotations
+
+from peewee import JOIN, fn
+
+from carcrm_tui.domain import policy as P
+from carcrm_tui.domain.grading import expected_value
+from carcrm_tui.domain.validation import (
+    Invalid,
+    clean_text,
+    parse_budget,
+    parse_date,
+    parse_email,
+    parse_phone,
+)
+from carcrm_tui.services.catalogue import vehicle_view
+from carcrm_tui.services.errors import Conflict, ValidationFailed
+from carcrm_tui.services.scope import get_customer, get_lead
+from carcrm_tui.services.session import Session
+from carcrm_tui.services.views import CustomerDetail, LeadView, TimelineEntry
+from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
+
+TIMELINE_PAGE = 100
+
+CUSTOMER_FIELDS = (
+    "name", "gender", "age_range", "phone", "phone2", "wechat", "email", "source",
+    "customer_type", "birthday", "tags", "do_not_contact", "notes",
+)
+LEAD_FIELDS = (
+    "grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use", "focus_points",
+    "competitor_models", "decision_maker", "objections",
+)
+CHOICES = {
+    "gender": ("", "m", "f"),
+    "source": ("",) + P.SOURCES,
+    "customer_type": P.CUSTOMER_TYPES,
+    "urgency": ("",) + P.URGENCIES,
+    "use": ("",) + P.USES,
+    "decision_maker": ("",) + P.DECISION_MAKERS,
+}
+
+
+def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PAGE) -> CustomerDetail:
+    c = get_customer(session, customer_id)
+    owners = {a.id: a.name for a in Account.select(Account.id, Account.name)}
+    leads = [
+        _lead_view(lead, owners)
+        for lead in Lead.select(Lead, Vehicle)
+        .join(Vehicle, JOIN.LEFT_OUTER)
+        .where(Lead.customer == c.id)
+        .order_by(Lead.id.desc())
+    ]
+    lead_ids = [lead.id for lead in leads]
+    when = fn.COALESCE(FollowUp.done_at, FollowUp.due_at)
+    q = FollowUp.select().where(FollowUp.lead.in_(lead_ids)) if lead_ids else None
+    timeline = []
+    total = 0
+    if q is not None:
+        total = q.count()
+        for f in q.order_by(when.desc(), FollowUp.id.desc()).limit(timeline_limit):
+            timeline.append(TimelineEntry(
+                f.id, f.lead_id, owners.get(f.owner_id, ""), f.channel, f.due_at, f.done_at,
+                f.summary, f.feedback, f.attitude, f.outcome,
+            ))
+    return CustomerDetail(
+        id=c.id, name=c.name, gender=c.gender, age_range=c.age_range, phone=c.phone,
+        phone2=c.phone2, wechat=c.wechat, email=c.email, source=c.source,
+        customer_type=c.customer_type, tags=tuple(t for t in c.tags.split(",") if t),
+        birthday=c.birthday, do_not_contact=c.do_not_contact, notes=c.notes,
+        owner_name=owners.get(c.owner_id, ""), version=c.version,
+        leads=tuple(leads), timeline=tuple(timeline), timeline_total=total,
+    )
+
+
+def _lead_view(lead: Lead, owners: dict[int, str]) -> LeadView:
+    return LeadView(
+        id=lead.id, owner_name=owners.get(lead.owner_id, ""), grade=lead.grade, score=lead.score,
+        stage=lead.stage, status=lead.status,
+        vehicle=vehicle_view(lead.vehicle) if lead.vehicle_id else None,
+        budget_min=lead.budget_min, budget_max=lead.budget_max,
+        focus_points=tuple(p for p in lead.focus_points.split(",") if p), use=lead.use,
+        urgency=lead.urgency, expected_purchase_date=lead.expected_purchase_date,
+        competitor_models=lead.competitor_models, decision_maker=lead.decision_maker,
+        objections=lead.objections, expected_value=lead.expected_value,
+        lost_reason=lead.lost_reason, lost_competitor=lead.lost_competitor,
+        created_at=lead.created_at, stage_changed_at=lead.stage_changed_at,
+        last_contact_at=lead.last_contact_at, version=lead.version,
+    )
+
+
+def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, dict, dict[str, Invalid]]:
+    """Typed text → column values for Customer and Lead; errors by form field."""
+    today = session.now().in_timezone(session.policy.timezone).date()
+    cust: dict = {}
+    lead: dict = {}
+    errors: dict[str, Invalid] = {}
+    for key, raw in changes.items():
+        text = raw.strip() if isinstance(raw, str) else raw
+        try:
+            if key == "name":
+                cust["name"] = clean_text(text, field=key, limit=100, required=True)
+            elif key in ("phone", "phone2"):
+                if not text and key == "phone2":
+                    cust.update(phone2="", phone2_digits="")
+                else:
+                    p = parse_phone(text)
+                    cust.update({key: p.e164, f"{key}_digits": p.digits})
+            elif key == "email":
+                cust["email"] = parse_email(text)
+            elif key in ("wechat", "age_range"):
+                cust[key] = clean_text(text, field=key, limit=64)
+            elif key in ("notes",):
+                cust[key] = clean_text(text, field=key, limit=10_000)
+            elif key == "tags":
+                tags = [t.strip() for t in str(text).replace("，", ",").split(",") if t.strip()]
+                cust["tags"] = ",".join(dict.fromkeys(tags))
+            elif key == "birthday":
+                cust["birthday"] = parse_date(text, today=None) if text else None
+                if cust["birthday"] and cust["birthday"] > today:
+                    raise Invalid("date_future")
+            elif key == "do_not_contact":
+                cust[key] = bool(text)
+            elif key in ("gender", "source", "customer_type"):
+                if text not in CHOICES[key]:
+                    raise Invalid("choose_one", field=key)
+                cust[key] = text
+            elif key in ("urgency", "use", "decision_maker"):
+                if text not in CHOICES[key]:
+                    raise Invalid("choose_one", field=key)
+                lead[key] = text
+            elif key == "grade":
+                if text not in session.policy.grades:
+                    raise Invalid("choose_one", field=key)
+                lead["grade"] = text
+            elif key == "vehicle":
+                if text in (None, ""):
+                    lead["vehicle"] = None
+                elif not Vehicle.select().where(Vehicle.id == int(text)).exists():
+                    raise Invalid("choose_one", field=key)
+                else:
+                    lead["vehicle"] = int(text)
+            elif key == "budget":
+                lead["budget_min"], lead["budget_max"] = parse_budget(text)
+            elif key == "expected_purchase_date":
+                lead[key] = parse_date(text, today=today) if text else None
+            elif key == "focus_points":
+                points = [p for p in (text or "").split(",") if p]
+                if any(p not in P.FOCUS_POINTS for p in points):
+                    raise Invalid("choose_one", field=key)
+                lead[key] = ",".join(dict.fromkeys(points))
+            elif key in ("competitor_models", "objections"):
+                lead[key] = clean_text(text, field=key, limit=2000)
+            else:
+                raise Invalid("unknown_field", field=key)
+        except Invalid as e:
+            errors[key] = e
+    return cust, lead, errors
+
+
+def update(
+    session: Session,
+    customer_id: int,
+    customer_version: int,
+    changes: dict[str, object],
+    lead_id: int | None = None,
+    lead_version: int | None = None,
+) -> CustomerDetail:
+    cust, lead_cols, errors = parse_changes(session, changes)
+    if lead_cols and lead_id is None:
+        errors.update({k: Invalid("no_lead") for k in changes if k in LEAD_FIELDS})
+    if errors:
+        raise ValidationFailed(errors)
+    now = session.now()
+    actor = session.actor.id
+    with database.atomic():
+        customer = get_customer(session, customer_id)
+        if "phone" in cust:
+            clash = Customer.select().where(
+                ((Customer.phone_digits == cust["phone_digits"]) | (Customer.phone2_digits == cust["phone_digits"]))
+                & (Customer.id != customer.id)
+            ).exists()
+            if clash:
+                raise ValidationFailed({"phone": Invalid("phone_known")})
+        if cust:
+            n = Customer.update(
+                {**cust, "updated_at": now, "updated_by": actor, "version": Customer.version + 1}
+            ).where((Customer.id == customer.id) & (Customer.version == customer_version)).execute()
+            if n == 0:
+                raise _conflict(Customer, customer.id)
+        if lead_cols:
+            lead = get_lead(session, lead_id)
+            if lead.customer_id != customer.id:
+                raise ValidationFailed({"lead": Invalid("no_lead")})
+            if "vehicle" in lead_cols or "budget_max" in lead_cols:
+                vid = lead_cols.get("vehicle", lead.vehicle_id)
+                v = Vehicle.get_or_none(Vehicle.id == vid) if vid else None
+                lead_cols["expected_value"] = expected_value(
+                    v.guide_price if v else None, lead_cols.get("budget_max", lead.budget_max)
+                )
+            n = Lead.update(
+                {**lead_cols, "updated_at": now, "updated_by": actor, "version": Lead.version + 1}
+            ).where((Lead.id == lead.id) & (Lead.version == lead_version)).execute()
+            if n == 0:
+                raise _conflict(Lead, lead.id)
+    return detail(session, customer_id)
+
+
+def _conflict(model, row_id: int) -> Conflict:
+    row = model.get_by_id(row_id)
+    who = Account.get_or_none(Account.id == row.updated_by_id)
+    return Conflict(who.name if who else "?", row.updated_at)

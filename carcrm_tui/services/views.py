@@ -1,0 +1,219 @@
+"""Plain objects the UI receives: no Peewee model ever leaves the service layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pendulum import DateTime
+
+from carcrm_tui.domain.schedule import DueGroup, DueReason
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    name: str
+    role: str
+    seniority: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class VehicleView:
+    id: int
+    brand: str
+    series: str
+    model: str
+    guide_price: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.brand} {self.series} {self.model}".strip()
+
+    @property
+    def short(self) -> str:
+        return self.series or self.model
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """One line of the Today pane."""
+
+    followup_id: int
+    lead_id: int
+    customer_id: int
+    customer_name: str
+    phone: str
+    grade: str
+    stage: str
+    vehicle: str
+    channel: str
+    due_at: DateTime
+    group: DueGroup
+    reason: DueReason
+
+
+@dataclass(frozen=True)
+class TodayView:
+    groups: dict[DueGroup, list[DueRow]]
+    totals: dict[DueGroup, int]  # may exceed the rows loaded
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    lead_id: int
+    customer_id: int
+    customer_name: str
+    owner_name: str
+    grade: str
+    stage: str
+    vehicle: str
+    expected_value: int
+    next_due: DateTime | None
+    version: int
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.grade, self.lead_id)
+
+
+@dataclass(frozen=True)
+class Tally:
+    count: int = 0
+    value: int = 0
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    cells: dict[tuple[str, str], Tally]  # (stage, grade) -> tally
+
+    def stage(self, stage: str) -> Tally:
+        c = v = 0
+        for (s, _g), t in self.cells.items():
+            if s == stage:
+                c += t.count
+                v += t.value
+        return Tally(c, v)
+
+    def cell(self, stage: str, grade: str) -> Tally:
+        return self.cells.get((stage, grade), Tally())
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    followup_id: int
+    lead_id: int
+    owner_name: str
+    channel: str
+    due_at: DateTime
+    done_at: DateTime | None
+    summary: str
+    feedback: str
+    attitude: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class LeadView:
+    id: int
+    owner_name: str
+    grade: str
+    score: int
+    stage: str
+    status: str
+    vehicle: VehicleView | None
+    budget_min: int | None
+    budget_max: int | None
+    focus_points: tuple[str, ...]
+    use: str
+    urgency: str
+    expected_purchase_date: dt.date | None
+    competitor_models: str
+    decision_maker: str
+    objections: str
+    expected_value: int
+    lost_reason: str
+    lost_competitor: str
+    created_at: DateTime
+    stage_changed_at: DateTime
+    last_contact_at: DateTime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    id: int
+    name: str
+    gender: str
+    age_range: str
+    phone: str
+    phone2: str
+    wechat: str
+    email: str
+    source: str
+    customer_type: str
+    tags: tuple[str, ...]
+    birthday: dt.date | None
+    do_not_contact: bool
+    notes: str
+    owner_name: str
+    version: int
+    leads: tuple[LeadView, ...]
+    timeline: tuple[TimelineEntry, ...]
+    timeline_total: int
+
+    @property
+    def lead(self) -> LeadView | None:
+        """The lead the screen works on: the newest open one, else the newest."""
+        for lead in self.leads:
+            if lead.status == "open":
+                return lead
+        return self.leads[0] if self.leads else None
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    customer_id: int
+    name: str
+    phone: str
+    owner_name: str
+    grade: str
+    stage: str
+    matched: str  # "phone" | "name"
+
+
+@dataclass(frozen=True)
+class PhoneMatch:
+    customer_id: int
+    name: str
+    owner_name: str
+    visible: bool
+
+
+@dataclass
+class ContactInput:
+    channel: str = "phone"
+    summary: str = ""
+    feedback: str = ""
+    attitude: str = ""
+    outcome: str = "reached"
+    grade: str | None = None  # None = unchanged
+    next_in_days: int | None = None  # None = the grade's cadence
+    next_on: dt.date | None = None  # a picked date wins over next_in_days
+    no_next: bool = False
+    followup_id: int | None = None  # the due follow-up this contact answers
+
+
+@dataclass
+class WalkInInput:
+    phone: str = ""
+    name: str = ""
+    gender: str = ""
+    source: str = "walk_in"
+    vehicle_id: int | None = None
+    urgency: str = ""
+    grade: str | None = None
+    budget: str = ""
+    summary: str = ""
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,97 @@
+"""New walk-ins, phone first: a known phone is a be-back (回头客), never a duplicate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from carcrm_tui.domain import policy as P
+from carcrm_tui.domain.grading import expected_value, grade_for_urgency
+from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, parse_phone
+from carcrm_tui.services.errors import ValidationFailed
+from carcrm_tui.services.session import Session
+from carcrm_tui.services.views import PhoneMatch, WalkInInput
+from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
+
+
+def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
+    """Look a phone up across the whole showroom (a be-back may be a colleague's customer).
+
+    Raises Invalid when the text is not a phone number.
+    """
+    digits = parse_phone(phone).digits
+    c = (
+        Customer.select(Customer, Account)
+        .join(Account)
+        .where((Customer.phone_digits == digits) | (Customer.phone2_digits == digits))
+        .order_by(Customer.id)
+        .first()
+    )
+    if c is None:
+        return None
+    visible = session.sees_everyone or c.owner_id == session.actor.id
+    return PhoneMatch(c.id, c.name if visible else "", c.owner.name, visible)
+
+
+@dataclass(frozen=True)
+class WalkInCreated:
+    customer_id: int
+    lead_id: int
+    followup_id: int
+
+
+def register_walkin(session: Session, data: WalkInInput) -> WalkInCreated:
+    policy = session.policy
+    errors: dict[str, Invalid] = {}
+    phone = None
+    try:
+        phone = parse_phone(data.phone)
+    except Invalid as e:
+        errors["phone"] = e
+    try:
+        name = clean_text(data.name, field="name", limit=100, required=True)
+    except Invalid as e:
+        errors["name"] = e
+    try:
+        budget = parse_budget(data.budget)
+    except Invalid as e:
+        errors["budget"] = e
+    if data.source not in P.SOURCES:
+        errors["source"] = Invalid("choose_one", field="source")
+    if data.urgency and data.urgency not in P.URGENCIES:
+        errors["urgency"] = Invalid("choose_one", field="urgency")
+    if data.grade and data.grade not in policy.grades:
+        errors["grade"] = Invalid("choose_one", field="grade")
+    vehicle = Vehicle.get_or_none(Vehicle.id == data.vehicle_id) if data.vehicle_id else None
+    if data.vehicle_id and vehicle is None:
+        errors["vehicle"] = Invalid("choose_one", field="vehicle")
+    if phone and not errors and find_by_phone(session, data.phone) is not None:
+        errors["phone"] = Invalid("phone_known")
+    if errors:
+        raise ValidationFailed(errors)
+
+    now = session.now()
+    grade = data.grade or grade_for_urgency(data.urgency, policy)
+    owner = session.actor.id
+    with database.atomic():
+        customer = Customer.insert(
+            name=name, gender=data.gender, phone=phone.e164, phone_digits=phone.digits,
+            source=data.source, customer_type="intent", owner=owner,
+            created_at=now, updated_at=now, updated_by=owner,
+        ).execute()
+        lead = Lead.insert(
+            customer=customer, owner=owner, grade=grade, stage="reception", status="open",
+            vehicle=vehicle.id if vehicle else None, budget_min=budget[0], budget_max=budget[1],
+            urgency=data.urgency, expected_value=expected_value(vehicle.guide_price if vehicle else None, budget[1]),
+            created_at=now, stage_changed_at=now, first_response_at=now, last_contact_at=now,
+            updated_at=now, updated_by=owner,
+        ).execute()
+        # the visit itself, then the first call (domain.md: first call within 24 hours)
+        FollowUp.insert(
+            lead=lead, owner=owner, channel="visit", due_at=now, done_at=now,
+            summary=data.summary.strip(), outcome="reached", created_at=now,
+        ).execute()
+        first = FollowUp.insert(
+            lead=lead, owner=owner, channel="phone",
+            due_at=now.add(hours=policy.first_followup_hours), created_at=now,
+        ).execute()
+    return WalkInCreated(customer, lead, first)

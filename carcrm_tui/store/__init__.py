@@ -1,0 +1,1 @@
+"""Storage: Peewee models, database setup, versioned schema. Only services import this."""

@@ -1,0 +1,54 @@
+"""Opening the database: SQLite tuned for many terminals, or a PostgreSQL URL.
+
+Many processes on one SQLite file need WAL, a busy timeout and transactions
+that take the write lock up front (`lock_type="IMMEDIATE"`); with DEFERRED
+transactions a read lock upgrading to a write fails with "database is locked"
+no matter the timeout (design.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
+
+from carcrm_tui.store import migrations
+from carcrm_tui.store.models import database
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "cache_size": -32_000,  # 32 MB page cache
+    "temp_store": "memory",
+}
+
+# explicit adapters: the stdlib defaults are deprecated since 3.12
+sqlite3.register_adapter(dt.datetime, lambda v: v.isoformat(" "))
+sqlite3.register_adapter(dt.date, lambda v: v.isoformat())
+
+
+def connect(target: str | Path) -> Database:
+    """Bind the models to `target` (a file path or postgresql:// URL) and upgrade its schema."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        from playhouse.db_url import parse
+
+        params = parse(text)
+        db: Database = PostgresqlDatabase(params.pop("database"), **params)
+    else:
+        path = Path(text).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    migrations.upgrade(db)
+    return db
+
+
+def close() -> None:
+    if database.obj is not None and not database.is_closed():
+        database.close()

@@ -1,0 +1,135 @@
+"""The tables: accounts, vehicle catalogue, customers, leads, follow-ups.
+
+Shaped after the dealer's customer sheet (domain.md "The customer record").
+Codes (grade, stage, channel …) are stored as short text; the policy and the
+translation catalogs give them meaning. Indexes serve the two hot queries:
+one consultant's open follow-ups by due time, and one board column page.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    SQL,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from carcrm_tui.store.fields import UTCDateTimeField
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Account(BaseModel):
+    name = CharField(max_length=64, unique=True)
+    role = CharField(max_length=16, default="consultant")  # consultant | manager | admin
+    seniority = IntegerField(default=0)  # years on the floor; senior staff get H leads
+    active = BooleanField(default=True)
+    created_at = UTCDateTimeField()
+
+
+class Vehicle(BaseModel):
+    brand = CharField(max_length=64)
+    series = CharField(max_length=64)
+    model = CharField(max_length=128)
+    guide_price = IntegerField()  # yuan (厂商指导价)
+
+    class Meta:
+        indexes = ((("brand", "series", "model"), True),)
+
+
+class Customer(BaseModel):
+    name = CharField(max_length=100)
+    gender = CharField(max_length=8, default="")
+    age_range = CharField(max_length=16, default="")
+    phone = CharField(max_length=32, default="")  # E.164
+    phone_digits = CharField(max_length=20, default="", index=True)
+    phone2 = CharField(max_length=32, default="")
+    phone2_digits = CharField(max_length=20, default="", index=True)
+    wechat = CharField(max_length=64, default="")
+    email = CharField(max_length=128, default="")
+    source = CharField(max_length=32, default="")
+    customer_type = CharField(max_length=16, default="prospect")
+    tags = TextField(default="")  # comma separated
+    birthday = DateField(null=True)
+    do_not_contact = BooleanField(default=False)
+    notes = TextField(default="")
+    owner = ForeignKeyField(Account, backref="customers", index=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+    updated_by = ForeignKeyField(Account, null=True, backref="+", index=False)
+    version = IntegerField(default=1)  # optimistic locking: UPDATE … WHERE version = seen
+
+
+class Lead(BaseModel):
+    customer = ForeignKeyField(Customer, backref="leads", on_delete="CASCADE", index=True)
+    owner = ForeignKeyField(Account, backref="leads", index=False)
+    grade = CharField(max_length=4)
+    score = IntegerField(default=0)
+    stage = CharField(max_length=24)
+    status = CharField(max_length=12, default="open")  # open | won | lost | dormant
+    vehicle = ForeignKeyField(Vehicle, null=True, backref="leads", on_delete="SET NULL")
+    budget_min = IntegerField(null=True)  # yuan
+    budget_max = IntegerField(null=True)
+    focus_points = TextField(default="")  # ranked, comma separated codes
+    use = CharField(max_length=24, default="")
+    urgency = CharField(max_length=16, default="")
+    expected_purchase_date = DateField(null=True)
+    competitor_models = TextField(default="")
+    decision_maker = CharField(max_length=24, default="")
+    objections = TextField(default="")
+    expected_value = IntegerField(default=0)  # yuan
+    lost_reason = CharField(max_length=32, default="")
+    lost_competitor = CharField(max_length=128, default="")
+    created_at = UTCDateTimeField()
+    stage_changed_at = UTCDateTimeField()
+    first_response_at = UTCDateTimeField(null=True)
+    last_contact_at = UTCDateTimeField(null=True)
+    closed_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField()
+    updated_by = ForeignKeyField(Account, null=True, backref="+", index=False)
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = (
+            # a manager's board column page: open leads of a stage, grade by grade
+            (("status", "stage", "grade", "id"), False),
+            # a consultant's board column page
+            (("owner", "status", "stage", "grade", "id"), False),
+        )
+
+
+class FollowUp(BaseModel):
+    lead = ForeignKeyField(Lead, backref="followups", on_delete="CASCADE", index=False)
+    owner = ForeignKeyField(Account, backref="followups", index=False)
+    channel = CharField(max_length=16)
+    due_at = UTCDateTimeField()
+    done_at = UTCDateTimeField(null=True)
+    summary = TextField(default="")
+    feedback = TextField(default="")
+    attitude = CharField(max_length=16, default="")
+    outcome = CharField(max_length=24, default="")
+    created_at = UTCDateTimeField()
+
+
+# today's follow-ups for one consultant: only the open ones, by due time
+FollowUp.add_index(
+    FollowUp.index(FollowUp.owner, FollowUp.due_at, name="followup_open_by_owner_due").where(
+        SQL("done_at IS NULL")
+    )
+)
+# a lead's timeline
+FollowUp.add_index(FollowUp.lead, FollowUp.due_at, name="followup_lead_due")
+
+MODELS = (Account, Vehicle, Customer, Lead, FollowUp)

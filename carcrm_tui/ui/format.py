@@ -1,0 +1,53 @@
+"""Turning service values into the words and times a person reads (zh/en)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pendulum import DateTime
+
+from carcrm_tui.domain.policy import Policy
+from carcrm_tui.domain.schedule import DueReason
+from carcrm_tui.domain.validation import format_budget
+from carcrm_tui.i18n import humanize, label, t
+
+
+def local(instant: DateTime | None, policy: Policy, fmt: str = "YYYY-MM-DD HH:mm") -> str:
+    if instant is None:
+        return ""
+    return instant.in_timezone(policy.timezone).format(fmt)
+
+
+def date_text(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def phone_text(e164: str) -> str:
+    """+8613800138000 → 138 0013 8000 (other countries keep their + form)."""
+    if e164.startswith("+86") and len(e164) == 14:
+        d = e164[3:]
+        return f"{d[:3]} {d[3:7]} {d[7:]}"
+    return e164
+
+
+def why_due(reason: DueReason, now: DateTime) -> str:
+    """"H · last contact 2 days ago · every 2 days"."""
+    if reason.days_since_contact is None:
+        contact = t("why.never")
+    elif reason.days_since_contact == 0:
+        contact = t("why.today")
+    else:
+        contact = t("why.days_ago", n=reason.days_since_contact)
+    return t("why.line", grade=reason.grade, contact=contact, every=t("why.every", n=reason.cadence_days))
+
+
+def due_text(instant: DateTime, now: DateTime) -> str:
+    return humanize(instant, now)
+
+
+def budget_text(lo: int | None, hi: int | None) -> str:
+    return format_budget(lo, hi)
+
+
+def codes(kind: str, values) -> str:
+    return "、".join(label(kind, v) for v in values) if values else ""

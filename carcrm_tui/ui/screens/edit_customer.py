@@ -1,0 +1,161 @@
+"""Edit a customer's record and needs in one form, validated field by field.
+
+The form keeps the versions it was opened with. If another terminal saved in
+between, the save is refused with who and when; the user's input stays, and a
+second ctrl+s re-applies it on top of the newer record.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Select, Static
+
+from carcrm_tui.domain import policy as P
+from carcrm_tui.i18n import LANGUAGES, catalog, label, t
+from carcrm_tui.services.errors import Conflict, ServiceError, ValidationFailed
+from carcrm_tui.services.views import CustomerDetail, VehicleView
+from carcrm_tui.ui.format import budget_text, date_text, phone_text
+from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
+from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+
+TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "email", "age_range", "birthday", "tags", "notes",
+               "budget", "expected_purchase_date", "focus_points", "competitor_models", "objections")
+CHOICE_FIELDS = {
+    "gender": ("gender", ("m", "f"), True),
+    "source": ("source", P.SOURCES, True),
+    "customer_type": ("ctype", P.CUSTOMER_TYPES, False),
+    "do_not_contact": ("yesno", ("no", "yes"), False),
+    "urgency": ("urgency", P.URGENCIES, True),
+    "use": ("use", P.USES, True),
+    "decision_maker": ("decider", P.DECISION_MAKERS, True),
+}
+ORDER = ("name", "phone", "phone2", "wechat", "email", "gender", "age_range", "birthday", "source",
+         "customer_type", "tags", "do_not_contact", "notes",
+         "grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use", "focus_points",
+         "competitor_models", "decision_maker", "objections")
+LEAD_ONLY = ("grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use", "focus_points",
+             "competitor_models", "decision_maker", "objections")
+
+
+def focus_codes(text: str) -> str:
+    """"价格、空间" or "price, space" → "price,space"; unknown words are kept for the error."""
+    words = [w.strip() for w in text.replace("、", ",").replace("，", ",").split(",") if w.strip()]
+    reverse = {}
+    for lang in LANGUAGES:
+        for code in P.FOCUS_POINTS:
+            reverse[catalog(lang).get(f"focus.{code}", code).lower()] = code
+    return ",".join(reverse.get(w.lower(), w) for w in words)
+
+
+class EditCustomerScreen(FormScreen):
+    def __init__(self, *, detail: CustomerDetail, vehicles: list[VehicleView], policy,
+                 save: Callable[[dict, int, int | None], CustomerDetail],
+                 reload: Callable[[], CustomerDetail]) -> None:
+        super().__init__()
+        self.reload = reload
+        self.detail = detail
+        self.vehicles = vehicles
+        self.policy = policy
+        self.save = save
+        self.customer_version = detail.version
+        self.lead_version = detail.lead.version if detail.lead else None
+
+    def _initial(self) -> dict[str, str]:
+        d, lead = self.detail, self.detail.lead
+        values = {
+            "name": d.name, "phone": phone_text(d.phone), "phone2": phone_text(d.phone2), "wechat": d.wechat,
+            "email": d.email, "gender": d.gender, "age_range": d.age_range, "birthday": date_text(d.birthday),
+            "source": d.source, "customer_type": d.customer_type, "tags": ",".join(d.tags),
+            "do_not_contact": "yes" if d.do_not_contact else "no", "notes": d.notes,
+        }
+        if lead:
+            values.update({
+                "grade": lead.grade, "vehicle": lead.vehicle.id if lead.vehicle else None,
+                "budget": budget_text(lead.budget_min, lead.budget_max), "urgency": lead.urgency,
+                "expected_purchase_date": date_text(lead.expected_purchase_date), "use": lead.use,
+                "focus_points": "、".join(label("focus", p) for p in lead.focus_points),
+                "competitor_models": lead.competitor_models, "decision_maker": lead.decision_maker,
+                "objections": lead.objections,
+            })
+        return values
+
+    def compose(self):
+        values = self._initial()
+        with Vertical(id="form"):
+            yield Static(Text(t("edit.title")).append(" — ").append_text(plain(self.detail.name)), id="form-title")
+            with VerticalScroll(id="edit-fields"):
+                for name in ORDER:
+                    if name in LEAD_ONLY and self.detail.lead is None:
+                        continue
+                    yield Row(name, self._widget(name, values.get(name)))
+            yield Static("", id="form-message")
+            yield self.keys_hint()
+
+    def _widget(self, name: str, value):
+        if name in TEXT_FIELDS:
+            hint = t(f"edit.hint.{name}") if f"edit.hint.{name}" in catalog("en") else ""
+            return Input(value=value or "", placeholder=hint, id=f"f-{name}")
+        if name == "grade":
+            return ChoiceBar([(g, g) for g in self.policy.grade_order], value, id="f-grade")
+        if name == "vehicle":
+            options = [(Text(v.label), v.id) for v in self.vehicles]
+            return Select(options, value=value if value else Select.NULL, prompt=t("walkin.vehicle_prompt"),
+                          id="f-vehicle")
+        kind, codes, blank = CHOICE_FIELDS[name]
+        return ChoiceBar(code_options(kind, codes, blank=blank), value or "", id=f"f-{name}")
+
+    DEFAULT_CSS = """
+    EditCustomerScreen #edit-fields { height: auto; max-height: 18; }
+    """
+
+    def on_mount(self) -> None:
+        self.query_one("#f-name", Input).focus()
+
+    def collect(self) -> dict:
+        changes: dict = {}
+        for name in ORDER:
+            if name in LEAD_ONLY and self.detail.lead is None:
+                continue
+            widget = self.query_one(f"#f-{name}")
+            if isinstance(widget, Input):
+                value = widget.value
+            elif isinstance(widget, Select):
+                value = widget.value if isinstance(widget.value, int) else None
+            else:
+                value = widget.value
+            if name == "do_not_contact":
+                value = value == "yes"
+            elif name == "focus_points":
+                value = focus_codes(value)
+            changes[name] = value
+        return changes
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.focus_next()
+
+    def action_save(self) -> None:
+        try:
+            detail = self.save(self.collect(), self.customer_version, self.lead_version)
+        except ValidationFailed as e:
+            self.show_errors(e.errors)
+            return
+        except Conflict as e:
+            # keep the input; the next save re-applies it over the newer record
+            self.show_errors({})
+            self.message(service_error_text(e, self.policy) + " " + t("edit.reapply"))
+            self.customer_version, self.lead_version = self.fresh_versions()
+            return
+        except ServiceError as e:
+            self.message(service_error_text(e, self.policy))
+            return
+        self.dismiss(detail)
+
+    def fresh_versions(self) -> tuple[int, int | None]:
+        current = self.reload()
+        return current.version, (current.lead.version if current.lead else None)
+
+

@@ -1,0 +1,330 @@
+"""The main screen: Today, the lead board and the customer record, one key apart.
+
+This screen is where UI meets services: it binds service calls to the acting
+session and hands forms plain callables, so no widget touches the database.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from carcrm_tui.i18n import label, t
+from carcrm_tui.services import board, catalogue, contacts, customers, search, today, walkins
+from carcrm_tui.services.errors import NotFound, ServiceError
+from carcrm_tui.services.session import Session
+from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.screens.edit_customer import EditCustomerScreen
+from carcrm_tui.ui.screens.form import service_error_text
+from carcrm_tui.ui.screens.help import HelpScreen
+from carcrm_tui.ui.screens.log_contact import LogContactScreen
+from carcrm_tui.ui.screens.lost import LostScreen
+from carcrm_tui.ui.screens.search import SearchScreen
+from carcrm_tui.ui.screens.walkin import WalkInScreen
+from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.widgets.board import BoardView
+from carcrm_tui.ui.widgets.customer import CustomerView
+from carcrm_tui.ui.widgets.today import TodayTable
+
+PANES = ("today", "board", "customer")
+
+
+class MainScreen(Translated, Screen):
+    BINDINGS = [
+        Binding("1", "pane('today')", "key.today", id="pane.today", show=False),
+        Binding("2", "pane('board')", "key.board", id="pane.board", show=False),
+        Binding("3", "pane('customer')", "key.customer", id="pane.customer", show=False),
+        Binding("slash", "search", "key.search", id="search"),
+        Binding("c", "log_contact", "key.log", id="contact.log"),
+        Binding("n", "walk_in", "key.walkin", id="walkin.new"),
+        Binding("e", "edit", "key.edit", id="customer.edit"),
+        Binding("right_square_bracket,greater_than_sign,shift+right", "move(1)", "key.next_stage", id="lead.next_stage"),
+        Binding("left_square_bracket,less_than_sign,shift+left", "move(-1)", "key.prev_stage", id="lead.prev_stage"),
+        Binding("x", "lost", "key.lost", id="lead.lost"),
+        Binding("r", "reload", "key.refresh", id="refresh", show=False),
+        Binding("question_mark", "help", "key.help", id="help"),
+        Binding("q", "app.quit", "key.quit", id="quit"),
+    ]
+    DEFAULT_CSS = """
+    MainScreen #topbar { height: 1; background: $primary; color: $text; padding: 0 1; }
+    MainScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    MainScreen ContentSwitcher { height: 1fr; }
+    MainScreen TodayTable { height: 1fr; }
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.pane = "today"
+        self.customer_id: int | None = None
+        self.detail = None
+        self._vehicles = None
+
+    # ---- layout -----------------------------------------------------------
+    def compose(self):
+        yield Static(id="topbar")
+        with ContentSwitcher(initial="today"):
+            with Vertical(id="today"):
+                yield TodayTable(id="today-table")
+            with Vertical(id="board"):
+                yield BoardView(
+                    self.session.policy.stages, self.session.policy.grade_order,
+                    partial(board.page, self.session), show_owner=self.session.sees_everyone, id="board-view",
+                )
+            with Vertical(id="customer"):
+                yield CustomerView(id="customer-view")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_pane("today")
+
+    @property
+    def now(self):
+        return self.session.now()
+
+    @property
+    def policy(self):
+        return self.session.policy
+
+    def vehicles(self):
+        if self._vehicles is None:
+            self._vehicles = catalogue.list_vehicles()
+        return self._vehicles
+
+    def _topbar(self) -> None:
+        bar = Text()
+        bar.append_text(plain(self.policy.dealership, "bold"))
+        bar.append("  ")
+        for i, pane in enumerate(PANES, 1):
+            style = "reverse bold" if pane == self.pane else ""
+            bar.append(f" {i} {t(f'pane.{pane}')} ", style=style)
+        bar.append("  ")
+        bar.append(f"{label('role', self.session.actor.role)} ")
+        bar.append_text(plain(self.session.actor.name, "bold"))
+        self.query_one("#topbar", Static).update(bar)
+
+    def status(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
+
+    # ---- panes ------------------------------------------------------------
+    def show_pane(self, pane: str) -> None:
+        self.pane = pane
+        self.query_one(ContentSwitcher).current = pane
+        self._topbar()
+        self.refresh_pane()
+        target = {"today": "#today-table", "board": "#board-view", "customer": "#customer-view"}[pane]
+        self.query_one(target).focus()
+        self.refresh_bindings()
+
+    def refresh_pane(self) -> None:
+        if self.pane == "today":
+            self.query_one(TodayTable).show(today.today(self.session), self.now, self.policy)
+        elif self.pane == "board":
+            view = self.query_one(BoardView)
+            view.load(board.summary(self.session), self.now, keep=view.selected if view.columns else None)
+        elif self.pane == "customer":
+            self.load_customer()
+
+    def load_customer(self) -> None:
+        view = self.query_one(CustomerView)
+        if self.customer_id is None:
+            view.clear()
+            return
+        try:
+            self.detail = customers.detail(self.session, self.customer_id)
+        except NotFound:
+            self.detail, self.customer_id = None, None
+            view.clear()
+            self.status(t("error.not_found"), error=True)
+            return
+        view.show(self.detail, self.policy, self.now)
+
+    def open_customer(self, customer_id: int) -> None:
+        self.customer_id = customer_id
+        self.show_pane("customer")
+
+    def action_pane(self, pane: str) -> None:
+        self.show_pane(pane)
+
+    def action_reload(self) -> None:
+        self.refresh_pane()
+
+    def on_today_table_opened(self, event: TodayTable.Opened) -> None:
+        self.open_customer(event.row.customer_id)
+
+    def on_board_view_opened(self, event: BoardView.Opened) -> None:
+        self.open_customer(event.card.customer_id)
+
+    # ---- which keys apply here ---------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "edit":
+            return self.pane == "customer" and self.detail is not None
+        if action == "move":
+            return self.pane == "board"
+        if action == "lost":
+            return self.pane in ("board", "customer")
+        return True
+
+    # ---- the record under the cursor ----------------------------------------
+    def current(self) -> dict | None:
+        """lead_id, customer_id, name, grade, version, followup_id of the selected record."""
+        if self.pane == "today":
+            row = self.query_one(TodayTable).selected
+            if row:
+                return dict(lead_id=row.lead_id, customer_id=row.customer_id, name=row.customer_name,
+                            grade=row.grade, followup_id=row.followup_id, version=None)
+        elif self.pane == "board":
+            card = self.query_one(BoardView).selected
+            if card:
+                return dict(lead_id=card.lead_id, customer_id=card.customer_id, name=card.customer_name,
+                            grade=card.grade, followup_id=None, version=card.version)
+        elif self.pane == "customer" and self.detail and self.detail.lead:
+            lead = self.detail.lead
+            return dict(lead_id=lead.id, customer_id=self.detail.id, name=self.detail.name,
+                        grade=lead.grade, followup_id=None, version=lead.version, status=lead.status)
+        return None
+
+    # ---- actions ----------------------------------------------------------
+    def action_log_contact(self, channel: str = "phone") -> None:
+        record = self.current()
+        if record is None:
+            self.status(t("notice.nothing_selected"), error=True)
+            return
+        if record.get("status", "open") != "open":
+            self.status(t("error.lead_closed"), error=True)
+            return
+        submit = partial(contacts.log_contact, self.session, record["lead_id"])
+
+        def done(result) -> None:
+            if result is not None:
+                when = result.next_due.in_timezone(self.policy.timezone).format("MM-DD HH:mm") if result.next_due else "—"
+                self.status(t("notice.logged", name=record["name"], when=when))
+                self.refresh_pane()
+
+        self.app.push_screen(
+            LogContactScreen(title=record["name"], grade=record["grade"], policy=self.policy, now=self.now,
+                             submit=submit, channel=channel, followup_id=record["followup_id"]),
+            done,
+        )
+
+    def action_walk_in(self) -> None:
+        def create(data) -> int:
+            return walkins.register_walkin(self.session, data).customer_id
+
+        def done(result) -> None:
+            if result is None:
+                return
+            kind, customer_id = result
+            self.open_customer(customer_id)
+            if kind == "known":
+                self.status(t("notice.be_back"))
+                self.action_log_contact(channel="visit")
+            else:
+                self.status(t("notice.walkin_created"))
+
+        self.app.push_screen(
+            WalkInScreen(lookup=partial(walkins.find_by_phone, self.session), create=create,
+                         vehicles=self.vehicles(), policy=self.policy),
+            done,
+        )
+
+    def action_edit(self) -> None:
+        if self.detail is None:
+            return
+        detail = self.detail
+        lead = detail.lead
+
+        def save(changes, customer_version, lead_version):
+            return customers.update(self.session, detail.id, customer_version, changes,
+                                    lead_id=lead.id if lead else None, lead_version=lead_version)
+
+        def done(result) -> None:
+            if result is not None:
+                self.status(t("notice.saved"))
+                self.refresh_pane()
+
+        self.app.push_screen(
+            EditCustomerScreen(detail=detail, vehicles=self.vehicles(), policy=self.policy, save=save,
+                               reload=partial(customers.detail, self.session, detail.id)),
+            done,
+        )
+
+    def action_move(self, direction: int) -> None:
+        view = self.query_one(BoardView)
+        card = view.selected
+        if card is None:
+            return
+        try:
+            stage = board.move(self.session, card.lead_id, card.version, direction)
+        except ServiceError as e:
+            self.status(service_error_text(e, self.policy), error=True)
+            self.refresh_pane()
+            return
+        where = label("status", "won") if stage == "won" else label("stage", stage)
+        self.status(t("notice.moved", name=card.customer_name, stage=where))
+        view.load(board.summary(self.session), self.now)
+        if stage != "won":
+            view.select_stage(stage)
+            view.load(board.summary(self.session), self.now, keep=_moved(card, stage))
+
+    def action_lost(self) -> None:
+        record = self.current()
+        if record is None or record.get("version") is None:
+            self.status(t("notice.nothing_selected"), error=True)
+            return
+
+        def done(result) -> None:
+            if result:
+                self.status(t("notice.lost", name=record["name"]))
+                self.refresh_pane()
+
+        self.app.push_screen(
+            LostScreen(title=record["name"], policy=self.policy,
+                       submit=partial(board.mark_lost, self.session, record["lead_id"], record["version"])),
+            done,
+        )
+
+    def action_search(self) -> None:
+        def done(customer_id) -> None:
+            if customer_id is not None:
+                self.open_customer(customer_id)
+
+        self.app.push_screen(SearchScreen(search=partial(search.search, self.session)), done)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    # ---- palette ----------------------------------------------------------
+    def palette_commands(self):
+        yield t("key.today"), t("palette.pane_help"), partial(self.show_pane, "today")
+        yield t("key.board"), t("palette.pane_help"), partial(self.show_pane, "board")
+        yield t("key.customer"), t("palette.pane_help"), partial(self.show_pane, "customer")
+        yield t("key.search"), t("palette.search_help"), self.action_search
+        yield t("key.walkin"), t("palette.walkin_help"), self.action_walk_in
+        record = self.current()
+        if record is not None:
+            name = record["name"]
+            yield t("palette.log_for", name=name), t("palette.record_help"), self.action_log_contact
+            if self.pane != "customer":
+                yield t("palette.open", name=name), t("palette.record_help"), partial(self.open_customer, record["customer_id"])
+            if self.pane == "customer":
+                yield t("palette.edit", name=name), t("palette.record_help"), self.action_edit
+            if record.get("version") is not None:
+                yield t("palette.lost", name=name), t("palette.record_help"), self.action_lost
+            if self.pane == "board":
+                yield t("key.next_stage"), t("palette.record_help"), partial(self.action_move, 1)
+                yield t("key.prev_stage"), t("palette.record_help"), partial(self.action_move, -1)
+        yield t("key.help"), "", self.action_help
+        yield t("key.quit"), "", self.app.exit
+
+
+def _moved(card, stage):
+    from dataclasses import replace
+
+    return replace(card, stage=stage)

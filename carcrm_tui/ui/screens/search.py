@@ -1,0 +1,91 @@
+"""Find a customer by name fragment or phone digits; results follow each keystroke."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from carcrm_tui.i18n import label, t
+from carcrm_tui.services.session import in_worker
+from carcrm_tui.services.views import CustomerHit
+from carcrm_tui.ui.format import phone_text
+from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.text import plain
+
+
+class SearchScreen(Translated, ModalScreen):
+    """Dismisses with the chosen customer id, or None."""
+
+    DEFAULT_CSS = """
+    SearchScreen { align: center top; }
+    SearchScreen > #search-box {
+        width: 90%; max-width: 100; height: auto; max-height: 90%; margin-top: 1;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    SearchScreen Input, SearchScreen Input:focus { border: none; height: 1; background: $boost; padding: 0 1; }
+    SearchScreen OptionList { height: auto; max-height: 16; border: none; }
+    SearchScreen #search-status { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "key.cancel", id="search.cancel"),
+        Binding("down", "to_results", show=False),
+    ]
+
+    def __init__(self, *, search: Callable[[str], list[CustomerHit]]) -> None:
+        super().__init__()
+        self.search_fn = search
+
+    def compose(self):
+        with Vertical(id="search-box"):
+            yield Input(placeholder=t("search.hint"), id="query")
+            yield OptionList(id="results")
+            yield Static(Text(t("search.keys")), id="search-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, text: str) -> None:
+        hits = in_worker(self.search_fn, text)
+        self.app.call_from_thread(self.show_hits, text, hits)
+
+    def show_hits(self, text: str, hits: list[CustomerHit]) -> None:
+        if text != self.query_one("#query", Input).value:
+            return  # a newer keystroke is on its way
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        for hit in hits:
+            line = plain(hit.name, "bold")
+            line.append(f"  {phone_text(hit.phone)}")
+            if hit.grade:
+                line.append(f"  {hit.grade} · {label('stage', hit.stage)}")
+            line.append("  ").append_text(plain(hit.owner_name, "dim"))
+            results.add_option(Option(line, id=str(hit.customer_id)))
+        status = t("search.count", n=len(hits)) if text.strip() else t("search.keys")
+        self.query_one("#search-status", Static).update(Text(status))
+        if hits:
+            results.highlighted = 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        results = self.query_one("#results", OptionList)
+        if results.option_count:
+            self.dismiss(int(results.get_option_at_index(results.highlighted or 0).id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
+
+    def action_to_results(self) -> None:
+        self.query_one("#results", OptionList).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

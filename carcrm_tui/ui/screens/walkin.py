@@ -1,0 +1,113 @@
+"""New walk-in, phone first: a known number reopens the customer (a be-back)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Input, Select, Static
+
+from carcrm_tui.domain import policy as P
+from carcrm_tui.domain.validation import Invalid
+from carcrm_tui.i18n import t
+from carcrm_tui.services.errors import ServiceError, ValidationFailed
+from carcrm_tui.services.views import PhoneMatch, VehicleView, WalkInInput
+from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
+from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+
+DETAIL_ROWS = ("name", "gender", "vehicle", "urgency", "budget", "source", "summary")
+
+
+class WalkInScreen(FormScreen):
+    """Dismisses with ("known", customer_id), ("new", customer_id) or None."""
+
+    def __init__(self, *, lookup: Callable[[str], PhoneMatch | None],
+                 create: Callable[[WalkInInput], int], vehicles: list[VehicleView], policy) -> None:
+        super().__init__()
+        self.lookup = lookup
+        self.create = create
+        self.vehicles = vehicles
+        self.policy = policy
+        self.checked_phone: str | None = None
+
+    def compose(self):
+        with Vertical(id="form"):
+            yield Static(Text(t("walkin.title")), id="form-title")
+            yield Row("phone", Input(placeholder=t("walkin.phone_hint"), id="phone"))
+            yield Row("name", Input(id="name"))
+            yield Row("gender", ChoiceBar(code_options("gender", ("m", "f"), blank=True), "", id="gender"))
+            options = [(Text(v.label), v.id) for v in self.vehicles]
+            yield Row("vehicle", Select(options, prompt=t("walkin.vehicle_prompt"), id="vehicle"))
+            yield Row("urgency", ChoiceBar(code_options("urgency", P.URGENCIES, blank=True), "", id="urgency"))
+            yield Row("budget", Input(placeholder=t("walkin.budget_hint"), id="budget"))
+            yield Row("source", ChoiceBar(code_options("source", P.SOURCES), "walk_in", id="source"))
+            yield Row("summary", Input(placeholder=t("walkin.summary_hint"), id="summary"))
+            yield Static("", id="form-message")
+            yield Static(Text(t("walkin.keys_phone")), id="form-keys")
+
+    def on_mount(self) -> None:
+        self._details(False)
+        self.query_one("#phone", Input).focus()
+
+    def _details(self, show: bool) -> None:
+        for name in DETAIL_ROWS:
+            self.query_one(f"#row-{name}").display = show
+        self.query_one("#form-keys", Static).update(Text(t("form.keys" if show else "walkin.keys_phone")))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "phone" and self.checked_phone is not None and event.value != self.checked_phone:
+            self.checked_phone = None
+            self._details(False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "phone" or self.checked_phone is None:
+            self.check_phone()
+        else:
+            self.action_save()
+
+    def check_phone(self) -> None:
+        phone = self.query_one("#phone", Input).value
+        try:
+            match = self.lookup(phone)
+        except Invalid as e:
+            self.show_errors({"phone": e})
+            return
+        self.show_errors({})
+        if match is not None and match.visible:
+            self.dismiss(("known", match.customer_id))
+            return
+        if match is not None:
+            self.show_errors({"phone": Invalid("phone_other_owner", owner=match.owner_name)})
+            return
+        self.checked_phone = phone
+        self._details(True)
+        self.message(t("walkin.new_customer"))
+        self.query_one("#name", Input).focus()
+
+    def action_save(self) -> None:
+        if self.checked_phone is None:
+            self.check_phone()
+            return
+        vehicle = self.query_one("#vehicle", Select).value
+        data = WalkInInput(
+            phone=self.checked_phone,
+            name=self.query_one("#name", Input).value,
+            gender=self.query_one("#gender", ChoiceBar).value,
+            source=self.query_one("#source", ChoiceBar).value,
+            vehicle_id=vehicle if isinstance(vehicle, int) else None,
+            urgency=self.query_one("#urgency", ChoiceBar).value,
+            budget=self.query_one("#budget", Input).value,
+            summary=self.query_one("#summary", Input).value,
+        )
+        try:
+            customer_id = self.create(data)
+        except ValidationFailed as e:
+            self.show_errors(e.errors)
+            return
+        except ServiceError as e:
+            self.message(service_error_text(e, self.policy))
+            return
+        self.dismiss(("new", customer_id))
+
+

@@ -1,0 +1,151 @@
+"""The customer pane: who they are, what they want, every contact newest first."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from carcrm_tui.i18n import label, money, t
+from carcrm_tui.services.views import CustomerDetail
+from carcrm_tui.ui.format import budget_text, codes, date_text, local, phone_text
+from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.text import plain
+
+
+def _grid(pairs: list[tuple[str, Text]], columns: int) -> Table:
+    table = Table.grid(padding=(0, 1), expand=True)
+    for _ in range(columns):
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(ratio=1)
+    for i in range(0, len(pairs), columns):
+        row: list[Text] = []
+        for name, value in pairs[i:i + columns]:
+            row += [Text(name), value]
+        while len(row) < columns * 2:
+            row += [Text(""), Text("")]
+        table.add_row(*row)
+    return table
+
+
+def header(detail: CustomerDetail) -> Text:
+    lead = detail.lead
+    line = Text()
+    line.append_text(plain(detail.name, "bold"))
+    if lead:
+        line.append(f"  {lead.grade}", style="bold")
+        line.append(f" · {label('stage', lead.stage)}")
+        if lead.status != "open":
+            line.append(f" · {label('status', lead.status)}", style="bold")
+    line.append(f" · {t('customer.owner')} ")
+    line.append_text(plain(detail.owner_name))
+    line.append("\n")
+    line.append(phone_text(detail.phone), style="bold")
+    if detail.phone2:
+        line.append(f" · {t('field.phone2')} {phone_text(detail.phone2)}")
+    if detail.wechat:
+        line.append(f" · {t('field.wechat')} ")
+        line.append_text(plain(detail.wechat))
+    if detail.do_not_contact:
+        line.append(f"  {t('customer.dnc')}", style="bold red")
+    return line
+
+
+def profile(detail: CustomerDetail, columns: int) -> Table:
+    pairs = [
+        (t("field.gender"), Text(label("gender", detail.gender))),
+        (t("field.age_range"), plain(detail.age_range)),
+        (t("field.source"), Text(label("source", detail.source))),
+        (t("field.customer_type"), Text(label("ctype", detail.customer_type))),
+        (t("field.email"), plain(detail.email)),
+        (t("field.birthday"), Text(date_text(detail.birthday))),
+        (t("field.tags"), plain("、".join(detail.tags))),
+        (t("field.notes"), plain(detail.notes)),
+    ]
+    return _grid(pairs, columns)
+
+
+def needs(detail: CustomerDetail, policy, columns: int) -> Table:
+    lead = detail.lead
+    if lead is None:
+        return _grid([(t("customer.no_lead"), Text(""))], 1)
+    pairs = [
+        (t("field.vehicle"), plain(lead.vehicle.label if lead.vehicle else "")),
+        (t("field.budget"), Text(budget_text(lead.budget_min, lead.budget_max))),
+        (t("field.urgency"), Text(label("urgency", lead.urgency))),
+        (t("field.expected_purchase_date"), Text(date_text(lead.expected_purchase_date))),
+        (t("field.use"), Text(label("use", lead.use))),
+        (t("field.focus_points"), Text(codes("focus", lead.focus_points))),
+        (t("field.competitor_models"), plain(lead.competitor_models)),
+        (t("field.decision_maker"), Text(label("decider", lead.decision_maker))),
+        (t("field.objections"), plain(lead.objections)),
+        (t("field.expected_value"), Text(money(lead.expected_value))),
+        (t("field.created_at"), Text(local(lead.created_at, policy))),
+        (t("field.last_contact_at"), Text(local(lead.last_contact_at, policy))),
+    ]
+    if lead.status == "lost":
+        pairs.append((t("field.lost_reason"), Text(label("lost", lead.lost_reason))))
+        pairs.append((t("field.lost_competitor"), plain(lead.lost_competitor)))
+    return _grid(pairs, columns)
+
+
+def timeline(detail: CustomerDetail, policy, now) -> Group:
+    parts: list[Text] = [Text(t("customer.timeline", n=detail.timeline_total), style="bold underline")]
+    if not detail.timeline:
+        parts.append(Text(t("customer.no_contacts"), style="dim"))
+    for entry in detail.timeline:
+        line = Text()
+        if entry.done_at is None:
+            line.append(f"{local(entry.due_at, policy)} ", style="bold yellow")
+            line.append(t("customer.planned", channel=label("channel", entry.channel)), style="yellow")
+        else:
+            line.append(f"{local(entry.done_at, policy)} ", style="bold")
+            line.append(label("channel", entry.channel))
+            if entry.outcome:
+                line.append(f" · {label('outcome', entry.outcome)}")
+            if entry.attitude:
+                line.append(f" · {label('attitude', entry.attitude)}")
+        line.append(" · ", style="dim")
+        line.append_text(plain(entry.owner_name, "dim"))
+        parts.append(line)
+        if entry.summary:
+            parts.append(Text("  ").append_text(plain(entry.summary, one_line=False)))
+        if entry.feedback:
+            parts.append(Text(f"  {t('field.feedback')}: ", style="dim").append_text(plain(entry.feedback, one_line=False)))
+    if detail.timeline_total > len(detail.timeline):
+        parts.append(Text(t("customer.older", n=detail.timeline_total - len(detail.timeline)), style="dim italic"))
+    return Group(*parts)
+
+
+class CustomerView(Translated, VerticalScroll, can_focus=True):
+    BINDINGS = [
+        Binding("j", "scroll_down", show=False),
+        Binding("k", "scroll_up", show=False),
+    ]
+    DEFAULT_CSS = """
+    CustomerView { height: 1fr; padding: 0 1; }
+    CustomerView > Static { margin-bottom: 1; }
+    CustomerView > #cust-header { background: $boost; padding: 0 1; }
+    """
+
+    def compose(self):
+        yield Static(Text(t("customer.empty"), style="dim"), id="cust-header")
+        yield Static("", id="cust-profile")
+        yield Static("", id="cust-needs")
+        yield Static("", id="cust-timeline")
+
+    def show(self, detail: CustomerDetail, policy, now) -> None:
+        columns = 2 if self.size.width >= 100 or self.size.width == 0 else 1
+        self.query_one("#cust-header", Static).update(header(detail))
+        self.query_one("#cust-profile", Static).update(profile(detail, columns))
+        needs_title = Text(t("customer.needs"), style="bold underline")
+        self.query_one("#cust-needs", Static).update(Group(needs_title, needs(detail, policy, columns)))
+        self.query_one("#cust-timeline", Static).update(timeline(detail, policy, now))
+
+    def clear(self) -> None:
+        self.query_one("#cust-header", Static).update(Text(t("customer.empty"), style="dim"))
+        for name in ("#cust-profile", "#cust-needs", "#cust-timeline"):
+            self.query_one(name, Static).update("")

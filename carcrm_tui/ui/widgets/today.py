@@ -1,0 +1,106 @@
+"""The Today pane: the consultant's follow-ups grouped overdue / today / upcoming."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from carcrm_tui.domain.schedule import DueGroup
+from carcrm_tui.i18n import label, t
+from carcrm_tui.services.views import DueRow, TodayView
+from carcrm_tui.ui.format import due_text, local, why_due
+from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.text import plain
+
+GROUP_RICH = {DueGroup.OVERDUE: "bold red", DueGroup.TODAY: "bold yellow", DueGroup.UPCOMING: "bold green"}
+
+
+class TodayTable(Translated, DataTable):
+    """Rows are keyed by follow-up id; group headers by "group:<name>"."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+        Binding("g", "scroll_top", show=False),
+        Binding("G", "scroll_bottom", show=False),
+    ]
+
+    class Opened(Message):
+        def __init__(self, row: DueRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.rows_by_key: dict[str, DueRow] = {}
+
+    def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        self.clear(columns=True)
+        for key in ("due", "customer", "grade", "stage", "vehicle", "channel", "why"):
+            self.add_column(t(f"today.col.{key}"), key=key)
+
+    def show(self, view: TodayView, now, policy) -> None:
+        keep = self.selected_row
+        self.clear()
+        self.rows_by_key.clear()
+        for group in DueGroup:
+            rows = view.groups.get(group, [])
+            total = view.totals.get(group, 0)
+            title = Text(t(f"today.group.{group.value}", n=total), style=GROUP_RICH[group])
+            self.add_row(title, *[""] * 6, key=f"group:{group.value}")
+            for row in rows:
+                key = f"f{row.followup_id}"
+                self.rows_by_key[key] = row
+                when = local(row.due_at, policy, "HH:mm" if group is DueGroup.TODAY else "MM-DD")
+                self.add_row(
+                    Text(f"{due_text(row.due_at, now)} {when}", style="red" if group is DueGroup.OVERDUE else ""),
+                    plain(row.customer_name),
+                    Text(row.grade, style="bold"),
+                    Text(label("stage", row.stage)),
+                    plain(row.vehicle),
+                    Text(label("channel", row.channel)),
+                    Text(why_due(row.reason, now), style="dim"),
+                    key=key,
+                )
+            if total > len(rows):
+                self.add_row(Text(t("today.more", n=total - len(rows)), style="dim italic"), *[""] * 6,
+                             key=f"more:{group.value}")
+            if not rows:
+                self.add_row(Text(t("today.none"), style="dim"), *[""] * 6, key=f"empty:{group.value}")
+        self._restore(keep)
+
+    def _restore(self, key: str | None) -> None:
+        target = None
+        if key is not None and key in self.rows_by_key:
+            target = self.get_row_index(key)
+        elif self.rows_by_key:
+            target = self.get_row_index(next(iter(self.rows_by_key)))
+        if target is not None:
+            self.move_cursor(row=target, animate=False)
+
+    @property
+    def selected_row(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:
+            return None
+        return key if key in self.rows_by_key else None
+
+    @property
+    def selected(self) -> DueRow | None:
+        key = self.selected_row
+        return self.rows_by_key.get(key) if key else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        row = self.rows_by_key.get(event.row_key.value)
+        event.stop()
+        if row is not None:
+            self.post_message(self.Opened(row))
+
