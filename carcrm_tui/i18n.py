@@ -61,7 +61,7 @@ def language() -> str:
     return _current
 
 
-def t(key: str, **params: object) -> str:
+def t(key: str, /, **params: object) -> str:
     text = catalog(_current).get(key)
     if text is None:
         text = catalog("en").get(key, key)

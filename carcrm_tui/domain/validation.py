@@ -6,10 +6,10 @@ UI translates, so a form can say exactly which field is wrong and why.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
-import pendulum
 import phonenumbers
 
 
@@ -57,7 +57,7 @@ _DATE_PATTERNS = (
 )
 
 
-def parse_date(text: str, *, today: pendulum.Date | None = None) -> pendulum.Date:
+def parse_date(text: str, *, today: dt.date | None = None) -> dt.date:
     """2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, and 3月5日 / 3-5 (this year)."""
     raw = (text or "").strip()
     if not raw:
@@ -73,9 +73,9 @@ def parse_date(text: str, *, today: pendulum.Date | None = None) -> pendulum.Dat
     raise Invalid("date_invalid", value=raw)
 
 
-def _date(y: int, m: int, d: int, raw: str) -> pendulum.Date:
+def _date(y: int, m: int, d: int, raw: str) -> dt.date:
     try:
-        return pendulum.date(y, m, d)
+        return dt.date(y, m, d)  # plain date: sqlite3 binds exact classes only
     except ValueError:
         raise Invalid("date_invalid", value=raw) from None
 

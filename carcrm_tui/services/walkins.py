@@ -21,7 +21,7 @@ def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
     digits = parse_phone(phone).digits
     c = (
         Customer.select(Customer, Account)
-        .join(Account)
+        .join(Account, on=(Customer.owner == Account.id))
         .where((Customer.phone_digits == digits) | (Customer.phone2_digits == digits))
         .order_by(Customer.id)
         .first()

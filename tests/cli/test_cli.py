@@ -1,0 +1,92 @@
+"""The command line: help in both languages, clear failures, headless without Textual."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+from carcrm_tui.cli import main
+from carcrm_tui.demo.build import build
+from tests.conftest import NOW
+
+
+def run(*args, env=None):
+    full_env = {**os.environ, "CARCRM_CONFIG": os.devnull + ".none", **(env or {})}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=full_env, timeout=120)
+
+
+def test_headless_demo_build_does_not_import_textual(tmp_path):
+    db = tmp_path / "demo.sqlite"
+    code = (
+        "import sys; from carcrm_tui.cli import main; "
+        f"rc = main(['demo', '--build-only', '--customers', '40', '--db', r'{db}']); "
+        "assert rc == 0, rc; "
+        "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]; "
+        "assert not bad, bad"
+    )
+    result = run("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert "40" in result.stdout
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 40
+
+
+def test_help_explains_every_option_in_both_languages():
+    en = run("-m", "carcrm_tui", "--lang", "en", "--help")
+    assert en.returncode == 0
+    for option in ("--db", "--config", "--lang", "--theme", "--user", "CARCRM_DB"):
+        assert option in en.stdout
+    zh = run("-m", "carcrm_tui", "--lang", "zh", "demo", "--help")
+    assert "演示展厅" in zh.stdout and "--customers" in zh.stdout
+
+
+def test_bad_config_is_a_sentence_not_a_traceback(tmp_path, capsys):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[grades.H]\ncadence_days = 0\n", encoding="utf-8")
+    rc = main(["--lang", "en", "--config", str(cfg), "--db", str(tmp_path / "x.sqlite")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "grades.H.cadence_days" in err and "at least 1" in err and "Traceback" not in err
+
+
+def test_unknown_user_and_empty_database_exit_non_zero(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CARCRM_CONFIG", str(tmp_path / "none.toml"))
+    assert main(["--lang", "en", "--db", str(tmp_path / "empty.sqlite")]) == 2
+    assert "no accounts" in capsys.readouterr().err
+    path = tmp_path / "demo.sqlite"
+    build(path, NOW, customers=20)
+    assert main(["--lang", "en", "--db", str(path), "--user", "nobody"]) == 2
+    assert "nobody" in capsys.readouterr().err
+
+
+def test_unknown_theme_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CARCRM_CONFIG", str(tmp_path / "none.toml"))
+    assert main(["--lang", "en", "--theme", "neon", "--db", str(tmp_path / "x.sqlite")]) == 2
+    assert "carcrm-dark" in capsys.readouterr().err
+
+
+def test_demo_is_deterministic_for_a_seed(tmp_path):
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    build(a, NOW, customers=80, seed=3)
+    build(b, NOW, customers=80, seed=3)
+    dump = lambda p: list(sqlite3.connect(p).execute(
+        "SELECT c.name, c.phone, l.grade, l.stage, l.status, f.due_at, f.summary FROM follow_up f "
+        "JOIN lead l ON l.id = f.lead_id JOIN customer c ON c.id = l.customer_id ORDER BY f.id"))
+    assert dump(a) == dump(b)
+    assert len(dump(a)) > 80
+
+
+def test_demo_showroom_has_every_grade_stage_and_work_today(tmp_path):
+    path = tmp_path / "demo.sqlite"
+    build(path, NOW, customers=400)
+    con = sqlite3.connect(path)
+    grades = {g for (g,) in con.execute("SELECT DISTINCT grade FROM lead WHERE status = 'open'")}
+    stages = {s for (s,) in con.execute("SELECT DISTINCT stage FROM lead WHERE status = 'open'")}
+    statuses = {s for (s,) in con.execute("SELECT DISTINCT status FROM lead")}
+    assert grades == set("HABCO") and len(stages) == 8 and statuses == {"open", "won", "lost", "dormant"}
+    roles = {r for (r,) in con.execute("SELECT role FROM account")}
+    assert roles == {"manager", "consultant"}
+    assert con.execute("SELECT COUNT(*) FROM account WHERE role = 'consultant'").fetchone()[0] == 8
+    now = NOW.format("YYYY-MM-DD HH:mm:ss")
+    overdue = con.execute("SELECT COUNT(*) FROM follow_up WHERE done_at IS NULL AND due_at < ?", (now,)).fetchone()[0]
+    assert overdue > 0

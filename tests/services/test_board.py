@@ -1,0 +1,94 @@
+import pytest
+
+from carcrm_tui.services import board
+from carcrm_tui.services.errors import Conflict, NotFound, Rejected, ValidationFailed
+from carcrm_tui.store.models import Customer, FollowUp, Lead
+from tests import factory
+from tests.conftest import NOW, session_for
+
+
+@pytest.fixture
+def floor(database):
+    me, other = factory.account("李娜"), factory.account("张伟")
+    factory.account("王经理", role="manager")
+    leads = []
+    for i, grade in enumerate("CABHAOCB"):
+        leads.append(factory.lead(factory.customer(me, f"客户{i}"), grade=grade, stage="quote", value=100_000 * (i + 1)))
+    factory.lead(factory.customer(other, "别人"), grade="H", stage="quote", value=999_000)
+    return me, leads
+
+
+def test_summary_counts_and_values_per_stage_and_grade(floor):
+    s = board.summary(session_for("李娜"))
+    assert s.stage("quote").count == 8
+    assert s.cell("quote", "A").count == 2
+    assert s.cell("quote", "A").value == 200_000 + 500_000
+    manager = board.summary(session_for("王经理"))
+    assert manager.stage("quote").count == 9
+
+
+def test_pages_walk_grade_by_grade_and_return_every_lead_once(floor):
+    session = session_for("李娜")
+    seen, after = [], None
+    while True:
+        page = board.page(session, "quote", after, limit=3)
+        seen += page
+        if len(page) < 3:
+            break
+        after = page[-1].key
+    assert [c.grade for c in seen] == list("HAABBCCO")
+    assert len({c.lead_id for c in seen}) == 8
+
+
+def test_move_forward_back_and_to_won(floor):
+    _, leads = floor
+    session = session_for("李娜")
+    lead = leads[3]  # H in quote
+    assert board.move(session, lead.id, 1, +1) == "order"
+    assert Lead.get_by_id(lead.id).grade == "O"  # an order is grade O
+    assert board.move(session, lead.id, 2, -1) == "quote"
+    board.move(session, lead.id, 3, +1)
+    assert board.move(session, lead.id, 4, +1) == "delivery"
+    factory.due(Lead.get_by_id(lead.id), NOW.add(days=1))
+    assert board.move(session, lead.id, 5, +1) == "won"
+    won = Lead.get_by_id(lead.id)
+    assert won.status == "won" and won.closed_at == NOW
+    assert Customer.get_by_id(won.customer_id).customer_type == "owner"
+    assert FollowUp.select().where(FollowUp.done_at.is_null()).count() == 0
+
+
+def test_first_stage_cannot_go_back(database):
+    me = factory.account("李娜")
+    lead = factory.lead(factory.customer(me), stage="new")
+    with pytest.raises(Rejected):
+        board.move(session_for("李娜"), lead.id, 1, -1)
+
+
+def test_a_stale_card_conflicts_instead_of_overwriting(floor):
+    _, leads = floor
+    board.move(session_for("李娜"), leads[0].id, 1, +1)
+    with pytest.raises(Conflict) as err:
+        board.move(session_for("李娜"), leads[0].id, 1, +1)
+    assert err.value.who == "李娜"
+    assert Lead.get_by_id(leads[0].id).stage == "order"
+
+
+def test_lost_needs_a_reason_and_for_competitors_the_model(floor):
+    _, leads = floor
+    session = session_for("李娜")
+    with pytest.raises(ValidationFailed) as err:
+        board.mark_lost(session, leads[1].id, 1, "bored")
+    assert "reason" in err.value.errors
+    with pytest.raises(ValidationFailed) as err:
+        board.mark_lost(session, leads[1].id, 1, "competitor", "")
+    assert "competitor" in err.value.errors
+    assert Lead.get_by_id(leads[1].id).status == "open"
+    board.mark_lost(session, leads[1].id, 1, "competitor", "丰田 凯美瑞")
+    lost = Lead.get_by_id(leads[1].id)
+    assert (lost.status, lost.lost_reason, lost.lost_competitor) == ("lost", "competitor", "丰田 凯美瑞")
+
+
+def test_consultants_cannot_move_others_leads(floor):
+    other_lead = Lead.get(Lead.grade == "H", Lead.expected_value == 999_000)
+    with pytest.raises(NotFound):
+        board.move(session_for("李娜"), other_lead.id, 1, +1)

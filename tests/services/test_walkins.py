@@ -1,0 +1,53 @@
+import pytest
+
+from carcrm_tui.domain.validation import Invalid
+from carcrm_tui.services import walkins
+from carcrm_tui.services.errors import ValidationFailed
+from carcrm_tui.services.views import WalkInInput
+from carcrm_tui.store.models import Customer, FollowUp, Lead
+from tests import factory
+from tests.conftest import NOW, session_for
+
+
+def test_new_walk_in_creates_customer_lead_and_first_follow_up(database):
+    factory.account("李娜")
+    v = factory.vehicle("汉", 209_800)
+    created = walkins.register_walkin(session_for("李娜"), WalkInInput(
+        phone="139 1234 5678", name="赵敏", vehicle_id=v.id, urgency="near", budget="20-25万", summary="看汉EV"))
+    c = Customer.get_by_id(created.customer_id)
+    assert (c.phone, c.phone_digits, c.source) == ("+8613912345678", "13912345678", "walk_in")
+    lead = Lead.get_by_id(created.lead_id)
+    assert (lead.stage, lead.grade, lead.budget_min, lead.budget_max, lead.expected_value) == (
+        "reception", "A", 200_000, 250_000, 209_800)
+    visits = list(FollowUp.select().where(FollowUp.lead == lead.id).order_by(FollowUp.id))
+    assert [(f.channel, f.done_at is not None) for f in visits] == [("visit", True), ("phone", False)]
+    assert visits[1].due_at == NOW.add(hours=24)
+
+
+def test_known_phone_is_a_be_back_in_any_format(database):
+    me = factory.account("李娜")
+    c = factory.customer(me, "王芳", phone="13912345678")
+    match = walkins.find_by_phone(session_for("李娜"), "+86 139-1234-5678")
+    assert match.customer_id == c.id and match.visible
+    with pytest.raises(ValidationFailed) as err:
+        walkins.register_walkin(session_for("李娜"), WalkInInput(phone="13912345678", name="王芳"))
+    assert err.value.errors["phone"].code == "phone_known"
+    assert Customer.select().count() == 1
+
+
+def test_a_colleagues_customer_is_recognised_but_not_shown(database):
+    other = factory.account("张伟")
+    factory.account("李娜")
+    factory.customer(other, "王芳", phone="13912345678")
+    match = walkins.find_by_phone(session_for("李娜"), "13912345678")
+    assert not match.visible and match.name == "" and match.owner_name == "张伟"
+
+
+def test_bad_input_names_each_field_and_writes_nothing(database):
+    factory.account("李娜")
+    with pytest.raises(ValidationFailed) as err:
+        walkins.register_walkin(session_for("李娜"), WalkInInput(phone="123", name="", budget="lots"))
+    assert set(err.value.errors) == {"phone", "name", "budget"}
+    assert Customer.select().count() == 0 and Lead.select().count() == 0
+    with pytest.raises(Invalid):
+        walkins.find_by_phone(session_for("李娜"), "not a phone")

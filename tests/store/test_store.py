@@ -1,0 +1,75 @@
+"""Storage on real SQLite files: schema version, pragmas, UTC instants, the hot indexes."""
+
+import sqlite3
+
+import pendulum
+import pytest
+
+from carcrm_tui.store import db as store_db
+from carcrm_tui.store.migrations import LATEST, SchemaTooNew
+from carcrm_tui.store.models import Account, FollowUp
+from tests import factory
+
+
+def test_new_file_gets_the_current_schema_version(tmp_path):
+    path = tmp_path / "x.sqlite"
+    db = store_db.connect(path)
+    assert db.execute_sql("PRAGMA user_version").fetchone()[0] == LATEST
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    factory.account("李娜")
+    store_db.close()
+    # reopening keeps the data and does not rebuild anything
+    store_db.connect(path)
+    assert Account.select().count() == 1
+    store_db.close()
+
+
+def test_a_file_from_a_newer_release_is_refused(tmp_path):
+    path = tmp_path / "future.sqlite"
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {LATEST + 1}")
+    con.close()
+    with pytest.raises(SchemaTooNew):
+        store_db.connect(path)
+    store_db.close()
+
+
+def test_instants_are_stored_as_utc_and_come_back_aware(database):
+    local = pendulum.datetime(2026, 3, 10, 10, 30, tz="Asia/Shanghai")
+    a = Account.create(name="x", created_at=local)
+    raw = database.execute_sql("SELECT created_at FROM account WHERE id = ?", (a.id,)).fetchone()[0]
+    assert raw == "2026-03-10 02:30:00"
+    back = Account.get_by_id(a.id).created_at
+    assert back == local and back.timezone_name == "UTC"
+
+
+def test_naive_datetimes_are_refused(database):
+    import datetime as dt
+
+    with pytest.raises(ValueError):
+        Account.create(name="y", created_at=dt.datetime(2026, 1, 1))
+
+
+def _plan(db, sql, params=()):
+    return " ".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+
+
+def test_todays_follow_ups_and_board_pages_use_their_indexes(database):
+    plan = _plan(database, "SELECT * FROM follow_up WHERE owner_id = ? AND done_at IS NULL AND due_at < ? ORDER BY due_at",
+                 (1, "2026-03-11 00:00:00"))
+    assert "followup_open_by_owner_due" in plan
+    plan = _plan(database, "SELECT * FROM lead WHERE owner_id = ? AND status = 'open' AND stage = ? AND grade = ? AND id > ? ORDER BY id LIMIT 50",
+                 (1, "quote", "A", 0))
+    assert "lead_owner_id_status_stage_grade_id" in plan
+    plan = _plan(database, "SELECT * FROM lead WHERE status = 'open' AND stage = ? AND grade = ? AND id > ? ORDER BY id LIMIT 50",
+                 ("quote", "A", 0))
+    assert "lead_status_stage_grade_id" in plan
+
+
+def test_deleting_a_lead_removes_its_follow_ups(database):
+    a = factory.account("李娜")
+    ld = factory.lead(factory.customer(a))
+    factory.due(ld, pendulum.datetime(2026, 3, 11, tz="UTC"))
+    ld.delete_instance()
+    assert FollowUp.select().count() == 0

@@ -1,0 +1,31 @@
+"""Running the real app against a real database with a fixed clock."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from carcrm_tui.domain.policy import Policy
+from carcrm_tui.services.session import Session, fixed_clock, open_session
+from carcrm_tui.ui.app import CarCrmApp
+from tests.conftest import NOW
+
+
+def make_app(user: str | None = None, language: str = "en", at=NOW) -> CarCrmApp:
+    session = open_session(user, Policy(), clock=fixed_clock(at))
+    return CarCrmApp(session, language=language)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text (all screens, modals included)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+@asynccontextmanager
+async def running(app: CarCrmApp, size=(80, 24)):
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield pilot
+
+
+__all__ = ["make_app", "screen_text", "running", "Session"]
