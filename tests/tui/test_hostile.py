@@ -1,0 +1,65 @@
+"""Customer text is data: markup, escapes, emoji, long and Chinese text through every pane."""
+
+
+from carcrm_tui.store.models import Customer, FollowUp, Lead
+from carcrm_tui.ui.widgets.board import BoardView
+from tests import factory
+from tests.conftest import NOW
+from tests.tui.helpers import make_app, running, screen_text
+
+HOSTILE_NAME = "[/] [Acme] \x1b[31m😀张"
+HOSTILE_NOTE = "[b]bold?[/b] [link=http://x]x[/link] \x1b]0;pwned\x07 " + "长" * 500
+
+
+def plant(actor_id: int) -> int:
+    """A customer with hostile text, due today, first on the board."""
+    c = Customer.create(name=HOSTILE_NAME, phone="+8613100000000", phone_digits="13100000000",
+                        wechat="[red]wx[/red]", notes=HOSTILE_NOTE, tags="[x],价格敏感型",
+                        owner=actor_id, created_at=NOW, updated_at=NOW)
+    lead = Lead.create(customer=c, owner=actor_id, grade="H", stage="new", status="open",
+                       competitor_models="[Acme] Roadster [/]", objections=HOSTILE_NOTE,
+                       created_at=NOW, stage_changed_at=NOW, updated_at=NOW)
+    FollowUp.create(lead=lead, owner=actor_id, channel="phone", due_at=NOW.subtract(days=30),
+                    created_at=NOW)
+    FollowUp.create(lead=lead, owner=actor_id, channel="wechat", due_at=NOW.subtract(days=40),
+                    done_at=NOW.subtract(days=40), summary=HOSTILE_NOTE, feedback="[/]", created_at=NOW)
+    return c.id
+
+
+def assert_clean(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text and "\x00" not in text
+
+
+async def test_hostile_text_renders_as_typed_in_every_pane(database):
+    factory.account("李娜")
+    app = make_app("李娜")
+    customer_id = plant(app.session.actor.id)
+    for size in ((80, 24), (160, 50)):
+        async with running(app.__class__(app.session, language="en"), size=size) as pilot:
+            a = pilot.app
+            today = screen_text(a)
+            assert "[/] [Acme] ␛[31m" in today
+            assert_clean(today)
+
+            await pilot.press("2")
+            await pilot.pause()
+            board = a.screen.query_one(BoardView)
+            assert board.selected.customer_id == customer_id
+            text = screen_text(a)
+            assert_clean(text)
+            assert "▶[/] [Ac" in text  # cropped to the card, never parsed
+
+            await pilot.press("enter")
+            await pilot.pause()
+            text = screen_text(a)
+            assert_clean(text)
+            assert "[red]wx[/red]" in text and "[b]bold?[/b]" in text and "[Acme] Roadster [/]" in text
+
+            await pilot.press("e")  # the edit form shows the raw values too
+            await pilot.pause()
+            assert a.screen.query_one("#f-name").value == HOSTILE_NAME
+            await pilot.press("escape", "c")
+            await pilot.pause()
+            assert_clean(screen_text(a))
+
+
