@@ -87,7 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _demo(args, policy, language: str, theme: str) -> int:
     import pendulum
 
-    from carcrm_tui.demo.build import build
+    from dataclasses import replace
+
+    from carcrm_tui.demo.build import build, load_data
+    from carcrm_tui.domain.policy import Policy
 
     if args.customers < 1:
         return fail(t("cli.bad_customers"))
@@ -101,6 +104,8 @@ def _demo(args, policy, language: str, theme: str) -> int:
             print(f"\r{t('cli.demo_progress', done=done, total=total)}", end="", file=sys.stderr, flush=True)
 
     built = build(target, pendulum.now("UTC"), customers=args.customers, seed=args.seed, progress=progress)
+    if policy.dealership == Policy().dealership:  # no name configured: show the demo's
+        policy = replace(policy, dealership=load_data()["dealership"]["name"])
     if interactive and args.customers >= 5000:
         print(file=sys.stderr)
     print(t("cli.demo_built", path=str(built.path), customers=built.customers, leads=built.leads,

@@ -10,6 +10,7 @@ of a traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 
 import pendulum
@@ -72,6 +73,11 @@ class Policy:
     urgency_grade: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_URGENCY_GRADE))
 
     @property
+    def tz(self):
+        """The dealership's zone object (loaded once: parsing tz data per call is slow)."""
+        return _zone(self.timezone)
+
+    @property
     def grade_order(self) -> tuple[str, ...]:
         return tuple(self.grades)
 
@@ -86,6 +92,11 @@ class Policy:
     def previous_stage(self, stage: str) -> str | None:
         i = self.stages.index(stage)
         return self.stages[i - 1] if i > 0 else None
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str):
+    return pendulum.timezone(name)
 
 
 DEFAULT_GRADES: dict[str, GradeRule] = {

@@ -32,7 +32,7 @@ class Window:
 
 
 def today_window(now: DateTime, policy: Policy) -> Window:
-    local = now.in_timezone(policy.timezone)
+    local = now.in_timezone(policy.tz)
     start = local.start_of("day")
     end = start.add(days=1)  # calendar arithmetic: 23 or 25 hours on DST days
     horizon = start.add(days=1 + policy.upcoming_days)
@@ -58,7 +58,7 @@ def next_due(grade: str, after: DateTime, policy: Policy, *, days: int | None = 
     also across daylight-saving changes.
     """
     n = policy.cadence_days(grade) if days is None else days
-    local = after.in_timezone(policy.timezone)
+    local = after.in_timezone(policy.tz)
     return local.add(days=n).in_timezone("UTC")
 
 
@@ -81,7 +81,7 @@ class DueReason:
 def due_reason(grade: str, last_contact: DateTime | None, now: DateTime, policy: Policy) -> DueReason:
     days = None
     if last_contact is not None:
-        tz = policy.timezone
+        tz = policy.tz
         days = (now.in_timezone(tz).date() - last_contact.in_timezone(tz).date()).days
     return DueReason(grade, policy.cadence_days(grade), last_contact, days)
 

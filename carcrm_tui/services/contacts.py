@@ -45,7 +45,7 @@ def validate(session: Session, data) -> dict[str, Invalid]:
         except Invalid as e:
             errors[name] = e
     if data.next_on is not None:
-        today = session.now().in_timezone(session.policy.timezone).date()
+        today = session.now().in_timezone(session.policy.tz).date()
         if data.next_on < today:
             errors["next"] = Invalid("date_past")
     if data.next_in_days is not None and data.next_in_days < 0:

@@ -96,7 +96,7 @@ def _lead_view(lead: Lead, owners: dict[int, str]) -> LeadView:
 
 def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, dict, dict[str, Invalid]]:
     """Typed text → column values for Customer and Lead; errors by form field."""
-    today = session.now().in_timezone(session.policy.timezone).date()
+    today = session.now().in_timezone(session.policy.tz).date()
     cust: dict = {}
     lead: dict = {}
     errors: dict[str, Invalid] = {}

@@ -103,10 +103,11 @@ class Lead(BaseModel):
 
     class Meta:
         indexes = (
-            # a manager's board column page: open leads of a stage, grade by grade
-            (("status", "stage", "grade", "id"), False),
+            # a manager's board column page: open leads of a stage, grade by grade;
+            # expected_value rides along so the header sums never read the table
+            (("status", "stage", "grade", "id", "expected_value"), False),
             # a consultant's board column page
-            (("owner", "status", "stage", "grade", "id"), False),
+            (("owner", "status", "stage", "grade", "id", "expected_value"), False),
         )
 
 

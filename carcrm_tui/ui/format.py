@@ -15,7 +15,7 @@ from carcrm_tui.i18n import humanize, label, t
 def local(instant: DateTime | None, policy: Policy, fmt: str = "YYYY-MM-DD HH:mm") -> str:
     if instant is None:
         return ""
-    return instant.in_timezone(policy.timezone).format(fmt)
+    return instant.in_timezone(policy.tz).format(fmt)
 
 
 def date_text(value: dt.date | None) -> str:

@@ -61,10 +61,12 @@ def test_todays_follow_ups_and_board_pages_use_their_indexes(database):
     assert "followup_open_by_owner_due" in plan
     plan = _plan(database, "SELECT * FROM lead WHERE owner_id = ? AND status = 'open' AND stage = ? AND grade = ? AND id > ? ORDER BY id LIMIT 50",
                  (1, "quote", "A", 0))
-    assert "lead_owner_id_status_stage_grade_id" in plan
+    assert "lead_owner_id_status_stage_grade_id_expected_value" in plan
     plan = _plan(database, "SELECT * FROM lead WHERE status = 'open' AND stage = ? AND grade = ? AND id > ? ORDER BY id LIMIT 50",
                  ("quote", "A", 0))
-    assert "lead_status_stage_grade_id" in plan
+    assert "lead_status_stage_grade_id_expected_value" in plan
+    plan = _plan(database, "SELECT stage, grade, COUNT(id), SUM(expected_value) FROM lead WHERE status = 'open' GROUP BY stage, grade")
+    assert "COVERING INDEX lead_status_stage_grade_id_expected_value" in plan
 
 
 def test_deleting_a_lead_removes_its_follow_ups(database):

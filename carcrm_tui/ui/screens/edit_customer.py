@@ -104,7 +104,7 @@ class EditCustomerScreen(FormScreen):
         if name == "vehicle":
             options = [(Text(v.label), v.id) for v in self.vehicles]
             return Select(options, value=value if value else Select.NULL, prompt=t("walkin.vehicle_prompt"),
-                          id="f-vehicle")
+                          id="f-vehicle", compact=True)
         kind, codes, blank = CHOICE_FIELDS[name]
         return ChoiceBar(code_options(kind, codes, blank=blank), value or "", id=f"f-{name}")
 

@@ -29,7 +29,7 @@ def error_text(err: Invalid) -> str:
 
 def service_error_text(exc: Exception, policy=None) -> str:
     if isinstance(exc, Conflict):
-        when = exc.when.in_timezone(policy.timezone).format("HH:mm") if policy else str(exc.when)
+        when = exc.when.in_timezone(policy.tz).format("HH:mm") if policy else str(exc.when)
         return t("error.conflict", who=exc.who, when=when)
     if isinstance(exc, NotFound):
         return t("error.not_found")

@@ -93,7 +93,7 @@ class LogContactScreen(FormScreen):
         if choice == "none":
             data.no_next = True
         elif choice == "date":
-            today = self.now.in_timezone(self.policy.timezone).date()
+            today = self.now.in_timezone(self.policy.tz).date()
             data.next_on = parse_date(self.query_one("#next_date", Input).value, today=today)
         elif choice != "cadence":
             data.next_in_days = int(choice)

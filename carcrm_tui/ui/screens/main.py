@@ -203,7 +203,7 @@ class MainScreen(Translated, Screen):
 
         def done(result) -> None:
             if result is not None:
-                when = result.next_due.in_timezone(self.policy.timezone).format("MM-DD HH:mm") if result.next_due else "—"
+                when = result.next_due.in_timezone(self.policy.tz).format("MM-DD HH:mm") if result.next_due else "—"
                 self.status(t("notice.logged", name=record["name"], when=when))
                 self.refresh_pane()
 

@@ -38,7 +38,7 @@ class WalkInScreen(FormScreen):
             yield Row("name", Input(id="name"))
             yield Row("gender", ChoiceBar(code_options("gender", ("m", "f"), blank=True), "", id="gender"))
             options = [(Text(v.label), v.id) for v in self.vehicles]
-            yield Row("vehicle", Select(options, prompt=t("walkin.vehicle_prompt"), id="vehicle"))
+            yield Row("vehicle", Select(options, prompt=t("walkin.vehicle_prompt"), id="vehicle", compact=True))
             yield Row("urgency", ChoiceBar(code_options("urgency", P.URGENCIES, blank=True), "", id="urgency"))
             yield Row("budget", Input(placeholder=t("walkin.budget_hint"), id="budget"))
             yield Row("source", ChoiceBar(code_options("source", P.SOURCES), "walk_in", id="source"))

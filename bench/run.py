@@ -1,0 +1,172 @@
+"""`make bench`: how carcrm scales from 1,000 to 100,000 customers.
+
+Builds the demo showroom at both sizes and prints one table; every figure is
+the median of several runs, measured in this run on this machine. CI never
+times anything: targets live here, not in unit tests.
+
+    python bench/run.py [--sizes 1000,100000] [--runs 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pendulum
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from carcrm_tui.demo.build import build  # noqa: E402
+
+STARTUP = textwrap.dedent('''
+    import json, resource, statistics, sys, time
+    t0 = time.perf_counter()
+    from carcrm_tui.domain.policy import Policy
+    from carcrm_tui.services.session import open_session
+    from carcrm_tui.store import db
+    from carcrm_tui.ui.app import CarCrmApp
+    from carcrm_tui.ui.widgets.board import BoardView
+    from carcrm_tui.ui.widgets.today import TodayTable
+    db.connect(sys.argv[1])
+    app = CarCrmApp(open_session(sys.argv[2] or None, Policy()), language="zh")
+    out = {}
+    async def main():
+        async with app.run_test(size=(160, 50)) as pilot:
+            while not app.screen.query(TodayTable) or not app.screen.query_one(TodayTable).row_count:
+                await pilot.pause(0.005)
+            out["start"] = time.perf_counter() - t0
+            # time our own work (query + layout + drawing the visible lines); a Pilot
+            # key press adds ~80 ms of harness overhead even to an empty app
+            t = time.perf_counter()
+            app.screen.show_pane("board")  # summary query + state
+            loaded = time.perf_counter() - t
+            await pilot.pause()  # let Textual lay the board out (not timed)
+            board = app.screen.query_one(BoardView)
+            board.load(board.summary, board.now)  # drop the page cache: a cold draw fetches pages
+            t = time.perf_counter()
+            board.render()
+            out["board_open"] = loaded + time.perf_counter() - t
+            keys = []
+            moves = [("card", 1)] * 15 + [("column", 1), ("card", 1), ("card", 1), ("column", -1)] * 5
+            for action, step in moves:
+                t = time.perf_counter()
+                getattr(board, f"action_{action}")(step)
+                board.render()
+                keys.append(time.perf_counter() - t)
+            out["key"] = statistics.median(keys)
+    import asyncio; asyncio.run(main())
+    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+''')
+HELLO = textwrap.dedent('''
+    import json, time
+    t0 = time.perf_counter()
+    from textual.app import App
+    from textual.widgets import Label
+    class Hello(App):
+        def compose(self):
+            yield Label("hello")
+    app = Hello()
+    async def main():
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            print(json.dumps({"start": time.perf_counter() - t0}))
+    import asyncio; asyncio.run(main())
+''')
+
+
+def median_ms(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def subprocess_runs(code: str, *args: str, runs: int) -> dict[str, float]:
+    """Median of each figure over fresh processes (peak memory: the maximum)."""
+    samples: list[dict[str, float]] = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+        samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {k: (max if k == "rss_mb" else statistics.median)(s[k] for s in samples) for k in samples[0]}
+
+
+def measure(path: Path, runs: int) -> dict[str, float]:
+    from carcrm_tui.domain.policy import Policy
+    from carcrm_tui.services import board, search, today
+    from carcrm_tui.services.session import open_session
+    from carcrm_tui.store import db
+    from carcrm_tui.store.models import Account
+    
+    db.connect(path)
+    consultant = open_session(None, Policy())
+    manager = open_session(Account.get(Account.role == "manager").name, Policy())
+    r: dict[str, float] = {}
+    r["service: today (consultant)"] = median_ms(lambda: today.today(consultant), runs)
+    for who, s in (("consultant", consultant), ("manager", manager)):
+        def open_board(s=s):
+            board.summary(s)
+            for stage in s.policy.stages[:6]:
+                board.page(s, stage)
+        r[f"service: board open ({who})"] = median_ms(open_board, runs)
+    r["service: search 2-char name (manager)"] = median_ms(lambda: search.search(manager, "张伟"), runs)
+    r["service: search phone tail (manager)"] = median_ms(lambda: search.search(manager, "5678"), runs)
+    manager_name = manager.actor.name
+    db.close()
+    app_runs = max(3, runs // 2)
+    for who, name in (("consultant", ""), ("manager", manager_name)):
+        ui = subprocess_runs(STARTUP, str(path), name, runs=app_runs)
+        r[f"app: board open ({who})"] = ui["board_open"] * 1000
+        r[f"app: key→repaint on board ({who})"] = ui["key"] * 1000
+        if who == "consultant":
+            r["app: cold start to Today (s)"] = ui["start"]
+        r[f"app: peak RSS, {who} (MB)"] = ui["rss_mb"]
+    return r
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="reuse/keep demo databases in this folder")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="carcrm-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    results: dict[int, dict[str, float]] = {}
+    for n in sizes:
+        path = folder / f"demo-{n}.sqlite"
+        if not path.exists():
+            t = time.perf_counter()
+            built = build(path, pendulum.now("UTC"), customers=n)
+            print(f"built {n:,} customers / {built.followups:,} follow-ups in {time.perf_counter() - t:.1f} s",
+                  file=sys.stderr)
+        results[n] = measure(path, args.runs)
+    hello = subprocess_runs(HELLO, runs=max(3, args.runs // 2))["start"]
+
+    rows = list(results[sizes[0]])
+    header = "| measure | " + " | ".join(f"{n:,} customers" for n in sizes) + " |"
+    print(header)
+    print("|" + "---|" * (len(sizes) + 1))
+    for row in rows:
+        unit = "" if row.endswith(("(s)", "(MB)")) else " ms"
+        cells = [f"{results[n][row]:.2f}" if row.endswith("(s)") else f"{results[n][row]:.1f}{unit}" for n in sizes]
+        print(f"| {row} | " + " | ".join(cells) + " |")
+    start_ratio = [results[n]["app: cold start to Today (s)"] / hello for n in sizes]
+    print(f"| hello-world Textual start (s) | " + " | ".join(f"{hello:.2f}" for _ in sizes) + " |")
+    print(f"| start ÷ hello-world | " + " | ".join(f"{x:.1f}×" for x in start_ratio) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
