@@ -56,9 +56,11 @@ class TodayTable(Translated, DataTable):
             for row in rows:
                 key = f"f{row.followup_id}"
                 self.rows_by_key[key] = row
-                when = local(row.due_at, policy, "HH:mm" if group is DueGroup.TODAY else "MM-DD")
+                due = due_text(row.due_at, now)
+                if group is DueGroup.TODAY:  # "in 2 hours 14:30": the clock time matters today
+                    due = f"{due} {local(row.due_at, policy, 'HH:mm')}"
                 self.add_row(
-                    Text(f"{due_text(row.due_at, now)} {when}", style="red" if group is DueGroup.OVERDUE else ""),
+                    Text(due, style="red" if group is DueGroup.OVERDUE else ""),
                     plain(row.customer_name),
                     Text(row.grade, style="bold"),
                     Text(label("stage", row.stage)),
