@@ -90,3 +90,20 @@ def test_demo_showroom_has_every_grade_stage_and_work_today(tmp_path):
     now = NOW.format("YYYY-MM-DD HH:mm:ss")
     overdue = con.execute("SELECT COUNT(*) FROM follow_up WHERE done_at IS NULL AND due_at < ?", (now,)).fetchone()[0]
     assert overdue > 0
+
+
+def test_database_location_comes_from_carcrm_db_or_the_platform_data_dir(monkeypatch, tmp_path):
+    from carcrm_tui.config import default_database
+
+    monkeypatch.setenv("CARCRM_DB", str(tmp_path / "shop.sqlite"))
+    assert default_database() == str(tmp_path / "shop.sqlite")
+    monkeypatch.delenv("CARCRM_DB")
+    assert default_database().endswith("carcrm.sqlite") and "carcrm" in default_database()
+
+
+def test_language_follows_the_locale_when_not_chosen():
+    from carcrm_tui.i18n import detect_language
+
+    assert detect_language({"LANG": "zh_CN.UTF-8"}) == "zh"
+    assert detect_language({"LANG": "en_US.UTF-8"}) == "en"
+    assert detect_language({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US"}) == "zh"

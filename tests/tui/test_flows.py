@@ -249,3 +249,16 @@ async def test_help_lists_keys_in_chinese(demo):
         assert "快捷键" in text and "记录跟进" in text
 
 
+
+
+async def test_every_shipped_theme_opens(demo):
+    from carcrm_tui.ui.theme import load_themes
+
+    themes = load_themes()
+    assert {"carcrm-dark", "carcrm-light", "carcrm-contrast"} <= set(themes)
+    for name in themes:
+        app = make_app()
+        app.theme = name
+        async with running(app) as pilot:
+            await pilot.press("2")
+            assert app.theme == name and app.screen.query_one(BoardView).selected is not None
