@@ -163,8 +163,8 @@ def main() -> int:
         cells = [f"{results[n][row]:.2f}" if row.endswith("(s)") else f"{results[n][row]:.1f}{unit}" for n in sizes]
         print(f"| {row} | " + " | ".join(cells) + " |")
     start_ratio = [results[n]["app: cold start to Today (s)"] / hello for n in sizes]
-    print(f"| hello-world Textual start (s) | " + " | ".join(f"{hello:.2f}" for _ in sizes) + " |")
-    print(f"| start ÷ hello-world | " + " | ".join(f"{x:.1f}×" for x in start_ratio) + " |")
+    print("| hello-world Textual start (s) | " + " | ".join(f"{hello:.2f}" for _ in sizes) + " |")
+    print("| start ÷ hello-world | " + " | ".join(f"{x:.1f}×" for x in start_ratio) + " |")
     return 0
 
 

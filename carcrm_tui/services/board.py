@@ -78,10 +78,7 @@ def move(session: Session, lead_id: int, version: int, direction: int) -> str:
     policy = session.policy
     now = session.now()
     with database.atomic():
-        lead = get_lead(session, lead_id)
-        _check_version(lead, version)
-        if lead.status != "open":
-            raise Rejected("lead_closed")
+        lead = _open_lead_as_seen(session, lead_id, version)
         target = policy.next_stage(lead.stage) if direction > 0 else policy.previous_stage(lead.stage)
         changes = {Lead.version: Lead.version + 1, Lead.updated_at: now, Lead.updated_by: session.actor.id}
         if target is None and direction < 0:
@@ -111,10 +108,7 @@ def mark_lost(session: Session, lead_id: int, version: int, reason: str, competi
         raise ValidationFailed(errors)
     now = session.now()
     with database.atomic():
-        lead = get_lead(session, lead_id)
-        _check_version(lead, version)
-        if lead.status != "open":
-            raise Rejected("lead_closed")
+        lead = _open_lead_as_seen(session, lead_id, version)
         Lead.update({
             Lead.status: "lost", Lead.lost_reason: reason, Lead.lost_competitor: competitor,
             Lead.closed_at: now, Lead.updated_at: now, Lead.updated_by: session.actor.id,
@@ -132,8 +126,13 @@ def _close_open_followups(lead_id: int, now, outcome: str) -> None:
     ).execute()
 
 
-def _check_version(lead: Lead, version: int) -> None:
+def _open_lead_as_seen(session: Session, lead_id: int, version: int) -> Lead:
+    """The lead, if it is still open and unchanged since the user read it (inside the write lock)."""
+    lead = get_lead(session, lead_id)
     if lead.version != version:
         who = Account.get_or_none(Account.id == lead.updated_by_id)
         raise Conflict(who.name if who else "?", lead.updated_at)
+    if lead.status != "open":
+        raise Rejected("lead_closed")
+    return lead
 

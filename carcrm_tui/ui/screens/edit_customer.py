@@ -15,7 +15,7 @@ from textual.widgets import Input, Select, Static
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.i18n import LANGUAGES, catalog, label, t
-from carcrm_tui.services.errors import Conflict, ServiceError, ValidationFailed
+from carcrm_tui.services.errors import Conflict
 from carcrm_tui.services.views import CustomerDetail, VehicleView
 from carcrm_tui.ui.format import budget_text, date_text, phone_text
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
@@ -52,6 +52,7 @@ def focus_codes(text: str) -> str:
 
 
 class EditCustomerScreen(FormScreen):
+    handles = (Conflict,)
     def __init__(self, *, detail: CustomerDetail, vehicles: list[VehicleView], policy,
                  save: Callable[[dict, int, int | None], CustomerDetail],
                  reload: Callable[[], CustomerDetail]) -> None:
@@ -139,20 +140,15 @@ class EditCustomerScreen(FormScreen):
 
     def action_save(self) -> None:
         try:
-            detail = self.save(self.collect(), self.customer_version, self.lead_version)
-        except ValidationFailed as e:
-            self.show_errors(e.errors)
-            return
+            detail = self.attempt(self.save, self.collect(), self.customer_version, self.lead_version)
         except Conflict as e:
             # keep the input; the next save re-applies it over the newer record
             self.show_errors({})
             self.message(service_error_text(e, self.policy) + " " + t("edit.reapply"))
             self.customer_version, self.lead_version = self.fresh_versions()
             return
-        except ServiceError as e:
-            self.message(service_error_text(e, self.policy))
-            return
-        self.dismiss(detail)
+        if detail is not None:
+            self.dismiss(detail)
 
     def fresh_versions(self) -> tuple[int, int | None]:
         current = self.reload()

@@ -16,7 +16,7 @@ from textual.widgets import Label, Static
 
 from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.i18n import label, t
-from carcrm_tui.services.errors import Conflict, NotFound, Rejected, ValidationFailed
+from carcrm_tui.services.errors import Conflict, NotFound, Rejected, ServiceError, ValidationFailed
 from carcrm_tui.ui.keys import Translated
 
 
@@ -113,6 +113,25 @@ class FormScreen(Translated, ModalScreen):
             box.set_class(bool(text), "-shown")
         except Exception:
             pass
+
+    handles: tuple[type[ServiceError], ...] = ()  # refusals the form deals with itself
+
+    def attempt(self, call, *args, fields: dict[str, str] | None = None):
+        """Run a service call; on refusal show why, keep the input, return None.
+
+        `fields` renames service field names to this form's (e.g. next → next_date).
+        """
+        try:
+            return call(*args)
+        except ValidationFailed as e:
+            errors = {(fields or {}).get(k, k): v for k, v in e.errors.items()}
+            self.show_errors(errors)
+        except ServiceError as e:
+            if isinstance(e, self.handles):
+                raise
+            self.show_errors({})
+            self.message(service_error_text(e, getattr(self, "policy", None)))
+        return None
 
     def keys_hint(self) -> Static:
         return Static(Text(t("form.keys")), id="form-keys")

@@ -17,10 +17,9 @@ from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.schedule import next_due
 from carcrm_tui.domain.validation import Invalid, parse_date
 from carcrm_tui.i18n import t
-from carcrm_tui.services.errors import ServiceError, ValidationFailed
 from carcrm_tui.services.views import ContactInput
 from carcrm_tui.ui.format import local
-from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
+from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
 
@@ -105,17 +104,9 @@ class LogContactScreen(FormScreen):
         except Invalid as e:
             self.show_errors({"next_date": e})
             return
-        try:
-            result = self.submit(data)
-        except ValidationFailed as e:
-            errors = dict(e.errors)
-            if "next" in errors and self.query_one("#next", ChoiceBar).value == "date":
-                errors["next_date"] = errors.pop("next")
-            self.show_errors(errors)
-            return
-        except ServiceError as e:
-            self.message(service_error_text(e, self.policy))
-            return
-        self.dismiss(result)
+        picked_date = self.query_one("#next", ChoiceBar).value == "date"
+        result = self.attempt(self.submit, data, fields={"next": "next_date"} if picked_date else None)
+        if result is not None:
+            self.dismiss(result)
 
 

@@ -9,8 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from carcrm_tui.i18n import t
-from carcrm_tui.services.errors import ServiceError, ValidationFailed
-from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
+from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
 
@@ -39,12 +38,5 @@ class LostScreen(FormScreen):
     def action_save(self) -> None:
         reason = self.query_one("#reason", ChoiceBar).value
         competitor = self.query_one("#competitor", Input).value
-        try:
-            self.submit(reason, competitor)
-        except ValidationFailed as e:
-            self.show_errors(e.errors)
-            return
-        except ServiceError as e:
-            self.message(service_error_text(e, self.policy))
-            return
-        self.dismiss(True)
+        if self.attempt(self.submit, reason, competitor) is not None:
+            self.dismiss(True)

@@ -11,9 +11,8 @@ from textual.widgets import Input, Select, Static
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.i18n import t
-from carcrm_tui.services.errors import ServiceError, ValidationFailed
 from carcrm_tui.services.views import PhoneMatch, VehicleView, WalkInInput
-from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
+from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
 
 DETAIL_ROWS = ("name", "gender", "vehicle", "urgency", "budget", "source", "summary")
@@ -100,14 +99,8 @@ class WalkInScreen(FormScreen):
             budget=self.query_one("#budget", Input).value,
             summary=self.query_one("#summary", Input).value,
         )
-        try:
-            customer_id = self.create(data)
-        except ValidationFailed as e:
-            self.show_errors(e.errors)
-            return
-        except ServiceError as e:
-            self.message(service_error_text(e, self.policy))
-            return
-        self.dismiss(("new", customer_id))
+        customer_id = self.attempt(self.create, data)
+        if customer_id is not None:
+            self.dismiss(("new", customer_id))
 
 
