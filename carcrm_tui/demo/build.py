@@ -21,6 +21,7 @@ from pendulum import DateTime
 
 from carcrm_tui.domain.policy import DEFAULT_GRADES, Policy
 from carcrm_tui.resources import data_path
+from carcrm_tui.services.auth import hash_pin
 from carcrm_tui.store import db as store_db
 from carcrm_tui.store.fields import utc_text
 
@@ -113,9 +114,11 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     today_minutes = max(1, int((day_close - local_now).total_minutes()))
     created = _text(now - 200 * day)
     accounts = data["accounts"]
+    hashes: dict[str, str] = {}  # the demo hashes each distinct PIN once (scrypt is slow on purpose)
     conn.executemany(
-        "INSERT INTO account (name, role, seniority, active, created_at) VALUES (?, ?, ?, 1, ?)",
-        [(a["name"], a["role"], a["seniority"], created) for a in accounts],
+        "INSERT INTO account (name, role, seniority, active, created_at, pin_hash, failed_pins) VALUES (?, ?, ?, 1, ?, ?, 0)",
+        [(a["name"], a["role"], a["seniority"], created, hashes.get(a["pin"]) or hashes.setdefault(a["pin"], hash_pin(a["pin"])))
+         for a in accounts],
     )
     consultant_ids = [i + 1 for i, a in enumerate(accounts) if a["role"] == "consultant"]
     conn.executemany(

@@ -71,6 +71,10 @@ class Policy:
     first_followup_hours: int = 24
     lost_reasons: tuple[str, ...] = LOST_REASONS
     urgency_grade: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_URGENCY_GRADE))
+    idle_lock_minutes: int = 5  # shared terminals lock after this long without a key
+    max_failed_pins: int = 5
+    lockout_minutes: int = 15
+    os_users: Mapping[str, str] = field(default_factory=dict)  # trusted OS login -> account (SSH)
 
     @property
     def tz(self):
@@ -131,7 +135,7 @@ def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 def policy_from_dict(data: Mapping[str, Any]) -> Policy:
     """Build a Policy from parsed TOML, checking every value; unknown keys are errors."""
-    known = {"dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade"}
+    known = {"dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade", "security"}
     for key in data:
         if key not in known:
             raise PolicyError(key, "unknown_key")
@@ -205,7 +209,19 @@ def policy_from_dict(data: Mapping[str, Any]) -> Policy:
             raise PolicyError(f"urgency_grade.{key}", "unknown_grade", value=grade)
         urgency[key] = grade
 
+    security = _table(data, "security")
+    for key in security:
+        if key not in {"idle_lock_minutes", "max_failed_pins", "lockout_minutes", "os_users"}:
+            raise PolicyError(f"security.{key}", "unknown_key")
+    os_users = security.get("os_users", {})
+    if not isinstance(os_users, Mapping) or not all(isinstance(v, str) and v for v in os_users.values()):
+        raise PolicyError("security.os_users", "not_table")
+
     return Policy(
+        idle_lock_minutes=_int(security, "idle_lock_minutes", "security", 5, minimum=1),
+        max_failed_pins=_int(security, "max_failed_pins", "security", 5, minimum=1),
+        lockout_minutes=_int(security, "lockout_minutes", "security", 15, minimum=1),
+        os_users=dict(os_users),
         dealership=name, timezone=str(tz), language=language, theme=theme,
         grades=grades, stages=tuple(stages), win_rates=rates,
         upcoming_days=upcoming, first_followup_hours=first,

@@ -143,3 +143,21 @@ def clean_text(text: str, *, field: str, limit: int, required: bool = False) -> 
     if len(value) > limit:
         raise Invalid("too_long", field=field, limit=limit)
     return value
+
+
+def mask_phone(e164: str) -> str:
+    """138****5678: enough to recognise a number, not enough to copy it off a screen."""
+    digits = phone_digits(e164)
+    if e164.startswith("+86") and len(digits) == 13:
+        digits = digits[2:]
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def initials(name: str) -> str:
+    """张伟 → 张*, Zhao Min → Z. M. (privacy mode on lists)."""
+    parts = name.split()
+    if len(parts) > 1:
+        return " ".join(f"{p[0]}." for p in parts if p)
+    return (name[:1] + "*") if name else ""

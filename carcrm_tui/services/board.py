@@ -10,6 +10,7 @@ from __future__ import annotations
 from peewee import JOIN, fn
 
 from carcrm_tui.domain.validation import Invalid, clean_text
+from carcrm_tui.services import audit
 from carcrm_tui.services.errors import Conflict, Rejected, ValidationFailed
 from carcrm_tui.services.scope import get_lead, lead_filter
 from carcrm_tui.services.session import Session
@@ -92,6 +93,11 @@ def move(session: Session, lead_id: int, version: int, direction: int) -> str:
             if target == "order" and "O" in policy.grades:
                 changes[Lead.grade] = "O"  # an order placed is grade O until delivery
         Lead.update(changes).where(Lead.id == lead.id).execute()
+        moved = {"stage": (lead.stage, target)} if target else {"status": ("open", "won")}
+        if target == "order" and Lead.grade in changes:
+            moved["grade"] = (lead.grade, "O")
+        audit.record(session.actor.id, now, "won" if target is None else "move", "lead", lead.id,
+                     lead.customer_id, moved)
     return target or "won"
 
 
@@ -115,6 +121,8 @@ def mark_lost(session: Session, lead_id: int, version: int, reason: str, competi
             Lead.version: Lead.version + 1,
         }).where(Lead.id == lead.id).execute()
         _close_open_followups(lead.id, now, "lost")
+        audit.record(session.actor.id, now, "lost", "lead", lead.id, lead.customer_id,
+                     {"status": ("open", "lost"), "lost_reason": ("", reason), "lost_competitor": ("", competitor)})
         others = Lead.select().where((Lead.customer == lead.customer_id) & (Lead.status == "open")).exists()
         if not others:
             Customer.update(customer_type="lost").where(Customer.id == lead.customer_id).execute()

@@ -13,6 +13,7 @@ from pendulum import DateTime
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.schedule import next_due, on_local_date
 from carcrm_tui.domain.validation import Invalid, clean_text
+from carcrm_tui.services import audit
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.scope import get_lead
 from carcrm_tui.services.session import Session
@@ -105,4 +106,11 @@ def log_contact(session: Session, lead_id: int, data) -> Logged:
                 lead=lead.id, owner=lead.owner_id, channel="phone",
                 due_at=next_at, created_at=now,
             ).execute()
+        actor = session.actor.id
+        audit.record(actor, now, "log_contact", "followup", closed_id, lead.customer_id,
+                     {"channel": ("", data.channel), "summary": ("", fields["summary"]), "outcome": ("", data.outcome)})
+        if grade != lead.grade:
+            audit.record(actor, now, "update", "lead", lead.id, lead.customer_id, {"grade": (lead.grade, grade)})
+        if next_id:
+            audit.record(actor, now, "create", "followup", next_id, lead.customer_id, {"due_at": ("", next_at)})
     return Logged(closed_id, next_id, next_at)

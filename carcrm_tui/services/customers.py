@@ -14,11 +14,13 @@ from carcrm_tui.domain.grading import expected_value
 from carcrm_tui.domain.validation import (
     Invalid,
     clean_text,
+    mask_phone,
     parse_budget,
     parse_date,
     parse_email,
     parse_phone,
 )
+from carcrm_tui.services import audit
 from carcrm_tui.services.catalogue import vehicle_view
 from carcrm_tui.services.errors import Conflict, ValidationFailed
 from carcrm_tui.services.scope import get_customer, get_lead
@@ -46,11 +48,17 @@ CHOICES = {
 }
 
 
-def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PAGE) -> CustomerDetail:
+def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PAGE,
+           reveal: bool = False) -> CustomerDetail:
+    """The record; phone numbers masked unless `reveal`, which is audited."""
     c = get_customer(session, customer_id)
     owners = {a.id: a.name for a in Account.select(Account.id, Account.name)}
+    if reveal:
+        with database.atomic():
+            audit.record(session.actor.id, session.now(), "reveal", "customer", c.id, c.id, {"phone": ("", "shown")})
+    show = (lambda p: p) if reveal else (lambda p: mask_phone(p) if p else "")
     leads = [
-        _lead_view(lead, owners)
+        _lead_view(lead, owners, session)
         for lead in Lead.select(Lead, Vehicle)
         .join(Vehicle, JOIN.LEFT_OUTER)
         .where(Lead.customer == c.id)
@@ -69,16 +77,21 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
                 f.summary, f.feedback, f.attitude, f.outcome,
             ))
     return CustomerDetail(
-        id=c.id, name=c.name, gender=c.gender, age_range=c.age_range, phone=c.phone,
-        phone2=c.phone2, wechat=c.wechat, email=c.email, source=c.source,
+        id=c.id, name=c.name, gender=c.gender, age_range=c.age_range, phone=show(c.phone),
+        phone2=show(c.phone2), wechat=c.wechat, email=c.email, source=c.source,
         customer_type=c.customer_type, tags=tuple(t for t in c.tags.split(",") if t),
         birthday=c.birthday, do_not_contact=c.do_not_contact, notes=c.notes,
-        owner_name=owners.get(c.owner_id, ""), version=c.version,
+        owner_name=owners.get(c.owner_id, ""), version=c.version, phones_revealed=reveal,
         leads=tuple(leads), timeline=tuple(timeline), timeline_total=total,
     )
 
 
-def _lead_view(lead: Lead, owners: dict[int, str]) -> LeadView:
+def deal_price_visible(session: Session, lead: Lead) -> bool:
+    """成交价格 is confidential: the owning consultant and managers only."""
+    return session.actor.role == "manager" or lead.owner_id == session.actor.id
+
+
+def _lead_view(lead: Lead, owners: dict[int, str], session: Session) -> LeadView:
     return LeadView(
         id=lead.id, owner_name=owners.get(lead.owner_id, ""), grade=lead.grade, score=lead.score,
         stage=lead.stage, status=lead.status,
@@ -88,6 +101,7 @@ def _lead_view(lead: Lead, owners: dict[int, str]) -> LeadView:
         urgency=lead.urgency, expected_purchase_date=lead.expected_purchase_date,
         competitor_models=lead.competitor_models, decision_maker=lead.decision_maker,
         objections=lead.objections, expected_value=lead.expected_value,
+        deal_price=lead.deal_price if deal_price_visible(session, lead) else None,
         lost_reason=lead.lost_reason, lost_competitor=lead.lost_competitor,
         created_at=lead.created_at, stage_changed_at=lead.stage_changed_at,
         last_contact_at=lead.last_contact_at, version=lead.version,
@@ -188,6 +202,7 @@ def update(
             if clash:
                 raise ValidationFailed({"phone": Invalid("phone_known")})
         if cust:
+            audit.record(actor, now, "update", "customer", customer.id, customer.id, audit.diff(customer, cust))
             n = Customer.update(
                 {**cust, "updated_at": now, "updated_by": actor, "version": Customer.version + 1}
             ).where((Customer.id == customer.id) & (Customer.version == customer_version)).execute()
@@ -203,6 +218,7 @@ def update(
                 lead_cols["expected_value"] = expected_value(
                     v.guide_price if v else None, lead_cols.get("budget_max", lead.budget_max)
                 )
+            audit.record(actor, now, "update", "lead", lead.id, customer.id, audit.diff(lead, lead_cols))
             n = Lead.update(
                 {**lead_cols, "updated_at": now, "updated_by": actor, "version": Lead.version + 1}
             ).where((Lead.id == lead.id) & (Lead.version == lead_version)).execute()

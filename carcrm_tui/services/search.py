@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from peewee import fn
 
-from carcrm_tui.domain.validation import phone_digits
+from carcrm_tui.domain.validation import mask_phone, phone_digits
 from carcrm_tui.services.scope import customer_filter
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import CustomerHit
@@ -35,7 +35,7 @@ def search(session: Session, query: str, limit: int = 20) -> list[CustomerHit]:
     hits = list(q)
     leads = _latest_leads([h.id for h in hits])
     return [
-        CustomerHit(h.id, h.name, h.phone, h.owner_name, *leads.get(h.id, ("", "")), matched)
+        CustomerHit(h.id, h.name, mask_phone(h.phone), h.owner_name, *leads.get(h.id, ("", "")), matched)
         for h in hits
     ]
 

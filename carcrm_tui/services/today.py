@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import JOIN, fn
 
 from carcrm_tui.domain.schedule import DueGroup, due_reason, today_window
+from carcrm_tui.domain.validation import mask_phone
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import DueRow, TodayView
 from carcrm_tui.store.models import Customer, FollowUp, Lead, Vehicle
@@ -50,7 +51,7 @@ def today(session: Session, limit: int = PAGE) -> TodayView:
 def _row(r: tuple, group: DueGroup, now, policy) -> DueRow:
     fid, channel, due_at, lead_id, grade, stage, last_contact, cid, name, phone, series = r
     return DueRow(
-        followup_id=fid, lead_id=lead_id, customer_id=cid, customer_name=name, phone=phone,
+        followup_id=fid, lead_id=lead_id, customer_id=cid, customer_name=name, phone=mask_phone(phone),
         grade=grade, stage=stage, vehicle=series or "", channel=channel, due_at=due_at,
         group=group, reason=due_reason(grade, last_contact, now, policy),
     )

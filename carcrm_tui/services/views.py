@@ -133,6 +133,7 @@ class LeadView:
     decision_maker: str
     objections: str
     expected_value: int
+    deal_price: int | None  # None unless the actor may see it (owner or manager)
     lost_reason: str
     lost_competitor: str
     created_at: DateTime
@@ -159,6 +160,7 @@ class CustomerDetail:
     notes: str
     owner_name: str
     version: int
+    phones_revealed: bool  # False: phone and phone2 hold masked numbers
     leads: tuple[LeadView, ...]
     timeline: tuple[TimelineEntry, ...]
     timeline_total: int

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.grading import expected_value, grade_for_urgency
 from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, parse_phone
+from carcrm_tui.services import audit
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import PhoneMatch, WalkInInput
@@ -30,6 +31,7 @@ def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
         return None
     visible = session.sees_everyone or c.owner_id == session.actor.id
     return PhoneMatch(c.id, c.name if visible else "", c.owner.name, visible)
+
 
 
 @dataclass(frozen=True)
@@ -94,4 +96,7 @@ def register_walkin(session: Session, data: WalkInInput) -> WalkInCreated:
             lead=lead, owner=owner, channel="phone",
             due_at=now.add(hours=policy.first_followup_hours), created_at=now,
         ).execute()
+        audit.record(owner, now, "create", "customer", customer, customer,
+                     {"name": ("", name), "phone": ("", phone.e164), "source": ("", data.source)})
+        audit.record(owner, now, "create", "lead", lead, customer, {"grade": ("", grade), "stage": ("", "reception")})
     return WalkInCreated(customer, lead, first)

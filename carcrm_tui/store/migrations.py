@@ -9,15 +9,34 @@ foreign keys off around table rebuilds — design.md) and bumps nothing else.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Callable
 
 from peewee import Database, SqliteDatabase
 
-from carcrm_tui.store.models import MODELS
+from carcrm_tui.store.models import MODELS, AuditLog
+
+
+def _v2_sign_in_and_audit(db: Database) -> None:
+    """0.2: PINs and lockout on accounts, the confidential deal price, the audit log.
+
+    Plain ADD COLUMN with a default: no table rebuild, same SQL on SQLite and
+    PostgreSQL (playhouse's add_column rebuilds SQLite tables for NOT NULL).
+    """
+    for sql in (
+        "ALTER TABLE account ADD COLUMN pin_hash VARCHAR(255) NOT NULL DEFAULT ''",
+        "ALTER TABLE account ADD COLUMN failed_pins INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE account ADD COLUMN locked_until DATETIME",
+        "ALTER TABLE lead ADD COLUMN deal_price INTEGER",
+    ):
+        db.execute_sql(sql if isinstance(db, SqliteDatabase) else sql.replace("DATETIME", "TIMESTAMP"))
+    db.create_tables([AuditLog])
+
 
 # version -> step that brings a database from version-1 to version
-STEPS: dict[int, Callable[[Database], None]] = {}
-LATEST = 1
+STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit}
+LATEST = 2
 
 
 class SchemaTooNew(RuntimeError):
@@ -49,12 +68,36 @@ def upgrade(db: Database) -> int:
         return found
     if found > LATEST:
         raise SchemaTooNew(found)
-    with db.atomic():  # IMMEDIATE on SQLite: one terminal at a time from here
-        found = current_version(db)
-        if found == 0:
-            db.create_tables(MODELS)
-        else:
-            for version in range(found + 1, LATEST + 1):
-                STEPS[version](db)
-        _set_version(db, LATEST)
+    if found > 0:
+        backup_before_upgrade(db, found)
+    sqlite = isinstance(db, SqliteDatabase)
+    if sqlite:  # a table rebuild under foreign_keys=1 would cascade-delete children
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():  # IMMEDIATE on SQLite: one terminal at a time from here
+            found = current_version(db)
+            if found == 0:
+                db.create_tables(MODELS)
+            else:
+                for version in range(found + 1, LATEST + 1):
+                    STEPS[version](db)
+                if sqlite and db.execute_sql("PRAGMA foreign_key_check").fetchall():
+                    raise RuntimeError("schema upgrade left broken references; rolled back")
+            _set_version(db, LATEST)
+    finally:
+        if sqlite:
+            db.execute_sql("PRAGMA foreign_keys = ON")
     return found
+
+
+def backup_before_upgrade(db: Database, found: int) -> Path | None:
+    """Copy an old SQLite file aside (once per version) before changing its schema."""
+    if not isinstance(db, SqliteDatabase) or db.database in ("", ":memory:"):
+        return None
+    target = Path(f"{db.database}.schema-v{found}.bak")
+    if not target.exists():
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")  # own file per starting terminal
+        tmp.unlink(missing_ok=True)
+        db.execute_sql("VACUUM INTO ?", (str(tmp),))
+        tmp.replace(target)  # several terminals may race here; the copy is whole either way
+    return target

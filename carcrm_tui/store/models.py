@@ -37,6 +37,9 @@ class Account(BaseModel):
     seniority = IntegerField(default=0)  # years on the floor; senior staff get H leads
     active = BooleanField(default=True)
     created_at = UTCDateTimeField()
+    pin_hash = CharField(max_length=255, default="")  # scrypt, salted; never the PIN itself
+    failed_pins = IntegerField(default=0)
+    locked_until = UTCDateTimeField(null=True)
 
 
 class Vehicle(BaseModel):
@@ -90,6 +93,7 @@ class Lead(BaseModel):
     decision_maker = CharField(max_length=24, default="")
     objections = TextField(default="")
     expected_value = IntegerField(default=0)  # yuan
+    deal_price = IntegerField(null=True)  # 成交价格: confidential, owner and managers only
     lost_reason = CharField(max_length=32, default="")
     lost_competitor = CharField(max_length=128, default="")
     created_at = UTCDateTimeField()
@@ -124,6 +128,28 @@ class FollowUp(BaseModel):
     created_at = UTCDateTimeField()
 
 
+class AuditLog(BaseModel):
+    """Who did what, when, to which record: field, old value → new value.
+
+    Append-only. `customer_id` lets a manager read one customer's history in
+    one index range; the highest id doubles as the "something changed"
+    signal other terminals poll for live refresh.
+    """
+
+    at = UTCDateTimeField()
+    actor = ForeignKeyField(Account, null=True, backref="+", index=False)
+    action = CharField(max_length=24)
+    entity = CharField(max_length=16)
+    entity_id = IntegerField(null=True)
+    customer_id = IntegerField(null=True)
+    field = CharField(max_length=48, default="")
+    old = TextField(default="")
+    new = TextField(default="")
+
+    class Meta:
+        indexes = ((("customer_id", "id"), False), (("actor", "at"), False))
+
+
 # today's follow-ups for one consultant: only the open ones, by due time
 FollowUp.add_index(
     FollowUp.index(FollowUp.owner, FollowUp.due_at, name="followup_open_by_owner_due").where(
@@ -133,4 +159,4 @@ FollowUp.add_index(
 # a lead's timeline
 FollowUp.add_index(FollowUp.lead, FollowUp.due_at, name="followup_lead_due")
 
-MODELS = (Account, Vehicle, Customer, Lead, FollowUp)
+MODELS = (Account, Vehicle, Customer, Lead, FollowUp, AuditLog)

@@ -85,7 +85,7 @@ def test_demo_showroom_has_every_grade_stage_and_work_today(tmp_path):
     statuses = {s for (s,) in con.execute("SELECT DISTINCT status FROM lead")}
     assert grades == set("HABCO") and len(stages) == 8 and statuses == {"open", "won", "lost", "dormant"}
     roles = {r for (r,) in con.execute("SELECT role FROM account")}
-    assert roles == {"manager", "consultant"}
+    assert roles == {"admin", "manager", "consultant"}
     assert con.execute("SELECT COUNT(*) FROM account WHERE role = 'consultant'").fetchone()[0] == 8
     now = NOW.format("YYYY-MM-DD HH:mm:ss")
     overdue = con.execute("SELECT COUNT(*) FROM follow_up WHERE done_at IS NULL AND due_at < ?", (now,)).fetchone()[0]

@@ -30,7 +30,7 @@ def test_edit_parses_every_field_and_bumps_versions(record):
                          {"phone": "139-1111-2222", "budget": "15-20万", "birthday": "1988年5月20日",
                           "focus_points": "price,space", "urgency": "mid"},
                          lead_id=ld.id, lead_version=1)
-    assert d.phone == "+8613911112222" and d.version == 2
+    assert d.phone == "139****2222" and d.version == 2  # masked until revealed
     assert (d.lead.budget_min, d.lead.budget_max, d.lead.version) == (150_000, 200_000, 2)
     assert d.lead.focus_points == ("price", "space") and d.birthday.isoformat() == "1988-05-20"
     assert Customer.get_by_id(c.id).phone_digits == "13911112222"

@@ -75,3 +75,47 @@ def test_deleting_a_lead_removes_its_follow_ups(database):
     factory.due(ld, pendulum.datetime(2026, 3, 11, tz="UTC"))
     ld.delete_instance()
     assert FollowUp.select().count() == 0
+
+
+def test_a_schema_v1_file_is_backed_up_and_upgraded_with_every_row_intact(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    old = tmp_path / "shop.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "schema_v1.sqlite", old)
+    con = sqlite3.connect(old)
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
+              for t in ("account", "vehicle", "customer", "lead", "follow_up")}
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    con.close()
+
+    db = store_db.connect(old)
+    assert db.execute_sql("PRAGMA user_version").fetchone()[0] == LATEST
+    for table, rows in before.items():
+        after = db.execute_sql(f"SELECT * FROM {table} ORDER BY id").fetchall()
+        width = len(rows[0])
+        assert [r[:width] for r in after] == rows, table  # old columns untouched, new ones appended
+    assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    store_db.close()
+    backup = tmp_path / "shop.sqlite.schema-v1.bak"
+    assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_terminals_starting_at_once_upgrade_exactly_once(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    old = tmp_path / "shop.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "schema_v1.sqlite", old)
+    code = ("import sys; from carcrm_tui.store import db; from carcrm_tui.store.migrations import upgrade;"
+            "d = db.connect(sys.argv[1]); print(d.execute_sql('PRAGMA user_version').fetchone()[0])")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(old)], stdout=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    outs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs) and set(outs) == {str(LATEST)}
+    con = sqlite3.connect(old)
+    columns = [r[1] for r in con.execute("PRAGMA table_info(account)")]
+    assert columns.count("pin_hash") == 1
