@@ -36,7 +36,8 @@ STARTUP = textwrap.dedent('''
     from carcrm_tui.ui.widgets.board import BoardView
     from carcrm_tui.ui.widgets.today import TodayTable
     db.connect(sys.argv[1])
-    app = CarCrmApp(open_session(sys.argv[2] or None, Policy()), language="zh")
+    policy = Policy()
+    app = CarCrmApp(policy, session=open_session(sys.argv[2] or None, policy), language="zh")
     out = {}
     async def main():
         async with app.run_test(size=(160, 50)) as pilot:

@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=600, metavar="N", help=t("cli.help.customers"))
     demo.add_argument("--seed", type=int, default=7, help=t("cli.help.seed"))
     demo.add_argument("--build-only", action="store_true", help=t("cli.help.build_only"))
+    from carcrm_tui.cli_users import add_parsers
+
+    add_parsers(subs, _common)
     return parser
 
 
@@ -81,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "demo":
         return _demo(args, policy, language, theme)
+    if args.command == "user":
+        from carcrm_tui import cli_users
+
+        return cli_users.run(args, policy, args.db or default_database(), fail)
     return _open(args.db or default_database(), args.user or os.environ.get("CARCRM_USER"), policy, language, theme)
 
 
@@ -112,12 +119,15 @@ def _demo(args, policy, language: str, theme: str) -> int:
             followups=built.followups))
     if args.build_only:
         return 0
-    return _open(str(built.path), args.user, policy, language, theme)
+    return _open(str(built.path), args.user, policy, language, theme, hint=t("signin.demo_hint"), demo=True)
 
 
-def _open(db_target: str, user: str | None, policy, language: str, theme: str) -> int:
-    from carcrm_tui.services.errors import NotFound
-    from carcrm_tui.services.session import open_session
+def _open(db_target: str, user: str | None, policy, language: str, theme: str, *,
+          hint: str = "", demo: bool = False) -> int:
+    import getpass
+
+    from carcrm_tui.services import accounts, auth
+    from carcrm_tui.services.session import Session
     from carcrm_tui.store import db
     from carcrm_tui.store.migrations import SchemaTooNew
 
@@ -127,14 +137,21 @@ def _open(db_target: str, user: str | None, policy, language: str, theme: str) -
         return fail(t("cli.schema_too_new", found=e.found))
     except Exception as e:  # unreadable file, bad URL, server down: say which and why
         return fail(t("cli.db_error", target=db_target, reason=str(e)))
-    try:
-        session = open_session(user, policy)
-    except NotFound:
-        return fail(t("cli.no_user", name=user) if user else t("cli.no_accounts", db=db_target))
+    if not auth.has_accounts():
+        db.close()
+        return fail(t("cli.no_accounts", db=db_target))
+    if user and accounts.find(user) is None:
+        db.close()
+        return fail(t("cli.no_user", name=user))
+    trusted = auth.trusted_os_account(getpass.getuser(), policy)  # SSH sites: the OS login is enough
+    session = Session(actor=trusted, policy=policy) if trusted else None
+    if demo and not user:
+        actor = accounts.default_actor()  # the demo suggests the consultant with work today
+        user = actor.name if actor else None
 
     from carcrm_tui.ui.app import CarCrmApp  # Textual loads only now
 
-    CarCrmApp(session, language=language, theme=theme).run()
+    CarCrmApp(policy, session=session, language=language, theme=theme, user=user, hint=hint).run()
     db.close()
     return 0
 

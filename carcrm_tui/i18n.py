@@ -89,6 +89,17 @@ def humanize(instant: pendulum.DateTime, now: pendulum.DateTime) -> str:
     return pendulum.format_diff(instant.diff(now), True, False, _current)
 
 
+def humanize_short(instant: pendulum.DateTime, now: pendulum.DateTime) -> str:
+    """"in 2h" / "2d ago" ("2小时后" / "2天前"): for cards where every cell counts."""
+    seconds = (instant - now).total_seconds()
+    size = abs(seconds)
+    for unit, span in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if size >= span or unit == "m":
+            n = max(1, int(size // span))
+            break
+    return t(f"time.{'in' if seconds >= 0 else 'ago'}_{unit}", n=n)
+
+
 def money(yuan: int | None) -> str:
     """Amounts the way a showroom says them: 万 in Chinese, k in English."""
     if not yuan:

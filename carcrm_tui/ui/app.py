@@ -1,17 +1,31 @@
-"""The Textual application: themes, language, palette, and the main screen."""
+"""The Textual application: sign-in, idle lock, themes, language, palette, main screen.
+
+A terminal is shared: the app starts at sign-in (unless the site trusts the OS
+login), locks itself after the policy's idle minutes, and switching user
+closes every screen of the previous person.
+"""
 
 from __future__ import annotations
 
+import time
+
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
 
+from carcrm_tui.domain.policy import Policy
 from carcrm_tui.i18n import set_language, t
-from carcrm_tui.services.session import Session
+from carcrm_tui.services import auth
+from carcrm_tui.services.session import Session, system_clock
 from carcrm_tui.ui.commands import ScreenCommands
 from carcrm_tui.ui.keys import translate_bindings
+from carcrm_tui.ui.screens.lock import LockScreen
 from carcrm_tui.ui.screens.main import MainScreen
+from carcrm_tui.ui.screens.sign_in import SignInScreen
 from carcrm_tui.ui.theme import load_themes
+
+IDLE_CHECK_SECONDS = 5
 
 
 class CarCrmApp(App):
@@ -19,25 +33,81 @@ class CarCrmApp(App):
     COMMANDS = {ScreenCommands}
     BINDINGS = [
         Binding("ctrl+p", "command_palette", "key.palette", id="palette", show=False, priority=True),
+        Binding("ctrl+l", "lock", "key.lock", id="lock", show=False, priority=True),
+        Binding("ctrl+o", "switch_user", "key.switch_user", id="switch_user", show=False, priority=True),
     ]
 
-    def __init__(self, session: Session, *, language: str = "en", theme: str | None = None,
-                 keymap: dict[str, str] | None = None) -> None:
+    def __init__(self, policy: Policy, *, session: Session | None = None, clock=system_clock,
+                 language: str = "en", theme: str | None = None, user: str | None = None,
+                 hint: str = "", keymap: dict[str, str] | None = None) -> None:
+        """`session` given = already trusted (OS login); otherwise the app asks for a PIN."""
         set_language(language)  # before any widget is built: bindings translate on construction
         super().__init__()
         translate_bindings(self)
+        self.policy = policy
+        self.clock = clock
         self.session = session
+        self.preselect = user
+        self.hint = hint
         self.language = language
+        self.last_activity = time.monotonic()
         for th in load_themes().values():
             self.register_theme(th)
-        self.theme = theme or session.policy.theme
+        self.theme = theme or policy.theme
         if keymap:
             self.set_keymap(keymap)
 
     def on_mount(self) -> None:
-        self.title = self.session.policy.dealership
-        self.push_screen(MainScreen(self.session))
+        self.title = self.policy.dealership
+        if self.session is not None:
+            self.push_screen(MainScreen(self.session))
+        else:
+            self.show_sign_in()
+        self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+
+    # ---- who is at the keyboard -------------------------------------------
+    def show_sign_in(self) -> None:
+        def signed_in(account) -> None:
+            self.session = Session(actor=account, policy=self.policy, clock=self.clock)
+            self.last_activity = time.monotonic()
+            self.push_screen(MainScreen(self.session))
+
+        self.push_screen(
+            SignInScreen(accounts=auth.signable_accounts(), dealership=self.policy.dealership,
+                         sign_in=lambda name, pin: auth.sign_in(name, pin, self.clock(), self.policy),
+                         preselect=self.preselect, hint=self.hint, policy=self.policy),
+            signed_in,
+        )
+
+    def action_switch_user(self) -> None:
+        """Close every screen of the current person and go back to sign-in."""
+        self.session = None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.preselect = None
+        self.show_sign_in()
+
+    def action_lock(self) -> None:
+        if self.session is None or isinstance(self.screen, (LockScreen, SignInScreen)):
+            return
+        name = self.session.actor.name
+        self.push_screen(LockScreen(name=name, policy=self.policy,
+                                    unlock=lambda pin: auth.sign_in(name, pin, self.clock(), self.policy)))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        idle = time.monotonic() - self.last_activity
+        if idle >= self.policy.idle_lock_minutes * 60:
+            self.action_lock()
 
     def action_command_palette(self) -> None:
+        if self.session is None or isinstance(self.screen, (LockScreen, SignInScreen)):
+            return  # nothing to offer before sign-in, and nothing to leak while locked
         if not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(id="--command-palette", placeholder=t("palette.placeholder")))
+
+

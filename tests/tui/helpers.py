@@ -10,9 +10,15 @@ from carcrm_tui.ui.app import CarCrmApp
 from tests.conftest import NOW
 
 
-def make_app(user: str | None = None, language: str = "en", at=NOW) -> CarCrmApp:
-    session = open_session(user, Policy(), clock=fixed_clock(at))
-    return CarCrmApp(session, language=language)
+def make_app(user: str | None = None, language: str = "en", at=NOW, policy: Policy | None = None) -> CarCrmApp:
+    """The app already signed in as `user` (default: the consultant with the most work)."""
+    policy = policy or Policy()
+    session = open_session(user, policy, clock=fixed_clock(at))
+    return CarCrmApp(policy, session=session, clock=fixed_clock(at), language=language)
+
+
+def signed_out_app(language: str = "en", at=NOW, policy: Policy | None = None, user: str | None = None) -> CarCrmApp:
+    return CarCrmApp(policy or Policy(), clock=fixed_clock(at), language=language, user=user)
 
 
 def screen_text(app) -> str:

@@ -35,7 +35,7 @@ async def test_hostile_text_renders_as_typed_in_every_pane(database):
     app = make_app("李娜")
     customer_id = plant(app.session.actor.id)
     for size in ((80, 24), (160, 50)):
-        async with running(app.__class__(app.session, language="en"), size=size) as pilot:
+        async with running(make_app("李娜"), size=size) as pilot:
             a = pilot.app
             today = screen_text(a)
             assert "[/] [Acme] ␛[31m" in today

@@ -53,3 +53,29 @@ def test_humanised_times_in_both_languages_against_a_passed_now():
     assert humanize(now.subtract(hours=3), now) == "3小时前"
     set_language("en")
     assert humanize(now.add(hours=2), now) == "in 2 hours"
+
+
+def test_every_audit_action_and_audited_field_has_a_name():
+    from carcrm_tui.services.customers import CUSTOMER_FIELDS, LEAD_FIELDS
+
+    actions = ("create", "update", "move", "won", "lost", "log_contact", "reveal", "sign_in",
+               "sign_in_failed", "locked", "set_pin")
+    fields = set(CUSTOMER_FIELDS) | set(LEAD_FIELDS) | {
+        "channel", "summary", "outcome", "due_at", "stage", "status", "lost_reason", "lost_competitor",
+        "active", "locked_until", "role", "budget_min", "budget_max", "expected_value"}
+    for lang in ("zh", "en"):
+        assert all(f"audit.{a}" in catalog(lang) for a in actions)
+        missing = [f for f in fields if f"field.{f}" not in catalog(lang)]
+        assert not missing, (lang, missing)
+
+
+def test_short_relative_times_for_cards():
+    from carcrm_tui.i18n import humanize_short
+
+    now = pendulum.datetime(2026, 3, 10, 2, 30, tz="UTC")
+    set_language("en")
+    assert [humanize_short(now.add(minutes=30), now), humanize_short(now.subtract(hours=5), now),
+            humanize_short(now.add(days=3), now), humanize_short(now.subtract(days=15), now)] == [
+        "in 30m", "5h ago", "in 3d", "2w ago"]
+    set_language("zh")
+    assert humanize_short(now.subtract(days=2), now) == "2天前"

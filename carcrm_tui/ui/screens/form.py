@@ -16,28 +16,17 @@ from textual.widgets import Label, Static
 
 from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.i18n import label, t
-from carcrm_tui.services.errors import Conflict, NotFound, Rejected, ServiceError, ValidationFailed
+from carcrm_tui.services.errors import ServiceError, ValidationFailed
+from carcrm_tui.ui_text import error_sentence, invalid_sentence
 from carcrm_tui.ui.keys import Translated
 
 
 def error_text(err: Invalid) -> str:
-    params = dict(err.params)
-    if "field" in params:
-        params["field"] = t(f"field.{params['field']}")
-    return t(f"error.{err.code}", **params)
+    return invalid_sentence(err)
 
 
 def service_error_text(exc: Exception, policy=None) -> str:
-    if isinstance(exc, Conflict):
-        when = exc.when.in_timezone(policy.tz).format("HH:mm") if policy else str(exc.when)
-        return t("error.conflict", who=exc.who, when=when)
-    if isinstance(exc, NotFound):
-        return t("error.not_found")
-    if isinstance(exc, Rejected):
-        return t(f"error.{exc.code}", **exc.params)
-    if isinstance(exc, ValidationFailed):
-        return "; ".join(error_text(e) for e in exc.errors.values())
-    return t("error.unexpected")
+    return error_sentence(exc, policy)
 
 
 class Row(Horizontal):

@@ -14,11 +14,13 @@ from carcrm_tui.ui.keys import Translated
 
 SECTIONS = {
     "help.global": [("1 2 3", "help.panes"), ("/", "key.search"), ("n", "key.walkin"), ("c", "key.log"),
-                    ("ctrl+p", "help.palette"), ("?", "key.help"), ("q", "key.quit")],
+                    ("ctrl+p", "help.palette"), ("p", "key.privacy"), ("ctrl+l", "key.lock"),
+                    ("ctrl+o", "key.switch_user"), ("?", "key.help"), ("q", "key.quit")],
     "help.today": [("↑ ↓ j k", "help.move"), ("enter", "key.open"), ("c", "key.log")],
     "help.board": [("← → h l", "help.columns"), ("↑ ↓ j k", "help.cards"), ("] >", "key.next_stage"),
                    ("[ <", "key.prev_stage"), ("x", "key.lost"), ("enter", "key.open")],
-    "help.customer": [("e", "key.edit"), ("c", "key.log"), ("x", "key.lost"), ("↑ ↓", "help.scroll")],
+    "help.customer": [("e", "key.edit"), ("v", "key.reveal"), ("c", "key.log"), ("x", "key.lost"),
+                      ("↑ ↓", "help.scroll")],
     "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), ("ctrl+s", "key.save"), ("esc", "key.cancel")],
 }
 

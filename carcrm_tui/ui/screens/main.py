@@ -15,7 +15,8 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from carcrm_tui.i18n import label, t
-from carcrm_tui.services import board, catalogue, contacts, customers, search, today, walkins
+from carcrm_tui.domain.validation import initials
+from carcrm_tui.services import audit, board, catalogue, contacts, customers, search, today, walkins
 from carcrm_tui.services.errors import NotFound, ServiceError
 from carcrm_tui.services.session import Session
 from carcrm_tui.ui.keys import Translated
@@ -32,6 +33,11 @@ from carcrm_tui.ui.widgets.customer import CustomerView
 from carcrm_tui.ui.widgets.today import TodayTable
 
 PANES = ("today", "board", "customer")
+LIVE_REFRESH_SECONDS = 1.0
+
+
+def as_is(name: str) -> str:
+    return name
 
 
 class MainScreen(Translated, Screen):
@@ -47,6 +53,8 @@ class MainScreen(Translated, Screen):
         Binding("left_square_bracket,less_than_sign,shift+left", "move(-1)", "key.prev_stage", id="lead.prev_stage"),
         Binding("x", "lost", "key.lost", id="lead.lost"),
         Binding("r", "reload", "key.refresh", id="refresh", show=False),
+        Binding("p", "privacy", "key.privacy", id="privacy"),
+        Binding("v", "reveal", "key.reveal", id="customer.reveal"),
         Binding("question_mark", "help", "key.help", id="help"),
         Binding("q", "app.quit", "key.quit", id="quit"),
     ]
@@ -64,6 +72,8 @@ class MainScreen(Translated, Screen):
         self.customer_id: int | None = None
         self.detail = None
         self._vehicles = None
+        self.privacy = False  # names as initials on lists, for screens customers can see
+        self.seen_change = 0
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -83,6 +93,20 @@ class MainScreen(Translated, Screen):
 
     def on_mount(self) -> None:
         self.show_pane("today")
+        self.set_interval(LIVE_REFRESH_SECONDS, self.poll_changes)
+
+    def poll_changes(self) -> None:
+        """Live refresh: another terminal committed → redraw the visible pane, cursor kept.
+
+        Only when this screen is on top: an open form or the lock screen is left alone.
+        """
+        latest = audit.last_change()
+        if latest != self.seen_change and self.app.screen is self:
+            self.refresh_pane()
+
+    @property
+    def list_name(self):
+        return initials if self.privacy else as_is
 
     @property
     def now(self):
@@ -122,28 +146,34 @@ class MainScreen(Translated, Screen):
         self.query_one(target).focus()
         self.refresh_bindings()
 
-    def refresh_pane(self) -> None:
+    def refresh_pane(self, *, reveal: bool = False) -> None:
+        self.seen_change = audit.last_change()
         if self.pane == "today":
-            self.query_one(TodayTable).show(today.today(self.session), self.now, self.policy)
+            table = self.query_one(TodayTable)
+            table.display_name = self.list_name
+            table.show(today.today(self.session), self.now, self.policy)
         elif self.pane == "board":
             view = self.query_one(BoardView)
+            view.display_name = self.list_name
             view.load(board.summary(self.session), self.now, keep=view.selected if view.columns else None)
         elif self.pane == "customer":
-            self.load_customer()
+            self.load_customer(reveal=reveal)
 
-    def load_customer(self) -> None:
+    def load_customer(self, *, reveal: bool = False) -> None:
         view = self.query_one(CustomerView)
         if self.customer_id is None:
             view.clear()
             return
         try:
-            self.detail = customers.detail(self.session, self.customer_id)
+            self.detail = customers.detail(self.session, self.customer_id, reveal=reveal)
+            history = (audit.customer_history(self.session, self.customer_id)
+                       if self.session.actor.role == "manager" else None)
         except NotFound:
             self.detail, self.customer_id = None, None
             view.clear()
             self.status(t("error.not_found"), error=True)
             return
-        view.show(self.detail, self.policy, self.now)
+        view.show(self.detail, self.policy, self.now, history=history)
 
     def open_customer(self, customer_id: int) -> None:
         self.customer_id = customer_id
@@ -155,6 +185,15 @@ class MainScreen(Translated, Screen):
     def action_reload(self) -> None:
         self.refresh_pane()
 
+    def action_privacy(self) -> None:
+        self.privacy = not self.privacy
+        self.status(t("notice.privacy_on" if self.privacy else "notice.privacy_off"))
+        self.refresh_pane()
+
+    def action_reveal(self) -> None:
+        """Show the full phone numbers of the open customer (recorded in the audit trail)."""
+        self.refresh_pane(reveal=True)
+
     def on_today_table_opened(self, event: TodayTable.Opened) -> None:
         self.open_customer(event.row.customer_id)
 
@@ -163,7 +202,7 @@ class MainScreen(Translated, Screen):
 
     # ---- which keys apply here ---------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
-        if action == "edit":
+        if action in ("edit", "reveal"):
             return self.pane == "customer" and self.detail is not None
         if action == "move":
             return self.pane == "board"
@@ -240,6 +279,10 @@ class MainScreen(Translated, Screen):
         detail = self.detail
         lead = detail.lead
 
+        # editing shows the full numbers: that is a reveal, and it is recorded
+        detail = customers.detail(self.session, detail.id, reveal=True)
+        self.seen_change = audit.last_change()
+
         def save(changes, customer_version, lead_version):
             return customers.update(self.session, detail.id, customer_version, changes,
                                     lead_id=lead.id if lead else None, lead_version=lead_version)
@@ -295,7 +338,8 @@ class MainScreen(Translated, Screen):
             if customer_id is not None:
                 self.open_customer(customer_id)
 
-        self.app.push_screen(SearchScreen(search=partial(search.search, self.session)), done)
+        self.app.push_screen(SearchScreen(search=partial(search.search, self.session), display_name=self.list_name),
+                             done)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

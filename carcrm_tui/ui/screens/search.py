@@ -38,9 +38,10 @@ class SearchScreen(Translated, ModalScreen):
         Binding("down", "to_results", show=False),
     ]
 
-    def __init__(self, *, search: Callable[[str], list[CustomerHit]]) -> None:
+    def __init__(self, *, search: Callable[[str], list[CustomerHit]], display_name=lambda n: n) -> None:
         super().__init__()
         self.search_fn = search
+        self.display_name = display_name
 
     def compose(self):
         with Vertical(id="search-box"):
@@ -65,7 +66,7 @@ class SearchScreen(Translated, ModalScreen):
         results = self.query_one("#results", OptionList)
         results.clear_options()
         for hit in hits:
-            line = plain(hit.name, "bold")
+            line = plain(self.display_name(hit.name), "bold")
             line.append(f"  {phone_text(hit.phone)}")
             if hit.grade:
                 line.append(f"  {hit.grade} · {label('stage', hit.stage)}")

@@ -18,9 +18,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from carcrm_tui.i18n import label, money, t
+from carcrm_tui.i18n import humanize_short, label, money, t
 from carcrm_tui.services.views import BoardCard, BoardSummary
-from carcrm_tui.ui.format import due_text
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import fit
 
@@ -72,6 +71,7 @@ class BoardView(Translated, Widget, can_focus=True):
         self.summary = BoardSummary({})
         self.columns: dict[str, Column] = {s: Column() for s in stages}
         self.first_visible = 0
+        self.display_name = lambda name: name  # privacy mode swaps in initials
 
     # ---- data -------------------------------------------------------------
     def load(self, summary: BoardSummary, now, keep: BoardCard | None = None) -> None:
@@ -218,14 +218,15 @@ class BoardView(Translated, Widget, can_focus=True):
 
     def _card_line(self, card: BoardCard, width: int, focused: bool, selected: bool) -> Text:
         style = "reverse" if focused else ("underline" if selected else "")
-        due = due_text(card.next_due, self.now) if card.next_due and self.now else ""
+        due = humanize_short(card.next_due, self.now) if card.next_due and self.now else ""
         right = f" {due}" if due else ""
-        owner = f" {card.owner_name}" if self.show_owner else ""
+        # a manager needs to know whose lead it is more than which car
+        middle_text = card.owner_name if self.show_owner else card.vehicle
         name_w = max(4, min(10, width // 3))
         line = Text("▶" if selected else " ", style=style)
-        line.append_text(fit(card.customer_name, name_w, style))
+        line.append_text(fit(self.display_name(card.customer_name), name_w, style))
         rest = width - 1 - name_w
-        middle = fit(f" {card.vehicle}{owner}", max(0, rest - cell_len(right)), style + " dim" if style else "dim")
+        middle = fit(f" {middle_text}", max(0, rest - cell_len(right)), style + " dim" if style else "dim")
         line.append_text(middle)
         line.append_text(fit(right, width - cell_len(line.plain), style))
         return line

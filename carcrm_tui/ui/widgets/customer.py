@@ -46,6 +46,8 @@ def header(detail: CustomerDetail) -> Text:
     line.append(phone_text(detail.phone), style="bold")
     if detail.phone2:
         line.append(f" · {t('field.phone2')} {phone_text(detail.phone2)}")
+    if not detail.phones_revealed and detail.phone:
+        line.append(f"  {t('customer.reveal_hint')}", style="dim")
     if detail.wechat:
         line.append(f" · {t('field.wechat')} ")
         line.append_text(plain(detail.wechat))
@@ -83,6 +85,7 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
         (t("field.decision_maker"), Text(label("decider", lead.decision_maker))),
         (t("field.objections"), plain(lead.objections)),
         (t("field.expected_value"), Text(money(lead.expected_value))),
+        *([(t("field.deal_price"), Text(money(lead.deal_price)))] if lead.deal_price is not None else []),
         (t("field.created_at"), Text(local(lead.created_at, policy))),
         (t("field.last_contact_at"), Text(local(lead.last_contact_at, policy))),
     ]
@@ -120,6 +123,22 @@ def timeline(detail: CustomerDetail, policy, now) -> Group:
     return Group(*parts)
 
 
+def trail(entries, policy) -> Group:
+    """The audit history a manager sees: who changed what, old → new."""
+    parts: list[Text] = [Text(t("customer.history", n=len(entries)), style="bold underline")]
+    for e in entries:
+        line = Text(f"{local(e.at, policy)} ", style="dim")
+        line.append_text(plain(e.actor, "bold"))
+        line.append(f" {t(f'audit.{e.action}')}")
+        if e.field:
+            line.append(f" {t(f'field.{e.field}')}: ")
+            line.append_text(plain(e.old or "—", "dim"))
+            line.append(" → ")
+            line.append_text(plain(e.new))
+        parts.append(line)
+    return Group(*parts)
+
+
 class CustomerView(Translated, VerticalScroll, can_focus=True):
     BINDINGS = [
         Binding("j", "scroll_down", show=False),
@@ -136,16 +155,18 @@ class CustomerView(Translated, VerticalScroll, can_focus=True):
         yield Static("", id="cust-profile")
         yield Static("", id="cust-needs")
         yield Static("", id="cust-timeline")
+        yield Static("", id="cust-history")
 
-    def show(self, detail: CustomerDetail, policy, now) -> None:
+    def show(self, detail: CustomerDetail, policy, now, history=None) -> None:
         columns = 2 if self.size.width >= 100 or self.size.width == 0 else 1
         self.query_one("#cust-header", Static).update(header(detail))
         self.query_one("#cust-profile", Static).update(profile(detail, columns))
         needs_title = Text(t("customer.needs"), style="bold underline")
         self.query_one("#cust-needs", Static).update(Group(needs_title, needs(detail, policy, columns)))
         self.query_one("#cust-timeline", Static).update(timeline(detail, policy, now))
+        self.query_one("#cust-history", Static).update(trail(history, policy) if history is not None else "")
 
     def clear(self) -> None:
         self.query_one("#cust-header", Static).update(Text(t("customer.empty"), style="dim"))
-        for name in ("#cust-profile", "#cust-needs", "#cust-timeline"):
+        for name in ("#cust-profile", "#cust-needs", "#cust-timeline", "#cust-history"):
             self.query_one(name, Static).update("")

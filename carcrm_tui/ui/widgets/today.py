@@ -35,6 +35,7 @@ class TodayTable(Translated, DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self.rows_by_key: dict[str, DueRow] = {}
+        self.display_name = lambda name: name  # privacy mode swaps in initials
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -61,7 +62,7 @@ class TodayTable(Translated, DataTable):
                     due = f"{due} {local(row.due_at, policy, 'HH:mm')}"
                 self.add_row(
                     Text(due, style="red" if group is DueGroup.OVERDUE else ""),
-                    plain(row.customer_name),
+                    plain(self.display_name(row.customer_name)),
                     Text(row.grade, style="bold"),
                     Text(label("stage", row.stage)),
                     plain(row.vehicle),

@@ -1,0 +1,110 @@
+"""`carcrm user …`: manage accounts from a shell, without Textual.
+
+Every command acts as an account (`--user` / CARCRM_USER, PIN from CARCRM_PIN
+or a prompt), except the very first `user add` on an empty database. New
+PINs are asked twice at a terminal, or read as one line from standard input.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+
+import pendulum
+
+from carcrm_tui.i18n import label, t
+
+
+def add_parsers(subs, common) -> None:
+    user = subs.add_parser("user", help=t("cli.help.user_cmd"), description=t("cli.help.user_cmd"))
+    common(user, sub=True)
+    cmds = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = cmds.add_parser("add", help=t("cli.help.user_add"))
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", choices=("consultant", "manager", "admin"), required=True)
+    add.add_argument("--seniority", type=int, default=0, metavar="YEARS")
+    cmds.add_parser("list", help=t("cli.help.user_list"))
+    pin = cmds.add_parser("set-pin", help=t("cli.help.user_set_pin"))
+    pin.add_argument("name", metavar="NAME")
+    off = cmds.add_parser("disable", help=t("cli.help.user_disable"))
+    off.add_argument("name", metavar="NAME")
+    for p in (add, pin, off):
+        common(p, sub=True)
+
+
+def _new_pin() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass(t("cli.new_pin"))
+        if getpass.getpass(t("cli.repeat_pin")) != first:
+            raise ValueError(t("cli.pins_differ"))
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def acting_account(name: str | None, policy):
+    """Who runs this command: a trusted OS login, or --user with a PIN."""
+    from carcrm_tui.services import auth
+
+    trusted = auth.trusted_os_account(getpass.getuser(), policy)
+    if trusted and (not name or name == trusted.name):
+        return trusted
+    if not name:
+        raise PermissionError(t("cli.need_user"))
+    pin = os.environ.get("CARCRM_PIN")
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise PermissionError(t("cli.need_pin"))
+        pin = getpass.getpass(t("cli.pin_for", name=name))
+    return auth.sign_in(name, pin, pendulum.now("UTC"), policy)
+
+
+def run(args, policy, db_target: str, fail) -> int:
+    from carcrm_tui.services import auth
+    from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError, ValidationFailed
+    from carcrm_tui.store import db
+    from carcrm_tui.ui_text import error_sentence
+
+    try:
+        db.connect(db_target)
+    except Exception as e:
+        return fail(t("cli.db_error", target=db_target, reason=str(e)))
+    now = pendulum.now("UTC")
+    try:
+        actor = None
+        if args.user_command != "add" or auth.has_accounts():
+            actor = acting_account(args.user or os.environ.get("CARCRM_USER"), policy)
+        if args.user_command == "add":
+            created = auth.add_account(actor, args.name, args.role, _new_pin(), now, seniority=args.seniority)
+            print(t("cli.user_added", name=created.name, role=label("role", created.role)))
+        elif args.user_command == "list":
+            if actor.role not in ("manager", "admin"):
+                raise NotAllowed()
+            from carcrm_tui.services.accounts import list_accounts
+
+            for a in list_accounts():
+                state = t("cli.active") if a.active else t("cli.disabled")
+                print(f"{a.name}\t{label('role', a.role)}\t{state}")
+        elif args.user_command == "set-pin":
+            auth.set_pin(actor, args.name, _new_pin(), now)
+            print(t("cli.pin_set", name=args.name))
+        elif args.user_command == "disable":
+            auth.disable(actor, args.name, now)
+            print(t("cli.user_disabled", name=args.name))
+    except (PermissionError, ValueError) as e:
+        return fail(str(e), 3 if isinstance(e, PermissionError) else 2)
+    except auth.SignInFailed:
+        return fail(t("error.wrong_pin"), 3)
+    except auth.AccountLocked:
+        return fail(t("error.account_locked"), 3)
+    except NotAllowed:
+        return fail(t("error.not_allowed"), 3)
+    except NotFound as e:
+        return fail(t("cli.no_user", name=str(e)), 2)
+    except ValidationFailed as e:
+        return fail(error_sentence(e), 2)
+    except ServiceError as e:
+        return fail(error_sentence(e), 2)
+    finally:
+        db.close()
+    return 0

@@ -1,0 +1,28 @@
+"""Service refusals as sentences, for the CLI and the UI alike (no Textual here)."""
+
+from __future__ import annotations
+
+from carcrm_tui.domain.validation import Invalid
+from carcrm_tui.i18n import t
+from carcrm_tui.services.errors import Conflict, NotFound, Rejected, ValidationFailed
+
+
+def invalid_sentence(err: Invalid) -> str:
+    params = dict(err.params)
+    if "field" in params:
+        params["field"] = t(f"field.{params['field']}")
+    return t(f"error.{err.code}", **params)
+
+
+def error_sentence(exc: Exception, policy=None) -> str:
+    if isinstance(exc, Conflict):
+        when = exc.when.in_timezone(policy.tz).format("HH:mm") if policy else exc.when.format("YYYY-MM-DD HH:mm")
+        return t("error.conflict", who=exc.who, when=when)
+    if isinstance(exc, NotFound):
+        return t("error.not_found")
+    if isinstance(exc, Rejected):
+        return t(f"error.{exc.code}", **exc.params)
+    if isinstance(exc, ValidationFailed):
+        return " ".join(invalid_sentence(e) for e in exc.errors.values())
+    code = getattr(exc, "code", "unexpected")
+    return t(f"error.{code}")

@@ -1,0 +1,59 @@
+"""`carcrm user …` from a shell: first account, acting with a PIN, wrong PINs, no Textual."""
+
+import os
+import subprocess
+import sys
+
+
+def carcrm(db, *args, pin=None, user=None, stdin=""):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARCRM_")}
+    env.update(CARCRM_DB=str(db), CARCRM_CONFIG=str(db) + ".none.toml", CARCRM_LANG="en")
+    if pin is not None:
+        env["CARCRM_PIN"] = pin
+    if user is not None:
+        env["CARCRM_USER"] = user
+    code = ("import sys; from carcrm_tui.cli import main; rc = main(sys.argv[1:]); "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'textual'], 'textual imported'; "
+            "raise SystemExit(rc)")
+    return subprocess.run([sys.executable, "-c", code, *args], input=stdin, capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+def test_first_account_then_managed_by_an_admin(tmp_path):
+    db = tmp_path / "shop.sqlite"
+    r = carcrm(db, "user", "add", "管理员", "--role", "admin", stdin="0000\n")
+    assert r.returncode == 0, r.stderr
+    assert "管理员" in r.stdout
+
+    r = carcrm(db, "user", "add", "李娜", "--role", "consultant", stdin="1234\n")
+    assert r.returncode == 3 and "--user" in r.stderr  # the second account needs someone in charge
+
+    r = carcrm(db, "user", "add", "李娜", "--role", "consultant", user="管理员", pin="9999", stdin="1234\n")
+    assert r.returncode == 3 and "Wrong PIN" in r.stderr
+
+    r = carcrm(db, "user", "add", "李娜", "--role", "consultant", user="管理员", pin="0000", stdin="1234\n")
+    assert r.returncode == 0, r.stderr
+
+    r = carcrm(db, "user", "list", user="管理员", pin="0000")
+    assert r.returncode == 0 and "李娜" in r.stdout and "Consultant" in r.stdout
+
+    r = carcrm(db, "user", "list", user="李娜", pin="1234")
+    assert r.returncode == 3  # consultants do not manage accounts
+
+    r = carcrm(db, "user", "set-pin", "李娜", user="李娜", pin="1234", stdin="4321\n")
+    assert r.returncode == 0, r.stderr
+    r = carcrm(db, "user", "disable", "李娜", user="管理员", pin="0000")
+    assert r.returncode == 0
+    r = carcrm(db, "user", "list", user="李娜", pin="4321")
+    assert r.returncode == 2  # disabled: no such active account
+
+
+def test_bad_new_pin_is_refused_with_a_reason(tmp_path):
+    db = tmp_path / "shop.sqlite"
+    r = carcrm(db, "user", "add", "管理员", "--role", "admin", stdin="12\n")
+    assert r.returncode == 2 and "4 to 8 digits" in r.stderr
+
+
+def test_app_on_an_empty_database_says_how_to_start(tmp_path):
+    r = carcrm(tmp_path / "empty.sqlite")
+    assert r.returncode == 2 and "carcrm user add" in r.stderr
