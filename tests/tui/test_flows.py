@@ -219,7 +219,8 @@ async def test_edit_conflict_keeps_input_and_reapplies(demo):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, EditCustomerScreen)
-        assert manager.name in screen_text(app)
+        text = screen_text(app)
+        assert manager.name in text and "Notes: now “theirs”" in text  # who, and what they changed
         assert Customer.get_by_id(customer_id).notes == "theirs"
         assert app.screen.query_one("#f-notes").value == "mine"
         await pilot.press("ctrl+s")

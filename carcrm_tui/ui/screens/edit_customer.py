@@ -65,8 +65,9 @@ class EditCustomerScreen(FormScreen):
         self.customer_version = detail.version
         self.lead_version = detail.lead.version if detail.lead else None
 
-    def _initial(self) -> dict[str, str]:
-        d, lead = self.detail, self.detail.lead
+    def _initial(self, detail: CustomerDetail | None = None) -> dict[str, str]:
+        d = detail or self.detail
+        lead = d.lead
         values = {
             "name": d.name, "phone": phone_text(d.phone), "phone2": phone_text(d.phone2), "wechat": d.wechat,
             "email": d.email, "gender": d.gender, "age_range": d.age_range, "birthday": date_text(d.birthday),
@@ -142,16 +143,22 @@ class EditCustomerScreen(FormScreen):
         try:
             detail = self.attempt(self.save, self.collect(), self.customer_version, self.lead_version)
         except Conflict as e:
-            # keep the input; the next save re-applies it over the newer record
+            # keep the input, say what the other terminal changed; the next save re-applies
             self.show_errors({})
-            self.message(service_error_text(e, self.policy) + " " + t("edit.reapply"))
-            self.customer_version, self.lead_version = self.fresh_versions()
+            self.message("\n".join([service_error_text(e, self.policy), *self.their_changes(), t("edit.reapply")]))
             return
         if detail is not None:
             self.dismiss(detail)
 
-    def fresh_versions(self) -> tuple[int, int | None]:
+    def their_changes(self) -> list[str]:
+        """What the other save changed, against what this form was opened with."""
         current = self.reload()
-        return current.version, (current.lead.version if current.lead else None)
+        before, after = self._initial(), self._initial(current)
+        lines = [t("edit.their_value", field=t(f"field.{name}"), value=after.get(name) or "—")
+                 for name in ORDER if str(before.get(name) or "") != str(after.get(name) or "")]
+        self.detail = current  # the next conflict is measured from here
+        self.customer_version = current.version
+        self.lead_version = current.lead.version if current.lead else None
+        return lines
 
 

@@ -294,7 +294,7 @@ class MainScreen(Translated, Screen):
 
         self.app.push_screen(
             EditCustomerScreen(detail=detail, vehicles=self.vehicles(), policy=self.policy, save=save,
-                               reload=partial(customers.detail, self.session, detail.id)),
+                               reload=partial(customers.detail, self.session, detail.id, reveal=True)),
             done,
         )
 
