@@ -23,7 +23,9 @@ from carcrm_tui.domain.policy import DEFAULT_GRADES, Policy
 from carcrm_tui.resources import data_path
 from carcrm_tui.services.auth import hash_pin
 from carcrm_tui.store import db as store_db
+from carcrm_tui.store import search_index
 from carcrm_tui.store.fields import utc_text
+from carcrm_tui.domain.names import pinyin_keys
 
 # open stages weighted like a real floor: many early leads, few at order/delivery
 STAGE_WEIGHTS = {
@@ -75,7 +77,9 @@ def build(
     try:
         conn.execute("PRAGMA synchronous = OFF")
         with db.atomic():
+            search_index.drop_triggers(db)  # index once at the end, not row by row
             _build(conn, data, rng, now, customers, policy, counts, progress)
+            search_index.install(db)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("ANALYZE")
     finally:
@@ -86,6 +90,17 @@ def build(
     for suffix in ("-wal", "-shm"):
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     return Built(path, customers, counts[0], counts[1])
+
+
+_VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"  # no I, O, Q in a VIN
+
+
+def _vin(rng: random.Random) -> str:
+    return "L" + "".join(rng.choice(_VIN_CHARS) for _ in range(16))
+
+
+def _plate(rng: random.Random) -> str:
+    return "京" + rng.choice("ABCEFGHJKLMNPQ") + "".join(rng.choice("0123456789") for _ in range(5))
 
 
 _CUMULATIVE: dict[int, tuple[list[str], list[int]]] = {}
@@ -138,20 +153,20 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     def flush(final: bool = False) -> None:
         if cust_rows:
             conn.executemany(
-                "INSERT INTO customer (id, name, gender, age_range, phone, phone_digits, phone2, phone2_digits,"
-                " wechat, email, source, customer_type, tags, birthday, do_not_contact, notes, owner_id,"
-                " created_at, updated_at, updated_by_id, version)"
-                " VALUES (?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, 1)",
+                "INSERT INTO customer (id, name, name_pinyin, gender, age_range, phone, phone_digits, phone2,"
+                " phone2_digits, wechat, email, source, customer_type, tags, birthday, do_not_contact, notes,"
+                " owner_id, created_at, updated_at, updated_by_id, version)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, 1)",
                 cust_rows,
             )
         if lead_rows:
             conn.executemany(
                 "INSERT INTO lead (id, customer_id, owner_id, grade, score, stage, status, vehicle_id,"
                 " budget_min, budget_max, focus_points, use, urgency, expected_purchase_date,"
-                " competitor_models, decision_maker, objections, expected_value, lost_reason,"
+                " competitor_models, decision_maker, objections, expected_value, vin, plate, lost_reason,"
                 " lost_competitor, created_at, stage_changed_at, first_response_at, last_contact_at,"
                 " closed_at, updated_at, updated_by_id, version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 lead_rows,
             )
         if fu_rows:
@@ -184,7 +199,7 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         birthday = f"{rng.randrange(1965, 2004)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}" if rng.random() < 0.4 else None
         tags = ",".join(rng.sample(data["tags"], rng.choice((0, 0, 1, 2))))
         cust_rows.append((
-            c, name, rng.choice(("m", "f")), rng.choice(data["age_ranges"]), f"+86{digits}", digits,
+            c, name, pinyin_keys(name), rng.choice(("m", "f")), rng.choice(data["age_ranges"]), f"+86{digits}", digits,
             f"wx_{digits[-6:]}" if rng.random() < 0.5 else "", _pick(rng, SOURCE_WEIGHTS), ctype, tags,
             birthday, 1 if rng.random() < 0.02 else 0, owner, _text(created_at), _text(created_at), owner,
         ))
@@ -238,7 +253,8 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
             focus, rng.choice(("commute", "family", "family", "business", "offroad")), URGENCY_FOR_GRADE[grade],
             expected_date, rng.choice(lead_data["competitors"]) if rng.random() < 0.5 else "",
             rng.choice(("self", "self", "spouse", "family", "company")), rng.choice(lead_data["objections"]) if rng.random() < 0.6 else "",
-            price, lost_reason, rng.choice(lead_data["competitors"]) if lost_reason == "competitor" else "",
+            price, _vin(rng) if status == "won" else "", _plate(rng) if status == "won" else "",
+            lost_reason, rng.choice(lead_data["competitors"]) if lost_reason == "competitor" else "",
             _text(created_at), _text(times[len(times) // 2] if times else created_at),
             _text(times[0]) if times else None, _text(last_contact) if last_contact else None,
             _text(closed_at) if closed_at else None, _text(last_contact or created_at), owner,

@@ -37,7 +37,7 @@ def diff(row, values: dict[str, object]) -> dict[str, tuple[object, object]]:
     """Old → new for the columns `values` would change on `row`."""
     out = {}
     for name, new in values.items():
-        if name.endswith("_digits"):  # derived from the phone, which is recorded
+        if name.endswith(("_digits", "_pinyin")):  # derived from phone / name, which are recorded
             continue
         old = getattr(row, f"{name}_id" if name in ("vehicle", "owner") else name, None)
         if _text(old) != _text(new):

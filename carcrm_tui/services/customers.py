@@ -11,6 +11,7 @@ from peewee import JOIN, fn
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.grading import expected_value
+from carcrm_tui.domain.names import pinyin_keys
 from carcrm_tui.domain.validation import (
     Invalid,
     clean_text,
@@ -119,6 +120,7 @@ def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, d
         try:
             if key == "name":
                 cust["name"] = clean_text(text, field=key, limit=100, required=True)
+                cust["name_pinyin"] = pinyin_keys(cust["name"])
             elif key in ("phone", "phone2"):
                 if not text and key == "phone2":
                     cust.update(phone2="", phone2_digits="")

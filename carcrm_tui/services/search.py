@@ -1,6 +1,16 @@
-"""Find a customer by a name fragment or any run of phone digits."""
+"""Find a customer from whatever the caller has: phone digits, a name, pinyin, WeChat,
+the car they want, a VIN or plate, or words from the notes.
+
+Results are ranked — exact phone, phone digits, exact name, name, pinyin,
+WeChat, vehicle/VIN, notes — each with why it matched, and only ever include
+customers the acting account may see. Fragments of 3+ characters use the
+trigram FTS index; shorter ones (two-character Chinese names, "zw") scan the
+base table with instr(), which treats the user's text literally.
+"""
 
 from __future__ import annotations
+
+import re
 
 from peewee import fn
 
@@ -8,47 +18,150 @@ from carcrm_tui.domain.validation import mask_phone, phone_digits
 from carcrm_tui.services.scope import customer_filter
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import CustomerHit
-from carcrm_tui.store.models import Account, Customer, Lead
+from carcrm_tui.store import search_index
+from carcrm_tui.store.models import Account, Customer, Lead, Vehicle, database
+
+MAX_QUERY = 64
+PHONE_LIKE = re.compile(r"^[\d\s+\-()]+$")
+LATIN = re.compile(r"^[a-zA-Z ]+$")
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _phrase(text: str) -> str:
+    """A literal FTS5 phrase: the user's quotes and operators are just characters."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _contains(field, text: str):
+    if search_index.available(database.obj):
+        return fn.instr(field, text) > 0
+    return fn.strpos(field, text) > 0
+
+
+class _Hits:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.found: dict[int, tuple[int, str, str]] = {}
+
+    def add(self, rank: int, matched: str, rows) -> None:
+        for cid, snippet in rows:
+            if cid not in self.found or rank < self.found[cid][0]:
+                self.found[cid] = (rank, matched, snippet or "")
+
+    @property
+    def full(self) -> bool:
+        return len(self.found) >= self.limit
+
+    def room(self) -> int:
+        return max(self.limit * 2, 40)
 
 
 def search(session: Session, query: str, limit: int = 20) -> list[CustomerHit]:
-    text = (query or "").strip()
+    text = " ".join((query or "").split())[:MAX_QUERY]
     if not text:
         return []
+    hits = _Hits(limit)
+    fts = search_index.available(database.obj)
+    scope = customer_filter(session)
+
+    def customers(cond, rank: int, matched: str) -> None:
+        rows = Customer.select(Customer.id).where(cond & scope).limit(hits.room()).tuples()
+        hits.add(rank, matched, ((cid, "") for (cid,) in rows))
+
+    def fts_customers(column: str, needle: str, rank: int, matched: str) -> None:
+        owner = "" if session.sees_everyone else "AND c.owner_id = ?"
+        sql = (f"SELECT c.id FROM customer_fts JOIN customer c ON c.id = customer_fts.rowid "
+               f"WHERE customer_fts MATCH ? {owner} LIMIT ?")
+        params = [f"{column} : {_phrase(needle)}"] + ([] if session.sees_everyone else [session.actor.id])
+        rows = database.execute_sql(sql, (*params, hits.room())).fetchall()
+        hits.add(rank, matched, ((cid, "") for (cid,) in rows))
+
+    def substring(column: str, field, needle: str, rank: int, matched: str) -> None:
+        if fts and len(needle) >= 3:
+            fts_customers(column, needle, rank, matched)
+        else:
+            customers(_contains(field, needle), rank, matched)
+
     digits = phone_digits(text)
-    if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "").replace("-", "")) - 1:
-        cond = (fn.instr(Customer.phone_digits, digits) > 0) | (fn.instr(Customer.phone2_digits, digits) > 0)
-        matched = "phone"
-    else:
-        # instr, not LIKE: the user's % and _ are characters, not wildcards
-        cond = fn.instr(Customer.name, text) > 0
-        matched = "name"
-    exact = (Customer.phone_digits == digits) if matched == "phone" else (Customer.name == text)
-    q = (
-        Customer.select(Customer.id, Customer.name, Customer.phone, Account.name.alias("owner_name"))
-        .join(Account, on=(Customer.owner == Account.id))
-        .where(cond & customer_filter(session))
-        .order_by(exact.desc(), fn.LENGTH(Customer.name), Customer.id)
-        .limit(limit)
-        .objects()
-    )
-    hits = list(q)
-    leads = _latest_leads([h.id for h in hits])
-    return [
-        CustomerHit(h.id, h.name, mask_phone(h.phone), h.owner_name, *leads.get(h.id, ("", "")), matched)
-        for h in hits
-    ]
+    if PHONE_LIKE.match(text) and len(digits) < 3:
+        return []  # one or two digits match half the showroom: wait for the next key
+    if PHONE_LIKE.match(text):
+        if digits.startswith("86") and len(digits) == 13:
+            digits = digits[2:]
+        customers((Customer.phone_digits == digits) | (Customer.phone2_digits == digits), 0, "phone")
+        if not hits.full:
+            if fts:
+                fts_customers("phones", digits, 1, "phone")
+            else:
+                customers(_contains(Customer.phone_digits, digits) | _contains(Customer.phone2_digits, digits),
+                          1, "phone")
+        return _views(hits, limit)
+
+    customers(Customer.name == text, 2, "name")
+    if not hits.full:
+        substring("name", Customer.name, text, 3, "name")
+    if not hits.full and LATIN.match(text):
+        substring("name_pinyin", Customer.name_pinyin, text.lower().replace(" ", ""), 4, "pinyin")
+    if not hits.full and not CJK.search(text):  # WeChat ids are Latin letters and digits
+        substring("wechat", Customer.wechat, text, 5, "wechat")
+    if not hits.full:
+        _vehicle_and_vin(session, text, hits)
+    if not hits.full and len(text) >= 3:
+        substring("notes", Customer.notes, text, 7, "note")
+        if fts and not hits.full:
+            _followup_notes(session, text, hits)
+    return _views(hits, limit)
+
+
+def _vehicle_and_vin(session: Session, text: str, hits: _Hits) -> None:
+    lead_scope = True if session.sees_everyone else (Lead.owner == session.actor.id)
+    vehicles = [v for (v,) in Vehicle.select(Vehicle.id).where(
+        _contains(Vehicle.series, text) | _contains(Vehicle.brand, text) | _contains(Vehicle.model, text)).tuples()]
+    if vehicles:
+        rows = (Lead.select(Lead.customer, Vehicle.series).join(Vehicle)
+                .where(Lead.vehicle.in_(vehicles) & (Lead.status == "open") & lead_scope)
+                .limit(hits.room()).tuples())
+        hits.add(6, "vehicle", rows)
+    if len(text) >= 3 and not hits.full:
+        upper = text.upper()
+        rows = (Lead.select(Lead.customer, Lead.vin).where(
+            (_contains(Lead.vin, upper) | _contains(Lead.plate, upper)) & lead_scope).limit(hits.room()).tuples())
+        hits.add(6, "vin", rows)
+
+
+def _followup_notes(session: Session, text: str, hits: _Hits) -> None:
+    owner = "" if session.sees_everyone else "AND l.owner_id = ?"
+    sql = (f"SELECT l.customer_id, f.summary FROM followup_fts JOIN follow_up f ON f.id = followup_fts.rowid "
+           f"JOIN lead l ON l.id = f.lead_id WHERE followup_fts MATCH ? {owner} "
+           f"ORDER BY f.id DESC LIMIT ?")
+    params = [_phrase(text)] + ([] if session.sees_everyone else [session.actor.id])
+    hits.add(7, "note", database.execute_sql(sql, (*params, hits.room())).fetchall())
+
+
+def _views(hits: _Hits, limit: int) -> list[CustomerHit]:
+    ranked = sorted(hits.found.items(), key=lambda kv: (kv[1][0], kv[0]))[:limit]
+    if not ranked:
+        return []
+    ids = [cid for cid, _ in ranked]
+    rows = {c.id: c for c in Customer.select(Customer.id, Customer.name, Customer.phone,
+                                             Account.name.alias("owner_name"))
+            .join(Account, on=(Customer.owner == Account.id)).where(Customer.id.in_(ids)).objects()}
+    leads = _latest_leads(ids)
+    out = []
+    for cid, (_rank, matched, snippet) in ranked:
+        c = rows[cid]
+        grade, stage = leads.get(cid, ("", ""))
+        out.append(CustomerHit(cid, c.name, mask_phone(c.phone), c.owner_name, grade, stage, matched, snippet))
+    return out
 
 
 def _latest_leads(customer_ids: list[int]) -> dict[int, tuple[str, str]]:
-    if not customer_ids:
-        return {}
     out: dict[int, tuple[str, str]] = {}
     q = Lead.select(Lead.customer, Lead.grade, Lead.stage, Lead.status).where(
-        Lead.customer.in_(customer_ids)
-    ).order_by(Lead.id)
+        Lead.customer.in_(customer_ids)).order_by(Lead.id)
     for lead in q:
         if lead.status == "open" or lead.customer_id not in out:
             out[lead.customer_id] = (lead.grade, lead.stage if lead.status == "open" else lead.status)
     return out
+
 

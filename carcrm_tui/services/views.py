@@ -182,7 +182,8 @@ class CustomerHit:
     owner_name: str
     grade: str
     stage: str
-    matched: str  # "phone" | "name"
+    matched: str  # phone | name | pinyin | wechat | vehicle | vin | note
+    snippet: str = ""  # the matching note or vehicle, when that is why
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.grading import expected_value, grade_for_urgency
+from carcrm_tui.domain.names import pinyin_keys
 from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, parse_phone
 from carcrm_tui.services import audit
 from carcrm_tui.services.errors import ValidationFailed
@@ -76,7 +77,7 @@ def register_walkin(session: Session, data: WalkInInput) -> WalkInCreated:
     owner = session.actor.id
     with database.atomic():
         customer = Customer.insert(
-            name=name, gender=data.gender, phone=phone.e164, phone_digits=phone.digits,
+            name=name, name_pinyin=pinyin_keys(name), gender=data.gender, phone=phone.e164, phone_digits=phone.digits,
             source=data.source, customer_type="intent", owner=owner,
             created_at=now, updated_at=now, updated_by=owner,
         ).execute()

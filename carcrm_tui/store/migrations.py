@@ -15,6 +15,7 @@ from typing import Callable
 
 from peewee import Database, SqliteDatabase
 
+from carcrm_tui.store import search_index
 from carcrm_tui.store.models import MODELS, AuditLog
 
 
@@ -34,9 +35,29 @@ def _v2_sign_in_and_audit(db: Database) -> None:
     db.create_tables([AuditLog])
 
 
+def _v3_search(db: Database) -> None:
+    """0.3: pinyin search keys, VIN and plate, full-text indexes."""
+    from carcrm_tui.domain.names import pinyin_keys
+
+    for sql in (
+        "ALTER TABLE customer ADD COLUMN name_pinyin VARCHAR(255) NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN vin VARCHAR(17) NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN plate VARCHAR(16) NOT NULL DEFAULT ''",
+    ):
+        db.execute_sql(sql)
+    db.execute_sql("CREATE INDEX IF NOT EXISTS customer_name ON customer (name)")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS customer_name_pinyin ON customer (name_pinyin)")
+    rows = db.execute_sql("SELECT id, name FROM customer").fetchall()
+    param = "?" if isinstance(db, SqliteDatabase) else "%s"
+    cursor = db.cursor()
+    cursor.executemany(f"UPDATE customer SET name_pinyin = {param} WHERE id = {param}",
+                       [(pinyin_keys(name), cid) for cid, name in rows])
+    search_index.install(db)
+
+
 # version -> step that brings a database from version-1 to version
-STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit}
-LATEST = 2
+STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search}
+LATEST = 3
 
 
 class SchemaTooNew(RuntimeError):
@@ -78,6 +99,7 @@ def upgrade(db: Database) -> int:
             found = current_version(db)
             if found == 0:
                 db.create_tables(MODELS)
+                search_index.install(db)
             else:
                 for version in range(found + 1, LATEST + 1):
                     STEPS[version](db)

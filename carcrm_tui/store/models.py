@@ -53,7 +53,10 @@ class Vehicle(BaseModel):
 
 
 class Customer(BaseModel):
-    name = CharField(max_length=100)
+    # indexed: exact names are lookups, and 1–2 character searches (张伟, zw) scan the
+    # small covering index instead of the wide table rows
+    name = CharField(max_length=100, index=True)
+    name_pinyin = CharField(max_length=255, default="", index=True)  # "zhangwei zw": search by pinyin
     gender = CharField(max_length=8, default="")
     age_range = CharField(max_length=16, default="")
     phone = CharField(max_length=32, default="")  # E.164
@@ -94,6 +97,8 @@ class Lead(BaseModel):
     objections = TextField(default="")
     expected_value = IntegerField(default=0)  # yuan
     deal_price = IntegerField(null=True)  # 成交价格: confidential, owner and managers only
+    vin = CharField(max_length=17, default="")  # at delivery
+    plate = CharField(max_length=16, default="")
     lost_reason = CharField(max_length=32, default="")
     lost_competitor = CharField(max_length=128, default="")
     created_at = UTCDateTimeField()

@@ -148,11 +148,15 @@ async def test_board_keys_move_between_cards_and_columns(demo):
     async with running(app) as pilot:
         await pilot.press("2")
         board = app.screen.query_one(BoardView)
+        fullest = max(board.stages[:-1], key=lambda s: board.summary.stage(s).count)
+        board.select_stage(fullest)
         first = board.selected
         await pilot.press("j")
         assert board.selected.lead_id != first.lead_id
-        await pilot.press("k", "l", "l", "h")
-        assert board.stage == "reception"
+        await pilot.press("k")
+        assert board.selected.lead_id == first.lead_id
+        await pilot.press("l", "l", "h")
+        assert board.stage == board.stages[board.stages.index(fullest) + 1]
         assert "▶" in screen_text(app)
 
 
@@ -263,3 +267,18 @@ async def test_every_shipped_theme_opens(demo):
         async with running(app) as pilot:
             await pilot.press("2")
             assert app.theme == name and app.screen.query_one(BoardView).selected is not None
+
+
+async def test_palette_finds_customers_and_actions_together(demo):
+    app = make_app()
+    mine = Customer.select().where(Customer.owner == app.session.actor.id).order_by(Customer.id).first()
+    theirs = Customer.select().where(Customer.owner != app.session.actor.id).order_by(Customer.id).first()
+    async with running(app, size=(100, 30)) as pilot:
+        titles = [t for t, _h, _c in app.screen.palette_customers(mine.name)]
+        assert any(mine.name in t for t in titles)
+        assert not any(theirs.phone_digits[-4:] in t for t in app.screen.palette_customers(theirs.phone_digits))
+        await pilot.press("ctrl+p", *mine.phone_digits)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.pane == "customer" and app.screen.customer_id == mine.id

@@ -18,7 +18,7 @@ from carcrm_tui.i18n import label, t
 from carcrm_tui.domain.validation import initials
 from carcrm_tui.services import audit, board, catalogue, contacts, customers, search, today, walkins
 from carcrm_tui.services.errors import NotFound, ServiceError
-from carcrm_tui.services.session import Session
+from carcrm_tui.services.session import Session, in_worker
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.screens.edit_customer import EditCustomerScreen
 from carcrm_tui.ui.screens.form import service_error_text
@@ -345,6 +345,13 @@ class MainScreen(Translated, Screen):
         self.app.push_screen(HelpScreen())
 
     # ---- palette ----------------------------------------------------------
+    def palette_customers(self, query: str):
+        """Customers for the palette: the same permission-filtered search as `/` (worker thread)."""
+        hits = in_worker(search.search, self.session, query, 8)
+        return [(t("palette.open", name=f"{self.list_name(h.name)} {h.phone}"),
+                 t(f"match.{h.matched}"), partial(self.open_customer, h.customer_id))
+                for h in hits]
+
     def palette_commands(self):
         yield t("key.today"), t("palette.pane_help"), partial(self.show_pane, "today")
         yield t("key.board"), t("palette.pane_help"), partial(self.show_pane, "board")

@@ -17,7 +17,7 @@ from carcrm_tui.services.session import in_worker
 from carcrm_tui.services.views import CustomerHit
 from carcrm_tui.ui.format import phone_text
 from carcrm_tui.ui.keys import Translated
-from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.text import fit, plain
 
 
 class SearchScreen(Translated, ModalScreen):
@@ -71,6 +71,9 @@ class SearchScreen(Translated, ModalScreen):
             if hit.grade:
                 line.append(f"  {hit.grade} · {label('stage', hit.stage)}")
             line.append("  ").append_text(plain(hit.owner_name, "dim"))
+            line.append(f"  · {t(f'match.{hit.matched}')}", style="italic")
+            if hit.snippet:
+                line.append(": ", style="italic").append_text(fit(hit.snippet, 30, "italic dim"))
             results.add_option(Option(line, id=str(hit.customer_id)))
         status = t("search.count", n=len(hits)) if text.strip() else t("search.keys")
         self.query_one("#search-status", Static).update(Text(status))

@@ -86,6 +86,31 @@ class TodayTable(Translated, DataTable):
         if target is not None:
             self.move_cursor(row=target, animate=False)
 
+    def _skip_headers(self, step: int) -> None:
+        """Keep the cursor on follow-ups: group titles and "more" lines are not rows to act on."""
+        row = self.cursor_row
+        while 0 <= row < self.row_count and self._key_at(row) not in self.rows_by_key:
+            row += step
+        if 0 <= row < self.row_count:
+            self.move_cursor(row=row, animate=False)
+
+    def _key_at(self, row: int) -> str | None:
+        try:
+            return self.coordinate_to_cell_key((row, 0)).row_key.value
+        except Exception:
+            return None
+
+    def action_cursor_down(self) -> None:
+        super().action_cursor_down()
+        self._skip_headers(+1)
+
+    def action_cursor_up(self) -> None:
+        before = self.cursor_row
+        super().action_cursor_up()
+        self._skip_headers(-1)
+        if self._key_at(self.cursor_row) not in self.rows_by_key:  # nothing above: stay put
+            self.move_cursor(row=before, animate=False)
+
     @property
     def selected_row(self) -> str | None:
         if self.row_count == 0:

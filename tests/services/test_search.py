@@ -1,0 +1,115 @@
+"""Search correctness: Chinese 2- and 3-character names, pinyin, phone runs and tails,
+WeChat, vehicle, VIN, notes, ranking, permissions and hostile query strings."""
+
+import pytest
+
+from carcrm_tui.domain.names import pinyin_keys
+from carcrm_tui.services import search, walkins
+from carcrm_tui.services.views import ContactInput, WalkInInput
+from carcrm_tui.store.models import Customer, Lead
+from tests import factory
+from tests.conftest import session_for
+
+
+def person(owner, name, phone, **extra):
+    c = factory.customer(owner, name, phone=phone)
+    Customer.update(name_pinyin=pinyin_keys(name), **extra).where(Customer.id == c.id).execute()
+    return c
+
+
+@pytest.fixture
+def book(database):
+    lina, zw = factory.account("李娜"), factory.account("张伟")
+    factory.account("王经理", role="manager")
+    han = factory.vehicle("汉", 209_800)
+    people = {
+        "张伟": person(lina, "张伟", "13812345678", wechat="zw_wechat"),
+        "张伟强": person(lina, "张伟强", "13912345678"),
+        "曾慧": person(lina, "曾慧", "13700001111", notes="想要白色，年底前提车"),
+        "欧阳娜娜": person(lina, "欧阳娜娜", "13600002222"),
+        "他人张伟": person(zw, "张伟", "13500003333"),
+    }
+    lead = factory.lead(people["欧阳娜娜"], vehicle_id=han.id)
+    Lead.update(vin="LSGJA52U7KS123456", plate="京A12345").where(Lead.id == lead.id).execute()
+    return people
+
+
+def names(hits):
+    return [h.name for h in hits]
+
+
+def test_two_character_chinese_name_exact_first_then_longer(book):
+    hits = search.search(session_for("李娜"), "张伟")
+    assert names(hits) == ["张伟", "张伟强"] and hits[0].matched == "name"
+
+
+def test_three_character_name_and_fragment(book):
+    assert names(search.search(session_for("李娜"), "张伟强")) == ["张伟强"]
+    assert names(search.search(session_for("李娜"), "伟强")) == ["张伟强"]
+
+
+@pytest.mark.parametrize("query, expected", [("zw", ["张伟", "张伟强"]), ("zhangwei", ["张伟", "张伟强"]),
+                                             ("zenghui", ["曾慧"]), ("oynn", ["欧阳娜娜"]), ("ZW", ["张伟", "张伟强"])])
+def test_pinyin_full_and_initials_including_surname_readings(book, query, expected):
+    hits = search.search(session_for("李娜"), query)
+    assert names(hits) == expected and {h.matched for h in hits} == {"pinyin"}
+
+
+def test_phone_exact_runs_and_last_four(book):
+    s = session_for("李娜")
+    assert names(search.search(s, "138 1234 5678")) == ["张伟"]
+    assert names(search.search(s, "+86 13812345678")) == ["张伟"]
+    assert set(names(search.search(s, "5678"))) == {"张伟", "张伟强"}
+    assert names(search.search(s, "0000111")) == ["曾慧"]
+    assert search.search(s, "5678")[0].phone == "138****5678"
+
+
+def test_wechat_vehicle_vin_plate_and_notes_say_why(book):
+    s = session_for("李娜")
+    assert [(h.name, h.matched) for h in search.search(s, "zw_we")] == [("张伟", "wechat")]
+    assert [(h.name, h.matched) for h in search.search(s, "汉")] == [("欧阳娜娜", "vehicle")]
+    assert [(h.name, h.matched) for h in search.search(s, "ks123")] == [("欧阳娜娜", "vin")]
+    assert [(h.name, h.matched) for h in search.search(s, "京A123")] == [("欧阳娜娜", "vin")]
+    assert [(h.name, h.matched) for h in search.search(s, "年底前")] == [("曾慧", "note")]
+
+
+def test_follow_up_notes_are_searchable_with_the_note_as_snippet(book):
+    from carcrm_tui.services import contacts
+
+    lead = factory.lead(book["张伟强"])
+    contacts.log_contact(session_for("李娜"), lead.id, ContactInput(summary="客户说预算可以再加两万"))
+    hits = search.search(session_for("李娜"), "再加两万")
+    assert [(h.name, h.matched) for h in hits] == [("张伟强", "note")]
+    assert "再加两万" in hits[0].snippet
+
+
+def test_consultants_never_find_others_customers_managers_find_all(book):
+    assert "13500003333" not in [h.phone for h in search.search(session_for("李娜"), "张伟")]
+    assert search.search(session_for("李娜"), "13500003333") == []
+    assert len(search.search(session_for("王经理"), "张伟")) == 3
+    assert names(search.search(session_for("张伟"), "zw")) == ["张伟"]
+
+
+@pytest.mark.parametrize("query", ['"', '" OR name : "', "NEAR(a b)", "*", "张伟*", "%", "_", "'; DROP TABLE customer; --",
+                                   "[/]", "\x1b[31m", "a" * 500, "name : 张", "-张伟", "^张"])
+def test_hostile_query_strings_are_just_text(book, query):
+    hits = search.search(session_for("李娜"), query)
+    assert all(h.name in {"张伟", "张伟强", "曾慧", "欧阳娜娜"} for h in hits)
+    assert Customer.select().count() == 5
+
+
+def test_new_and_renamed_customers_are_found_at_once(book):
+    from carcrm_tui.services import customers
+
+    s = session_for("李娜")
+    walkins.register_walkin(s, WalkInInput(phone="13300004444", name="司马光"))
+    assert [h.matched for h in search.search(s, "smg")] == ["pinyin"]
+    assert names(search.search(s, "13300004444")) == ["司马光"]
+    customer = book["曾慧"]
+    customers.update(s, customer.id, 1, {"name": "曾小慧"})
+    assert names(search.search(s, "zengxiaohui")) == ["曾小慧"]
+    assert names(search.search(s, "曾小慧")) == ["曾小慧"]
+
+
+def test_one_or_two_digits_wait_for_more(book):
+    assert search.search(session_for("李娜"), "1") == [] and search.search(session_for("李娜"), "13") == []
