@@ -20,6 +20,7 @@ from typing import Callable
 from pendulum import DateTime
 
 from carcrm_tui.domain.policy import DEFAULT_GRADES, Policy
+from carcrm_tui.domain.process import after_sales_plan, quote_totals
 from carcrm_tui.resources import data_path
 from carcrm_tui.services.auth import hash_pin
 from carcrm_tui.store import db as store_db
@@ -146,7 +147,9 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     stages = list(STAGE_WEIGHTS)
     numbers = rng.sample(range(10**8), n_customers)
 
-    cust_rows, lead_rows, fu_rows = [], [], []
+    cust_rows, lead_rows, fu_rows, tag_rows = [], [], [], []
+    drive_rows, quote_rows, visit_rows, complaint_rows = [], [], [], []
+    proc = data["process"]
     lead_id = 0
     batch = 5000
 
@@ -154,9 +157,9 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         if cust_rows:
             conn.executemany(
                 "INSERT INTO customer (id, name, name_pinyin, gender, age_range, phone, phone_digits, phone2,"
-                " phone2_digits, wechat, email, source, customer_type, tags, birthday, do_not_contact, notes,"
+                " phone2_digits, wechat, email, source, customer_type, birthday, do_not_contact, notes,"
                 " owner_id, created_at, updated_at, updated_by_id, version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, 1)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?, ?, ?, '', ?, ?, ?, ?, 1)",
                 cust_rows,
             )
         if lead_rows:
@@ -165,19 +168,41 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
                 " budget_min, budget_max, focus_points, use, urgency, expected_purchase_date,"
                 " competitor_models, decision_maker, objections, expected_value, vin, plate, lost_reason,"
                 " lost_competitor, created_at, stage_changed_at, first_response_at, last_contact_at,"
-                " closed_at, updated_at, updated_by_id, version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                " closed_at, updated_at, updated_by_id, version, spin_summary, grade_reason, deal_price, deposit,"
+                " ordered_at, expected_delivery_date, delivered_on, service_advisor, insurance_until)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1,"
+                " ?, '', ?, ?, ?, ?, ?, ?, ?)",
                 lead_rows,
             )
+        if tag_rows:
+            conn.executemany("INSERT INTO customer_tag (customer_id, tag) VALUES (?, ?)", tag_rows)
+        if drive_rows:
+            conn.executemany("INSERT INTO test_drive (lead_id, vehicle_id, at, route, feedback, consultant_id,"
+                             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", drive_rows)
+        if quote_rows:
+            conn.executemany("INSERT INTO quote (lead_id, vehicle_id, configuration, guide_price, discount, trade_in,"
+                             " finance_plan, car_price, purchase_tax, insurance, plates, total, created_at,"
+                             " created_by_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", quote_rows)
+        if visit_rows:
+            conn.executemany("INSERT INTO showroom_visit (customer_id, lead_id, at, kind, consultant_id)"
+                             " VALUES (?, ?, ?, ?, ?)", visit_rows)
+        if complaint_rows:
+            conn.executemany("INSERT INTO complaint (customer_id, lead_id, channel, category, description,"
+                             " department, assignee_id, opened_by_id, created_at, due_at, resolved_at, resolution,"
+                             " callback_at, satisfaction, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             complaint_rows)
         if fu_rows:
             conn.executemany(
                 "INSERT INTO follow_up (lead_id, owner_id, channel, due_at, done_at, summary, feedback,"
-                " attitude, outcome, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " attitude, outcome, created_at, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 fu_rows,
             )
         counts[0] += len(lead_rows)
         counts[1] += len(fu_rows)
         cust_rows.clear()
+        tag_rows.clear()
+        for extra in (drive_rows, quote_rows, visit_rows, complaint_rows):
+            extra.clear()
         lead_rows.clear()
         fu_rows.clear()
 
@@ -197,11 +222,13 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
             grade = "O" if status == "won" else _pick(rng, GRADE_WEIGHTS)
         ctype = {"won": "owner", "lost": "lost"}.get(status, "intent" if stage != "new" else "prospect")
         birthday = f"{rng.randrange(1965, 2004)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}" if rng.random() < 0.4 else None
-        tags = ",".join(rng.sample(data["tags"], rng.choice((0, 0, 1, 2))))
+        dnc = 1 if rng.random() < 0.02 else 0
+        source = _pick(rng, SOURCE_WEIGHTS)
+        tag_rows.extend((c, tag) for tag in rng.sample(data["tags"], rng.choice((0, 0, 1, 2))))
         cust_rows.append((
             c, name, pinyin_keys(name), rng.choice(("m", "f")), rng.choice(data["age_ranges"]), f"+86{digits}", digits,
-            f"wx_{digits[-6:]}" if rng.random() < 0.5 else "", _pick(rng, SOURCE_WEIGHTS), ctype, tags,
-            birthday, 1 if rng.random() < 0.02 else 0, owner, _text(created_at), _text(created_at), owner,
+            f"wx_{digits[-6:]}" if rng.random() < 0.5 else "", source, ctype,
+            birthday, dnc, owner, _text(created_at), _text(created_at), owner,
         ))
 
         vid, _series, price = rng.choice(vehicles)
@@ -227,7 +254,7 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
             fu_rows.append((
                 lead_id, owner, channel, _text(when), _text(when), summary,
                 rng.choice(feedback[attitude]) if outcome != "no_answer" else "", attitude if outcome != "no_answer" else "",
-                outcome, _text(when - cadence * day),
+                outcome, _text(when - cadence * day), "",
             ))
         if status == "open":
             base = last_contact or created_at
@@ -242,8 +269,12 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
                 due = now + dt.timedelta(hours=rng.randrange(24, 24 * cadence + 24))
             fu_rows.append((
                 lead_id, owner, "phone" if rng.random() < 0.7 else "wechat", _text(due), None,
-                "", "", "", "", _text(base),
+                "", "", "", "", _text(base), "",
             ))
+        process_cols = _stage_records(
+            rng, proc, policy, now, day, c, lead_id, owner, stage_idx, stages, status, vid, price, times,
+            created_at, closed_at, birthday, dnc, source, drive_rows, quote_rows, visit_rows, complaint_rows,
+            fu_rows, consultant_ids)
         focus = ",".join(rng.sample(focus_all, rng.choice((1, 2, 3))))
         horizon = max(3, DEFAULT_GRADES[grade].horizon_days or 120) - rng.randrange(0, 3)
         expected_date = (now + horizon * day).date().isoformat() if status == "open" else None
@@ -258,6 +289,7 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
             _text(created_at), _text(times[len(times) // 2] if times else created_at),
             _text(times[0]) if times else None, _text(last_contact) if last_contact else None,
             _text(closed_at) if closed_at else None, _text(last_contact or created_at), owner,
+            *process_cols,
         ))
         if len(fu_rows) >= batch * 10 or len(cust_rows) >= batch:
             flush()
@@ -267,3 +299,72 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     if progress:
         progress(n_customers, n_customers)
 
+
+
+def _stage_records(rng, proc, policy, now, day, customer, lead, owner, stage_idx, stages, status, vehicle,
+                   price, times, created_at, closed_at, birthday, dnc, source, drives, quotes, visits,
+                   complaints, followups, consultants):
+    """What each stage reached has recorded: needs, test drive, quote, order, delivery and
+    its after-sales schedule; showroom traffic; the odd complaint. Returns the lead's
+    process columns (spin, deal price, deposit, ordered, expected delivery, delivered,
+    advisor, insurance)."""
+    reached = len(stages) if status == "won" else stage_idx
+    moment = lambda i: times[min(i, len(times) - 1)] if times else created_at  # noqa: E731
+    spin = rng.choice(proc["spin"]) if reached >= stages.index("needs") else ""
+    if source == "walk_in" or reached >= stages.index("presentation"):
+        visits.append((customer, lead, _text(created_at), "first", owner))
+        if reached >= stages.index("quote") and rng.random() < 0.6:
+            visits.append((customer, lead, _text(moment(len(times) // 2)), "be_back", owner))
+    if reached >= stages.index("test_drive"):
+        at = moment(stage_idx)
+        drives.append((lead, vehicle, _text(at), rng.choice(proc["routes"]), rng.choice(proc["drive_feedback"]),
+                       owner, _text(at)))
+    if reached >= stages.index("quote"):
+        discount = rng.choice((0, 5_000, 8_000, 10_000, 15_000))
+        trade_in = rng.choice((0, 0, 30_000, 50_000))
+        insurance, plates = 6_000 + price // 100, 500
+        totals = quote_totals(price, discount, trade_in, insurance, plates, policy)
+        at = moment(stage_idx + 1)
+        quotes.append((lead, vehicle, rng.choice(proc["configurations"]), price, discount, trade_in,
+                       rng.choice(proc["finance"]), totals.car_price, totals.purchase_tax, insurance, plates,
+                       totals.total, _text(at), owner))
+    deal = deposit = ordered = expected = delivered = insurance_until = None
+    advisor = ""
+    if reached >= stages.index("order"):
+        deal = price - rng.choice((3_000, 5_000, 8_000, 12_000))
+        deposit = rng.choice((5_000, 10_000, 20_000))
+        ordered_at = moment(len(times) - 2)
+        ordered = _text(ordered_at)
+        expected = (max(ordered_at, now) + dt.timedelta(days=rng.randrange(5, 30))).date().isoformat()
+    if status == "won":
+        delivered_day = (closed_at or now).date()
+        delivered = delivered_day.isoformat()
+        advisor = rng.choice(proc["advisors"])
+        insurance_until = _add_years(delivered_day, 1).isoformat()
+        bday = dt.date.fromisoformat(birthday) if birthday else None
+        for plan in after_sales_plan(delivered_day, bday, None, bool(dnc), policy):
+            due = dt.datetime.fromisoformat(utc_text(plan.due_at))
+            done = due < now - 2 * day or (due < now and rng.random() < 0.5)
+            followups.append((lead, owner, plan.channel, _text(due), _text(due) if done else None,
+                              rng.choice(proc["after_sales_done"]) if done else "", "", "",
+                              "reached" if done else "", _text(due - 30 * day), plan.purpose))
+        if rng.random() < 0.08:
+            category, text = rng.choice(proc["complaints"])
+            opened = now - dt.timedelta(hours=rng.randrange(2, 2000))
+            resolved = rng.random() < 0.7
+            resolved_at = opened + dt.timedelta(hours=rng.randrange(2, 30)) if resolved else None
+            complaints.append((customer, lead, rng.choice(("phone", "visit", "wechat")), category, text,
+                               "after_sales" if category in ("service", "product") else "sales",
+                               owner if category in ("sales", "delivery", "price") else rng.choice(consultants),
+                               owner, _text(opened), _text(opened + dt.timedelta(hours=policy.complaint_hours)),
+                               _text(resolved_at) if resolved else None, rng.choice(proc["resolutions"]) if resolved else "",
+                               _text(resolved_at + dt.timedelta(days=1)) if resolved else None,
+                               rng.choice((3, 4, 5, 5)) if resolved else None, "closed" if resolved else "open"))
+    return (spin, deal, deposit, ordered, expected, delivered, advisor, insurance_until)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

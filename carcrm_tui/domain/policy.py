@@ -9,6 +9,7 @@ of a traceback.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
@@ -75,6 +76,19 @@ class Policy:
     max_failed_pins: int = 5
     lockout_minutes: int = 15
     os_users: Mapping[str, str] = field(default_factory=dict)  # trusted OS login -> account (SSH)
+    # the sales process (issue "the whole sales process")
+    score_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS))
+    hot_score: int = 80  # domain.md: high intent >= 80
+    online_sources: tuple[str, ...] = ("autohome", "yiche", "official_site", "wechat", "douyin", "xiaohongshu")
+    online_response_minutes: int = 10
+    thank_you_hours: int = 2
+    complaint_hours: int = 24
+    purchase_tax_rate: float = 0.10
+    vat_rate: float = 0.13
+    after_sales: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_AFTER_SALES))
+    holidays: Mapping[str, tuple] = field(default_factory=lambda: dict(DEFAULT_HOLIDAYS))
+    complaint_categories: tuple[str, ...] = ("product", "service", "sales", "delivery", "price", "other")
+    departments: tuple[str, ...] = ("sales", "after_sales", "service", "finance")
 
     @property
     def tz(self):
@@ -114,6 +128,19 @@ DEFAULT_WIN_RATES: dict[str, float] = {
     "new": 0.05, "reception": 0.05, "needs": 0.10, "presentation": 0.20,
     "test_drive": 0.30, "quote": 0.50, "order": 0.80, "delivery": 0.95,
 }
+DEFAULT_SCORE_WEIGHTS: dict[str, float] = {
+    "visits": 20, "test_drive": 25, "budget_fit": 15, "timeframe": 25, "engagement": 15,
+}
+DEFAULT_AFTER_SALES: dict[str, int] = {
+    "day1_days": 1, "week1_days": 7, "first_service_days": 90, "maintenance_days": 180,
+    "insurance_notice_days": 60,
+}
+# Spring Festival and Mid-Autumn move with the lunar calendar: listed per year
+DEFAULT_HOLIDAYS: dict[str, tuple] = {
+    "spring_festival": tuple(_dt.date.fromisoformat(d) for d in ("2026-02-17", "2027-02-06", "2028-01-26", "2029-02-13")),
+    "mid_autumn": tuple(_dt.date.fromisoformat(d) for d in ("2026-09-25", "2027-09-15", "2028-10-03", "2029-09-22")),
+    "national_day": tuple(_dt.date(y, 10, 1) for y in range(2026, 2030)),
+}
 DEFAULT_URGENCY_GRADE: dict[str, str] = {"near": "A", "mid": "B", "far": "C", "unsure": "C"}
 
 
@@ -135,7 +162,8 @@ def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 def policy_from_dict(data: Mapping[str, Any]) -> Policy:
     """Build a Policy from parsed TOML, checking every value; unknown keys are errors."""
-    known = {"dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade", "security"}
+    known = {"dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade", "security",
+             "process", "holidays"}
     for key in data:
         if key not in known:
             raise PolicyError(key, "unknown_key")
@@ -217,7 +245,42 @@ def policy_from_dict(data: Mapping[str, Any]) -> Policy:
     if not isinstance(os_users, Mapping) or not all(isinstance(v, str) and v for v in os_users.values()):
         raise PolicyError("security.os_users", "not_table")
 
+    process = _table(data, "process")
+    allowed = {"score_weights", "hot_score", "online_response_minutes", "thank_you_hours", "complaint_hours",
+               "purchase_tax_rate", "after_sales"}
+    for key in process:
+        if key not in allowed:
+            raise PolicyError(f"process.{key}", "unknown_key")
+    weights = dict(DEFAULT_SCORE_WEIGHTS)
+    for key, value in _table(process, "score_weights").items():
+        if key not in weights:
+            raise PolicyError(f"process.score_weights.{key}", "unknown_key")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise PolicyError(f"process.score_weights.{key}", "too_small", value=value, minimum=0)
+        weights[key] = float(value)
+    after = dict(DEFAULT_AFTER_SALES)
+    for key in _table(process, "after_sales"):
+        if key not in after:
+            raise PolicyError(f"process.after_sales.{key}", "unknown_key")
+        after[key] = _int(process["after_sales"], key, "process.after_sales", after[key], minimum=1)
+    tax = process.get("purchase_tax_rate", 0.10)
+    if isinstance(tax, bool) or not isinstance(tax, (int, float)) or not 0 <= tax <= 1:
+        raise PolicyError("process.purchase_tax_rate", "not_fraction", value=tax)
+    holidays = dict(DEFAULT_HOLIDAYS)
+    for name, dates in data.get("holidays", {}).items():
+        if not isinstance(dates, list) or not all(isinstance(d, _dt.date) for d in dates):
+            raise PolicyError(f"holidays.{name}", "not_dates")
+        holidays[name] = tuple(dates)
+
     return Policy(
+        score_weights=weights,
+        hot_score=_int(process, "hot_score", "process", 80, minimum=1),
+        online_response_minutes=_int(process, "online_response_minutes", "process", 10, minimum=1),
+        thank_you_hours=_int(process, "thank_you_hours", "process", 2, minimum=1),
+        complaint_hours=_int(process, "complaint_hours", "process", 24, minimum=1),
+        purchase_tax_rate=float(tax),
+        after_sales=after,
+        holidays=holidays,
         idle_lock_minutes=_int(security, "idle_lock_minutes", "security", 5, minimum=1),
         max_failed_pins=_int(security, "max_failed_pins", "security", 5, minimum=1),
         lockout_minutes=_int(security, "lockout_minutes", "security", 15, minimum=1),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from peewee import JOIN, fn
 
+from carcrm_tui.domain.process import response_clock
 from carcrm_tui.domain.validation import Invalid, clean_text
 from carcrm_tui.services import audit
 from carcrm_tui.services.errors import Conflict, Rejected, ValidationFailed
@@ -20,18 +21,23 @@ from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, 
 PAGE = 50
 
 
-def summary(session: Session) -> BoardSummary:
+def summary(session: Session, tag: str | None = None) -> BoardSummary:
+    from carcrm_tui.services.today import tagged
+
     q = (
         Lead.select(Lead.stage, Lead.grade, fn.COUNT(Lead.id), fn.COALESCE(fn.SUM(Lead.expected_value), 0))
-        .where((Lead.status == "open") & lead_filter(session))
+        .where((Lead.status == "open") & lead_filter(session) & tagged(tag))
         .group_by(Lead.stage, Lead.grade)
         .tuples()
     )
     return BoardSummary({(s, g): Tally(n, int(v)) for s, g, n, v in q})
 
 
-def page(session: Session, stage: str, after: tuple[str, int] | None = None, limit: int = PAGE) -> list[BoardCard]:
+def page(session: Session, stage: str, after: tuple[str, int] | None = None, limit: int = PAGE,
+         tag: str | None = None) -> list[BoardCard]:
     """Up to `limit` cards of a column after the keyset `after` = (grade, lead id)."""
+    from carcrm_tui.services.today import tagged
+
     grades = session.policy.grade_order
     start = grades.index(after[0]) if after else 0
     cards: list[BoardCard] = []
@@ -40,13 +46,14 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
         .where((FollowUp.lead == Lead.id) & FollowUp.done_at.is_null())
     )
     for grade in grades[start:]:
-        cond = (Lead.status == "open") & (Lead.stage == stage) & (Lead.grade == grade) & lead_filter(session)
+        cond = ((Lead.status == "open") & (Lead.stage == stage) & (Lead.grade == grade) & lead_filter(session)
+                & tagged(tag))
         if after and grade == after[0]:
             cond &= Lead.id > after[1]
         q = (
             Lead.select(
                 Lead, Customer.name.alias("customer_name"), Account.name.alias("owner_name"),
-                Vehicle.series.alias("series"), next_due.alias("next_due"),
+                Vehicle.series.alias("series"), next_due.alias("next_due"), Customer.source.alias("source"),
             )
             .join(Customer, on=(Lead.customer == Customer.id))
             .switch(Lead)
@@ -64,41 +71,23 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
                 lead_id=r.id, customer_id=r.customer_id, customer_name=r.customer_name,
                 owner_name=r.owner_name, grade=r.grade, stage=r.stage,
                 vehicle=r.series or "", expected_value=r.expected_value, next_due=due, version=r.version,
+                response=(response_clock(r.created_at, r.grade, r.source, session.now(), session.policy)
+                          if r.first_response_at is None else None),
             ))
         if len(cards) >= limit:
             break
     return cards
 
 
-def move(session: Session, lead_id: int, version: int, direction: int) -> str:
+def move(session: Session, lead_id: int, version: int, direction: int, values: dict | None = None) -> str:
     """Move a lead one stage forward (+1) or back (-1); past the last stage it is won.
 
-    Returns the new stage, or "won". Raises Conflict if the lead changed since
-    the card was read.
+    Stages that record something (needs, test drive, quote, order, delivery) need
+    their details in `values` — see process.advance, which this is.
     """
-    policy = session.policy
-    now = session.now()
-    with database.atomic():
-        lead = _open_lead_as_seen(session, lead_id, version)
-        target = policy.next_stage(lead.stage) if direction > 0 else policy.previous_stage(lead.stage)
-        changes = {Lead.version: Lead.version + 1, Lead.updated_at: now, Lead.updated_by: session.actor.id}
-        if target is None and direction < 0:
-            raise Rejected("first_stage")
-        if target is None:
-            changes.update({Lead.status: "won", Lead.closed_at: now})
-            _close_open_followups(lead.id, now, "won")
-            Customer.update(customer_type="owner").where(Customer.id == lead.customer_id).execute()
-        else:
-            changes.update({Lead.stage: target, Lead.stage_changed_at: now})
-            if target == "order" and "O" in policy.grades:
-                changes[Lead.grade] = "O"  # an order placed is grade O until delivery
-        Lead.update(changes).where(Lead.id == lead.id).execute()
-        moved = {"stage": (lead.stage, target)} if target else {"status": ("open", "won")}
-        if target == "order" and Lead.grade in changes:
-            moved["grade"] = (lead.grade, "O")
-        audit.record(session.actor.id, now, "won" if target is None else "move", "lead", lead.id,
-                     lead.customer_id, moved)
-    return target or "won"
+    from carcrm_tui.services import process
+
+    return process.advance(session, lead_id, version, direction, values)
 
 
 def mark_lost(session: Session, lead_id: int, version: int, reason: str, competitor: str = "") -> None:

@@ -13,7 +13,7 @@ from pendulum import DateTime
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.schedule import next_due, on_local_date
 from carcrm_tui.domain.validation import Invalid, clean_text
-from carcrm_tui.services import audit
+from carcrm_tui.services import audit, process
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.scope import get_lead
 from carcrm_tui.services.session import Session
@@ -106,6 +106,10 @@ def log_contact(session: Session, lead_id: int, data) -> Logged:
                 lead=lead.id, owner=lead.owner_id, channel="phone",
                 due_at=next_at, created_at=now,
             ).execute()
+        if data.channel == "visit":  # a be-back: showroom traffic, and a thank-you within 2 hours
+            process.record_visit(session, lead, "be_back", now)
+        if lead.status == "open":
+            process.refresh_score(session, lead.id)
         actor = session.actor.id
         audit.record(actor, now, "log_contact", "followup", closed_id, lead.customer_id,
                      {"channel": ("", data.channel), "summary": ("", fields["summary"]), "outcome": ("", data.outcome)})

@@ -24,10 +24,13 @@ from carcrm_tui.domain.validation import (
 from carcrm_tui.services import audit
 from carcrm_tui.services.catalogue import vehicle_view
 from carcrm_tui.services.errors import Conflict, ValidationFailed
-from carcrm_tui.services.scope import get_customer, get_lead
+from carcrm_tui.services.scope import customer_filter, get_customer, get_lead
 from carcrm_tui.services.session import Session
-from carcrm_tui.services.views import CustomerDetail, LeadView, TimelineEntry
-from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
+from carcrm_tui.services import complaints
+from carcrm_tui.services.views import CustomerDetail, LeadView, QuoteView, TestDriveView, TimelineEntry
+from carcrm_tui.store.models import (
+    Account, Customer, CustomerTag, FollowUp, Lead, Quote, TestDrive, Vehicle, database,
+)
 
 TIMELINE_PAGE = 100
 
@@ -80,10 +83,11 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
     return CustomerDetail(
         id=c.id, name=c.name, gender=c.gender, age_range=c.age_range, phone=show(c.phone),
         phone2=show(c.phone2), wechat=c.wechat, email=c.email, source=c.source,
-        customer_type=c.customer_type, tags=tuple(t for t in c.tags.split(",") if t),
+        customer_type=c.customer_type, tags=customer_tags(c.id),
         birthday=c.birthday, do_not_contact=c.do_not_contact, notes=c.notes,
         owner_name=owners.get(c.owner_id, ""), version=c.version, phones_revealed=reveal,
         leads=tuple(leads), timeline=tuple(timeline), timeline_total=total,
+        complaints=tuple(complaints.for_customer(session, c.id)),
     )
 
 
@@ -106,7 +110,22 @@ def _lead_view(lead: Lead, owners: dict[int, str], session: Session) -> LeadView
         lost_reason=lead.lost_reason, lost_competitor=lead.lost_competitor,
         created_at=lead.created_at, stage_changed_at=lead.stage_changed_at,
         last_contact_at=lead.last_contact_at, version=lead.version,
+        spin_summary=lead.spin_summary, grade_reason=lead.grade_reason, deposit=lead.deposit,
+        ordered_at=lead.ordered_at, expected_delivery_date=lead.expected_delivery_date,
+        delivered_on=lead.delivered_on, service_advisor=lead.service_advisor, vin=lead.vin, plate=lead.plate,
+        test_drives=tuple(
+            TestDriveView(d.at, vehicle_label(d.vehicle_id), d.route, d.feedback, owners.get(d.consultant_id, ""))
+            for d in TestDrive.select().where(TestDrive.lead == lead.id).order_by(TestDrive.at.desc())),
+        quotes=tuple(
+            QuoteView(q.created_at, vehicle_label(q.vehicle_id), q.configuration, q.guide_price, q.discount,
+                      q.trade_in, q.finance_plan, q.car_price, q.purchase_tax, q.insurance, q.plates, q.total)
+            for q in Quote.select().where(Quote.lead == lead.id).order_by(Quote.id.desc()).limit(5)),
     )
+
+
+def vehicle_label(vehicle_id: int | None) -> str:
+    v = Vehicle.get_or_none(Vehicle.id == vehicle_id) if vehicle_id else None
+    return f"{v.brand} {v.series} {v.model}" if v else ""
 
 
 def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, dict, dict[str, Invalid]]:
@@ -134,8 +153,10 @@ def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, d
             elif key in ("notes",):
                 cust[key] = clean_text(text, field=key, limit=10_000)
             elif key == "tags":
-                tags = [t.strip() for t in str(text).replace("，", ",").split(",") if t.strip()]
-                cust["tags"] = ",".join(dict.fromkeys(tags))
+                tags = [t.strip() for t in str(text).replace("，", ",").replace("、", ",").split(",") if t.strip()]
+                if any(len(t) > 32 for t in tags):
+                    raise Invalid("too_long", field="tags", limit=32)
+                cust["tags"] = tuple(dict.fromkeys(tags))
             elif key == "birthday":
                 cust["birthday"] = parse_date(text, today=None) if text else None
                 if cust["birthday"] and cust["birthday"] > today:
@@ -203,8 +224,20 @@ def update(
             ).exists()
             if clash:
                 raise ValidationFailed({"phone": Invalid("phone_known")})
-        if cust:
-            audit.record(actor, now, "update", "customer", customer.id, customer.id, audit.diff(customer, cust))
+        tags = cust.pop("tags", None)
+        tags_changed = False
+        if tags is not None:
+            old = customer_tags(customer.id)
+            if tuple(sorted(old)) != tuple(sorted(tags)):
+                CustomerTag.delete().where(CustomerTag.customer == customer.id).execute()
+                if tags:
+                    CustomerTag.insert_many([{"customer": customer.id, "tag": t} for t in tags]).execute()
+                audit.record(actor, now, "update", "customer", customer.id, customer.id,
+                             {"tags": ("、".join(old), "、".join(tags))})
+                tags_changed = True  # a tag change is a change of the record: versioned like the rest
+        if cust or tags_changed:
+            if cust:
+                audit.record(actor, now, "update", "customer", customer.id, customer.id, audit.diff(customer, cust))
             n = Customer.update(
                 {**cust, "updated_at": now, "updated_by": actor, "version": Customer.version + 1}
             ).where((Customer.id == customer.id) & (Customer.version == customer_version)).execute()
@@ -227,6 +260,19 @@ def update(
             if n == 0:
                 raise _conflict(Lead, lead.id)
     return detail(session, customer_id)
+
+
+def customer_tags(customer_id: int) -> tuple[str, ...]:
+    return tuple(t for (t,) in CustomerTag.select(CustomerTag.tag).where(CustomerTag.customer == customer_id)
+                 .order_by(CustomerTag.id).tuples())
+
+
+def all_tags(session: Session) -> list[str]:
+    """The tags in use among the customers the actor sees (for filters), most used first."""
+    q = (CustomerTag.select(CustomerTag.tag, fn.COUNT(CustomerTag.id).alias("n"))
+         .join(Customer, on=(CustomerTag.customer == Customer.id)).where(customer_filter(session))
+         .group_by(CustomerTag.tag).order_by(fn.COUNT(CustomerTag.id).desc(), CustomerTag.tag).tuples())
+    return [tag for tag, _n in q]
 
 
 def _conflict(model, row_id: int) -> Conflict:

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from peewee import JOIN, fn
 
+from carcrm_tui.domain.process import response_clock
 from carcrm_tui.domain.schedule import DueGroup, due_reason, today_window
+from carcrm_tui.services import complaints
+from carcrm_tui.services.customers import customer_tags
 from carcrm_tui.domain.validation import mask_phone
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import DueRow, TodayView
-from carcrm_tui.store.models import Customer, FollowUp, Lead, Vehicle
+from carcrm_tui.store.models import Customer, CustomerTag, FollowUp, Lead, Vehicle
 
 PAGE = 200  # rows per group; the pane says how many more there are
 
 
-def today(session: Session, limit: int = PAGE) -> TodayView:
+def tagged(tag: str | None):
+    """Leads of customers carrying `tag` (the (tag, customer) index answers it)."""
+    if not tag:
+        return True
+    return Lead.customer.in_(CustomerTag.select(CustomerTag.customer).where(CustomerTag.tag == tag))
+
+
+def today(session: Session, limit: int = PAGE, tag: str | None = None) -> TodayView:
     now = session.now()
     window = today_window(now, session.policy)
-    mine = (FollowUp.owner == session.actor.id) & FollowUp.done_at.is_null()
+    mine = (FollowUp.owner == session.actor.id) & FollowUp.done_at.is_null() & tagged(tag)
     bounds = {
         DueGroup.OVERDUE: FollowUp.due_at < now,
         DueGroup.TODAY: (FollowUp.due_at >= now) & (FollowUp.due_at < window.day_end),
@@ -29,6 +39,7 @@ def today(session: Session, limit: int = PAGE) -> TodayView:
             FollowUp.select(
                 FollowUp.id, FollowUp.channel, FollowUp.due_at, Lead.id, Lead.grade, Lead.stage,
                 Lead.last_contact_at, Customer.id, Customer.name, Customer.phone, Vehicle.series,
+                FollowUp.purpose, Lead.first_response_at, Lead.created_at, Customer.source, Lead.status,
             )
             .join(Lead, on=(FollowUp.lead == Lead.id))
             .join(Customer, on=(Lead.customer == Customer.id))
@@ -44,14 +55,21 @@ def today(session: Session, limit: int = PAGE) -> TodayView:
         if len(rows) < limit:
             totals[group] = len(rows)
         else:
-            totals[group] = FollowUp.select(fn.COUNT(FollowUp.id)).where(mine & bound).scalar()
-    return TodayView(groups, totals)
+            count = FollowUp.select(fn.COUNT(FollowUp.id)).join(Lead, on=(FollowUp.lead == Lead.id))
+            totals[group] = count.where(mine & bound).scalar()
+    open_complaints = [c for c in complaints.assigned_to_me(session)
+                       if not tag or tag in customer_tags(c.customer_id)]
+    return TodayView(groups, totals, open_complaints)
 
 
 def _row(r: tuple, group: DueGroup, now, policy) -> DueRow:
-    fid, channel, due_at, lead_id, grade, stage, last_contact, cid, name, phone, series = r
+    (fid, channel, due_at, lead_id, grade, stage, last_contact, cid, name, phone, series,
+     purpose, first_response, created_at, source, status) = r
+    clock = (response_clock(created_at, grade, source, now, policy)
+             if first_response is None and status == "open" else None)
     return DueRow(
         followup_id=fid, lead_id=lead_id, customer_id=cid, customer_name=name, phone=mask_phone(phone),
-        grade=grade, stage=stage, vehicle=series or "", channel=channel, due_at=due_at,
-        group=group, reason=due_reason(grade, last_contact, now, policy),
+        grade=grade, stage=stage if status == "open" else status, vehicle=series or "", channel=channel,
+        due_at=due_at, group=group, reason=due_reason(grade, last_contact, now, policy),
+        purpose=purpose, response=clock,
     )

@@ -52,12 +52,15 @@ class DueRow:
     due_at: DateTime
     group: DueGroup
     reason: DueReason
+    purpose: str = ""  # thank_you, day1, insurance, holiday:… ("" = a sales follow-up)
+    response: object = None  # ResponseClock while the lead awaits its first response
 
 
 @dataclass(frozen=True)
 class TodayView:
     groups: dict[DueGroup, list[DueRow]]
     totals: dict[DueGroup, int]  # may exceed the rows loaded
+    complaints: list = field(default_factory=list)  # open complaints routed to the actor
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class BoardCard:
     expected_value: int
     next_due: DateTime | None
     version: int
+    response: object = None  # ResponseClock while awaiting the first response
 
     @property
     def key(self) -> tuple[str, int]:
@@ -140,6 +144,42 @@ class LeadView:
     stage_changed_at: DateTime
     last_contact_at: DateTime | None
     version: int
+    spin_summary: str = ""
+    grade_reason: str = ""
+    deposit: int | None = None
+    ordered_at: DateTime | None = None
+    expected_delivery_date: dt.date | None = None
+    delivered_on: dt.date | None = None
+    service_advisor: str = ""
+    vin: str = ""
+    plate: str = ""
+    test_drives: tuple = ()
+    quotes: tuple = ()
+
+
+@dataclass(frozen=True)
+class TestDriveView:
+    at: DateTime
+    vehicle: str
+    route: str
+    feedback: str
+    consultant: str
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    created_at: DateTime
+    vehicle: str
+    configuration: str
+    guide_price: int
+    discount: int
+    trade_in: int
+    finance_plan: str
+    car_price: int
+    purchase_tax: int
+    insurance: int
+    plates: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -164,6 +204,7 @@ class CustomerDetail:
     leads: tuple[LeadView, ...]
     timeline: tuple[TimelineEntry, ...]
     timeline_total: int
+    complaints: tuple = ()
 
     @property
     def lead(self) -> LeadView | None:

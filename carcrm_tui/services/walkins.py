@@ -8,7 +8,7 @@ from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.grading import expected_value, grade_for_urgency
 from carcrm_tui.domain.names import pinyin_keys
 from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, parse_phone
-from carcrm_tui.services import audit
+from carcrm_tui.services import audit, process
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import PhoneMatch, WalkInInput
@@ -97,6 +97,8 @@ def register_walkin(session: Session, data: WalkInInput) -> WalkInCreated:
             lead=lead, owner=owner, channel="phone",
             due_at=now.add(hours=policy.first_followup_hours), created_at=now,
         ).execute()
+        process.record_visit(session, Lead.get_by_id(lead), "first", now)
+        process.refresh_score(session, lead)
         audit.record(owner, now, "create", "customer", customer, customer,
                      {"name": ("", name), "phone": ("", phone.e164), "source": ("", data.source)})
         audit.record(owner, now, "create", "lead", lead, customer, {"grade": ("", grade), "stage": ("", "reception")})

@@ -12,7 +12,10 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+import random
+import time
+
+from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from carcrm_tui.store import migrations
 from carcrm_tui.store.models import database
@@ -31,6 +34,28 @@ sqlite3.register_adapter(dt.datetime, lambda v: v.isoformat(" "))
 sqlite3.register_adapter(dt.date, lambda v: v.isoformat())
 
 
+class ShowroomSqliteDatabase(SqliteDatabase):
+    """SQLite whose write transactions wait their turn instead of failing.
+
+    Every outer transaction is BEGIN IMMEDIATE, so that is the only statement that
+    waits for the write lock. SQLite's busy handler is not fair: under a burst of
+    writers one terminal can lose repeatedly past the busy timeout. Retrying the
+    BEGIN with jitter keeps "database is locked" away from users under load.
+    """
+
+    begin_patience = 60.0  # seconds
+
+    def begin(self, lock_type=None):
+        deadline = time.monotonic() + self.begin_patience
+        while True:
+            try:
+                return super().begin(lock_type)
+            except OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0.002, 0.03))
+
+
 def connect(target: str | Path) -> Database:
     """Bind the models to `target` (a file path or postgresql:// URL) and upgrade its schema."""
     text = str(target)
@@ -42,7 +67,7 @@ def connect(target: str | Path) -> Database:
     else:
         path = Path(text).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        db = ShowroomSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     database.initialize(db)
     db.connect(reuse_if_open=True)
     migrations.upgrade(db)

@@ -16,7 +16,9 @@ from typing import Callable
 from peewee import Database, SqliteDatabase
 
 from carcrm_tui.store import search_index
-from carcrm_tui.store.models import MODELS, AuditLog
+from carcrm_tui.store.models import (
+    MODELS, AuditLog, Complaint, CustomerTag, Quote, ShowroomVisit, TestDrive,
+)
 
 
 def _v2_sign_in_and_audit(db: Database) -> None:
@@ -55,9 +57,33 @@ def _v3_search(db: Database) -> None:
     search_index.install(db)
 
 
+def _v4_sales_process(db: Database) -> None:
+    """0.4: stage records, follow-up purposes, showroom traffic, complaints, tags as rows."""
+    sqlite = isinstance(db, SqliteDatabase)
+    stamp = "DATETIME" if sqlite else "TIMESTAMP"
+    for sql in (
+        "ALTER TABLE lead ADD COLUMN spin_summary TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN grade_reason TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN deposit INTEGER",
+        f"ALTER TABLE lead ADD COLUMN ordered_at {stamp}",
+        "ALTER TABLE lead ADD COLUMN expected_delivery_date DATE",
+        "ALTER TABLE lead ADD COLUMN delivered_on DATE",
+        "ALTER TABLE lead ADD COLUMN service_advisor VARCHAR(64) NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN insurance_until DATE",
+        "ALTER TABLE follow_up ADD COLUMN purpose VARCHAR(32) NOT NULL DEFAULT ''",
+    ):
+        db.execute_sql(sql)
+    db.create_tables([CustomerTag, TestDrive, Quote, ShowroomVisit, Complaint])
+    rows = db.execute_sql("SELECT id, tags FROM customer WHERE tags <> ''").fetchall()
+    pairs = {(cid, tag.strip()) for cid, tags in rows for tag in tags.split(",") if tag.strip()}
+    if pairs:
+        CustomerTag.insert_many([{"customer": c, "tag": t} for c, t in sorted(pairs)]).execute()
+    db.execute_sql("ALTER TABLE customer DROP COLUMN tags")
+
+
 # version -> step that brings a database from version-1 to version
-STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search}
-LATEST = 3
+STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process}
+LATEST = 4
 
 
 class SchemaTooNew(RuntimeError):

@@ -67,7 +67,6 @@ class Customer(BaseModel):
     email = CharField(max_length=128, default="")
     source = CharField(max_length=32, default="")
     customer_type = CharField(max_length=16, default="prospect")
-    tags = TextField(default="")  # comma separated
     birthday = DateField(null=True)
     do_not_contact = BooleanField(default=False)
     notes = TextField(default="")
@@ -95,8 +94,16 @@ class Lead(BaseModel):
     competitor_models = TextField(default="")
     decision_maker = CharField(max_length=24, default="")
     objections = TextField(default="")
+    spin_summary = TextField(default="")  # needs analysis, confirmed with the customer
+    grade_reason = TextField(default="")  # why the consultant overrode the suggested grade
     expected_value = IntegerField(default=0)  # yuan
     deal_price = IntegerField(null=True)  # 成交价格: confidential, owner and managers only
+    deposit = IntegerField(null=True)
+    ordered_at = UTCDateTimeField(null=True)
+    expected_delivery_date = DateField(null=True)
+    delivered_on = DateField(null=True)
+    service_advisor = CharField(max_length=64, default="")
+    insurance_until = DateField(null=True)
     vin = CharField(max_length=17, default="")  # at delivery
     plate = CharField(max_length=16, default="")
     lost_reason = CharField(max_length=32, default="")
@@ -130,7 +137,76 @@ class FollowUp(BaseModel):
     feedback = TextField(default="")
     attitude = CharField(max_length=16, default="")
     outcome = CharField(max_length=24, default="")
+    purpose = CharField(max_length=32, default="")  # thank_you, day1, insurance, holiday:… ("" = sales call)
     created_at = UTCDateTimeField()
+
+
+class CustomerTag(BaseModel):
+    """家庭用户, 科技爱好者, 价格敏感型 …: one row per tag, so lists filter by tag on an index."""
+
+    customer = ForeignKeyField(Customer, backref="tag_rows", on_delete="CASCADE", index=False)
+    tag = CharField(max_length=32)
+
+    class Meta:
+        indexes = ((("customer", "tag"), True), (("tag", "customer"), False))
+
+
+class TestDrive(BaseModel):
+    lead = ForeignKeyField(Lead, backref="test_drives", on_delete="CASCADE")
+    vehicle = ForeignKeyField(Vehicle, null=True, on_delete="SET NULL", backref="+")
+    at = UTCDateTimeField()
+    route = CharField(max_length=128, default="")
+    feedback = TextField(default="")
+    consultant = ForeignKeyField(Account, backref="+", index=False)
+    created_at = UTCDateTimeField()
+
+
+class Quote(BaseModel):
+    lead = ForeignKeyField(Lead, backref="quotes", on_delete="CASCADE")
+    vehicle = ForeignKeyField(Vehicle, null=True, on_delete="SET NULL", backref="+")
+    configuration = CharField(max_length=128, default="")
+    guide_price = IntegerField()
+    discount = IntegerField(default=0)
+    trade_in = IntegerField(default=0)
+    finance_plan = CharField(max_length=128, default="")
+    car_price = IntegerField()
+    purchase_tax = IntegerField()
+    insurance = IntegerField(default=0)
+    plates = IntegerField(default=0)
+    total = IntegerField()
+    created_at = UTCDateTimeField()
+    created_by = ForeignKeyField(Account, backref="+", index=False)
+
+
+class ShowroomVisit(BaseModel):
+    """Walk-in traffic: first visits and be-backs, for the showroom reports."""
+
+    customer = ForeignKeyField(Customer, backref="visits", on_delete="CASCADE")
+    lead = ForeignKeyField(Lead, null=True, backref="+", on_delete="SET NULL", index=False)
+    at = UTCDateTimeField(index=True)
+    kind = CharField(max_length=12)  # first | be_back
+    consultant = ForeignKeyField(Account, backref="+", index=False)
+
+
+class Complaint(BaseModel):
+    customer = ForeignKeyField(Customer, backref="complaints", on_delete="CASCADE")
+    lead = ForeignKeyField(Lead, null=True, backref="+", on_delete="SET NULL", index=False)
+    channel = CharField(max_length=16)
+    category = CharField(max_length=24)
+    description = TextField()
+    department = CharField(max_length=24)
+    assignee = ForeignKeyField(Account, null=True, backref="+", index=False)
+    opened_by = ForeignKeyField(Account, backref="+", index=False)
+    created_at = UTCDateTimeField()
+    due_at = UTCDateTimeField()  # the 24-hour resolution clock
+    resolved_at = UTCDateTimeField(null=True)
+    resolution = TextField(default="")
+    callback_at = UTCDateTimeField(null=True)
+    satisfaction = IntegerField(null=True)  # 1–5, asked on the call-back
+    status = CharField(max_length=12, default="open")  # open | resolved | closed
+
+    class Meta:
+        indexes = ((("assignee", "status", "due_at"), False),)
 
 
 class AuditLog(BaseModel):
@@ -164,4 +240,5 @@ FollowUp.add_index(
 # a lead's timeline
 FollowUp.add_index(FollowUp.lead, FollowUp.due_at, name="followup_lead_due")
 
-MODELS = (Account, Vehicle, Customer, Lead, FollowUp, AuditLog)
+MODELS = (Account, Vehicle, Customer, Lead, FollowUp, AuditLog, CustomerTag, TestDrive, Quote, ShowroomVisit,
+          Complaint)

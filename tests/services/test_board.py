@@ -40,21 +40,27 @@ def test_pages_walk_grade_by_grade_and_return_every_lead_once(floor):
     assert len({c.lead_id for c in seen}) == 8
 
 
+ORDER = {"deposit": "10000", "deal_price": "19.5万", "expected_delivery_date": "2026-03-25"}
+DELIVERY = {"delivered_on": "2026-03-10", "vin": "LSGJA52U7KS123456", "service_advisor": "售后顾问 马文"}
+
+
 def test_move_forward_back_and_to_won(floor):
     _, leads = floor
     session = session_for("李娜")
     lead = leads[3]  # H in quote
-    assert board.move(session, lead.id, 1, +1) == "order"
-    assert Lead.get_by_id(lead.id).grade == "O"  # an order is grade O
+    assert board.move(session, lead.id, 1, +1, ORDER) == "order"
+    ordered = Lead.get_by_id(lead.id)
+    assert (ordered.grade, ordered.deal_price, ordered.deposit) == ("O", 195_000, 10_000)  # an order is grade O
     assert board.move(session, lead.id, 2, -1) == "quote"
-    board.move(session, lead.id, 3, +1)
+    board.move(session, lead.id, 3, +1, ORDER)
     assert board.move(session, lead.id, 4, +1) == "delivery"
     factory.due(Lead.get_by_id(lead.id), NOW.add(days=1))
-    assert board.move(session, lead.id, 5, +1) == "won"
+    assert board.move(session, lead.id, 5, +1, DELIVERY) == "won"
     won = Lead.get_by_id(lead.id)
-    assert won.status == "won" and won.closed_at == NOW
+    assert won.status == "won" and won.closed_at == NOW and won.vin == "LSGJA52U7KS123456"
     assert Customer.get_by_id(won.customer_id).customer_type == "owner"
-    assert FollowUp.select().where(FollowUp.done_at.is_null()).count() == 0
+    still_open = FollowUp.select().where(FollowUp.done_at.is_null())
+    assert still_open.count() > 0 and all(f.purpose for f in still_open)  # only the after-sales schedule
 
 
 def test_first_stage_cannot_go_back(database):
@@ -66,11 +72,11 @@ def test_first_stage_cannot_go_back(database):
 
 def test_a_stale_card_conflicts_instead_of_overwriting(floor):
     _, leads = floor
-    board.move(session_for("李娜"), leads[0].id, 1, +1)
+    board.move(session_for("李娜"), leads[0].id, 1, -1)
     with pytest.raises(Conflict) as err:
-        board.move(session_for("李娜"), leads[0].id, 1, +1)
+        board.move(session_for("李娜"), leads[0].id, 1, -1)
     assert err.value.who == "李娜"
-    assert Lead.get_by_id(leads[0].id).stage == "order"
+    assert Lead.get_by_id(leads[0].id).stage == "test_drive"
 
 
 def test_lost_needs_a_reason_and_for_competitors_the_model(floor):

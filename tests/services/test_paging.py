@@ -3,9 +3,8 @@
 import sqlite3
 
 from carcrm_tui.services import board
-from carcrm_tui.store.fields import utc_text
 from tests import factory
-from tests.conftest import NOW, session_for
+from tests.conftest import session_for
 
 
 def test_board_pages_see_every_existing_lead_once_while_rows_arrive(database, tmp_path):
@@ -23,14 +22,11 @@ def test_board_pages_see_every_existing_lead_once_while_rows_arrive(database, tm
         seen += page
         page_no += 1
         if page_no == 1:  # between pages, the other terminal adds leads in every grade
-            customer_id = original[0]
-            for grade in "HABCO":
-                other.execute(
-                    "INSERT INTO lead (customer_id, owner_id, grade, score, stage, status, focus_points, use, urgency,"
-                    " competitor_models, decision_maker, objections, expected_value, vin, plate, lost_reason,"
-                    " lost_competitor, created_at, stage_changed_at, updated_at, version)"
-                    " VALUES (?, ?, ?, 0, 'quote', 'open', '', '', '', '', '', '', 0, '', '', '', '', ?, ?, ?, 1)",
-                    (customer_id, me.id, grade, utc_text(NOW), utc_text(NOW), utc_text(NOW)))
+            cols = [r[1] for r in other.execute("PRAGMA table_info(lead)") if r[1] != "id"]
+            for grade in "HABCO":  # copies of an existing lead, in every grade
+                picked = ", ".join("?" if col == "grade" else col for col in cols)
+                other.execute(f"INSERT INTO lead ({', '.join(cols)}) SELECT {picked} FROM lead WHERE id = ?",
+                              (grade, original[0]))
             other.commit()
         if len(page) < 50:
             break

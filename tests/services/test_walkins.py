@@ -4,7 +4,7 @@ from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.services import walkins
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.views import WalkInInput
-from carcrm_tui.store.models import Customer, FollowUp, Lead
+from carcrm_tui.store.models import Customer, FollowUp, Lead, ShowroomVisit
 from tests import factory
 from tests.conftest import NOW, session_for
 
@@ -19,9 +19,13 @@ def test_new_walk_in_creates_customer_lead_and_first_follow_up(database):
     lead = Lead.get_by_id(created.lead_id)
     assert (lead.stage, lead.grade, lead.budget_min, lead.budget_max, lead.expected_value) == (
         "reception", "A", 200_000, 250_000, 209_800)
-    visits = list(FollowUp.select().where(FollowUp.lead == lead.id).order_by(FollowUp.id))
-    assert [(f.channel, f.done_at is not None) for f in visits] == [("visit", True), ("phone", False)]
-    assert visits[1].due_at == NOW.add(hours=24)
+    rows = list(FollowUp.select().where(FollowUp.lead == lead.id).order_by(FollowUp.id))
+    assert [(f.channel, f.done_at is not None, f.purpose) for f in rows] == [
+        ("visit", True, ""), ("phone", False, ""), ("wechat", False, "thank_you")]
+    assert rows[1].due_at == NOW.add(hours=24)  # the first call
+    assert rows[2].due_at == NOW.add(hours=2)  # the thank-you message after a visit
+    visit = ShowroomVisit.get(ShowroomVisit.customer == c.id)
+    assert (visit.kind, visit.at) == ("first", NOW)
 
 
 def test_known_phone_is_a_be_back_in_any_format(database):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pendulum
 
 from carcrm_tui.store import db as store_db
-from carcrm_tui.store.models import AuditLog, Customer, FollowUp, Lead
+from carcrm_tui.store.models import AuditLog, Customer, FollowUp, Lead, ShowroomVisit
 from tests import factory
 
 ROOT = Path(__file__).parents[2]
@@ -61,9 +61,10 @@ def test_a_writer_killed_mid_work_leaves_no_half_written_record(tmp_path):
     assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
     customers = Customer.select().count()
     assert customers > 5
-    # every walk-in is whole: one lead, the visit and the first call, and its audit rows
+    # every walk-in is whole: one lead, its follow-ups and visit, and its audit rows
     assert Lead.select().count() == customers
-    assert FollowUp.select().count() == 2 * customers
+    assert FollowUp.select().count() == 3 * customers  # the visit, the first call, the thank-you
+    assert ShowroomVisit.select().count() == customers
     assert AuditLog.select().where(AuditLog.entity == "customer").distinct().count() > 0
     assert AuditLog.select(AuditLog.entity_id).where(
         (AuditLog.entity == "customer") & (AuditLog.action == "create")).distinct().count() == customers

@@ -84,17 +84,19 @@ def test_a_schema_v1_file_is_backed_up_and_upgraded_with_every_row_intact(tmp_pa
     old = tmp_path / "shop.sqlite"
     shutil.copy(Path(__file__).parent / "data" / "schema_v1.sqlite", old)
     con = sqlite3.connect(old)
-    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
-              for t in ("account", "vehicle", "customer", "lead", "follow_up")}
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    tables = ("account", "vehicle", "customer", "lead", "follow_up")
+    columns = {t: [r[1] for r in con.execute(f"PRAGMA table_info({t})") if r[1] != "tags"] for t in tables}
+    before = {t: con.execute(f"SELECT {', '.join(columns[t])} FROM {t} ORDER BY id").fetchall() for t in tables}
+    tags = {(cid, tag) for cid, text in con.execute("SELECT id, tags FROM customer") for tag in text.split(",") if tag}
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 1 and tags
     con.close()
 
     db = store_db.connect(old)
     assert db.execute_sql("PRAGMA user_version").fetchone()[0] == LATEST
-    for table, rows in before.items():
-        after = db.execute_sql(f"SELECT * FROM {table} ORDER BY id").fetchall()
-        width = len(rows[0])
-        assert [r[:width] for r in after] == rows, table  # old columns untouched, new ones appended
+    for table, rows in before.items():  # every old value of every row, untouched
+        after = db.execute_sql(f"SELECT {', '.join(columns[table])} FROM {table} ORDER BY id").fetchall()
+        assert after == rows, table
+    assert set(db.execute_sql("SELECT customer_id, tag FROM customer_tag").fetchall()) == tags
     assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
     store_db.close()

@@ -1,7 +1,7 @@
 """Customer text is data: markup, escapes, emoji, long and Chinese text through every pane."""
 
 
-from carcrm_tui.store.models import Customer, FollowUp, Lead
+from carcrm_tui.store.models import Customer, CustomerTag, FollowUp, Lead
 from carcrm_tui.ui.widgets.board import BoardView
 from tests import factory
 from tests.conftest import NOW
@@ -14,8 +14,8 @@ HOSTILE_NOTE = "[b]bold?[/b] [link=http://x]x[/link] \x1b]0;pwned\x07 " + "长" 
 def plant(actor_id: int) -> int:
     """A customer with hostile text, due today, first on the board."""
     c = Customer.create(name=HOSTILE_NAME, phone="+8613100000000", phone_digits="13100000000",
-                        wechat="[red]wx[/red]", notes=HOSTILE_NOTE, tags="[x],价格敏感型",
-                        owner=actor_id, created_at=NOW, updated_at=NOW)
+                        wechat="[red]wx[/red]", notes=HOSTILE_NOTE, owner=actor_id, created_at=NOW, updated_at=NOW)
+    CustomerTag.insert_many([{"customer": c.id, "tag": "[x]"}, {"customer": c.id, "tag": "价格敏感型"}]).execute()
     lead = Lead.create(customer=c, owner=actor_id, grade="H", stage="new", status="open",
                        competitor_models="[Acme] Roadster [/]", objections=HOSTILE_NOTE,
                        created_at=NOW, stage_changed_at=NOW, updated_at=NOW)
