@@ -78,7 +78,7 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
         for f in q.order_by(when.desc(), FollowUp.id.desc()).limit(timeline_limit):
             timeline.append(TimelineEntry(
                 f.id, f.lead_id, owners.get(f.owner_id, ""), f.channel, f.due_at, f.done_at,
-                f.summary, f.feedback, f.attitude, f.outcome,
+                f.summary, f.feedback, f.attitude, f.outcome, f.purpose,
             ))
     return CustomerDetail(
         id=c.id, name=c.name, gender=c.gender, age_range=c.age_range, phone=show(c.phone),

@@ -116,8 +116,6 @@ def parse_stage(session: Session, target: str, values: dict[str, str], lead: Lea
             errors[name] = e
     if target == "order" and not errors and out.get("deposit", 0) > out.get("deal_price", 0):
         errors["deposit"] = Invalid("deposit_over_price")
-    if target == "won" and lead.stage != policy.stages[-1]:
-        errors["stage"] = Invalid("not_last_stage")
     return out, errors
 
 

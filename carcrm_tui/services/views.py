@@ -116,6 +116,7 @@ class TimelineEntry:
     feedback: str
     attitude: str
     outcome: str
+    purpose: str = ""
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,7 @@ class CustomerTag(BaseModel):
 
 
 class TestDrive(BaseModel):
+    __test__ = False  # a model, not a pytest test class
     lead = ForeignKeyField(Lead, backref="test_drives", on_delete="CASCADE")
     vehicle = ForeignKeyField(Vehicle, null=True, on_delete="SET NULL", backref="+")
     at = UTCDateTimeField()

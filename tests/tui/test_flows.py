@@ -141,6 +141,7 @@ async def test_mark_lost_asks_for_the_reason_and_competitor(demo):
         await pilot.pause()
         lead = Lead.get_by_id(card.lead_id)
         assert (lead.status, lead.lost_reason, lead.lost_competitor) == ("lost", "competitor", "BYD Han")
+        assert not isinstance(app.screen, LostScreen)  # saved: the form closes
 
 
 async def test_board_keys_move_between_cards_and_columns(demo):

@@ -141,13 +141,13 @@ class EditCustomerScreen(FormScreen):
 
     def action_save(self) -> None:
         try:
-            detail = self.attempt(self.save, self.collect(), self.customer_version, self.lead_version)
+            ok, detail = self.attempt(self.save, self.collect(), self.customer_version, self.lead_version)
         except Conflict as e:
             # keep the input, say what the other terminal changed; the next save re-applies
             self.show_errors({})
             self.message("\n".join([service_error_text(e, self.policy), *self.their_changes(), t("edit.reapply")]))
             return
-        if detail is not None:
+        if ok:
             self.dismiss(detail)
 
     def their_changes(self) -> list[str]:

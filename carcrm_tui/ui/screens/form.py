@@ -105,13 +105,13 @@ class FormScreen(Translated, ModalScreen):
 
     handles: tuple[type[ServiceError], ...] = ()  # refusals the form deals with itself
 
-    def attempt(self, call, *args, fields: dict[str, str] | None = None):
-        """Run a service call; on refusal show why, keep the input, return None.
+    def attempt(self, call, *args, fields: dict[str, str] | None = None) -> tuple[bool, object]:
+        """Run a service call → (True, its result); on refusal show why, keep the input → (False, None).
 
         `fields` renames service field names to this form's (e.g. next → next_date).
         """
         try:
-            return call(*args)
+            return True, call(*args)
         except ValidationFailed as e:
             errors = {(fields or {}).get(k, k): v for k, v in e.errors.items()}
             self.show_errors(errors)
@@ -120,7 +120,7 @@ class FormScreen(Translated, ModalScreen):
                 raise
             self.show_errors({})
             self.message(service_error_text(e, getattr(self, "policy", None)))
-        return None
+        return False, None
 
     def keys_hint(self) -> Static:
         return Static(Text(t("form.keys")), id="form-keys")

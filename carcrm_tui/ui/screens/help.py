@@ -21,6 +21,8 @@ SECTIONS = {
                    ("[ <", "key.prev_stage"), ("x", "key.lost"), ("enter", "key.open")],
     "help.customer": [("e", "key.edit"), ("v", "key.reveal"), ("c", "key.log"), ("x", "key.lost"),
                       ("↑ ↓", "help.scroll")],
+    "help.process": [("] [", "key.next_stage"), ("g", "key.grade"), ("d", "key.dormant"), ("k", "key.complaint"),
+                     ("f", "key.filter")],
     "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), ("ctrl+s", "key.save"), ("esc", "key.cancel")],
 }
 

@@ -105,8 +105,8 @@ class LogContactScreen(FormScreen):
             self.show_errors({"next_date": e})
             return
         picked_date = self.query_one("#next", ChoiceBar).value == "date"
-        result = self.attempt(self.submit, data, fields={"next": "next_date"} if picked_date else None)
-        if result is not None:
+        ok, result = self.attempt(self.submit, data, fields={"next": "next_date"} if picked_date else None)
+        if ok:
             self.dismiss(result)
 
 

@@ -38,5 +38,6 @@ class LostScreen(FormScreen):
     def action_save(self) -> None:
         reason = self.query_one("#reason", ChoiceBar).value
         competitor = self.query_one("#competitor", Input).value
-        if self.attempt(self.submit, reason, competitor) is not None:
+        ok, _ = self.attempt(self.submit, reason, competitor)
+        if ok:
             self.dismiss(True)

@@ -16,7 +16,9 @@ from textual.widgets import ContentSwitcher, Footer, Static
 
 from carcrm_tui.i18n import label, t
 from carcrm_tui.domain.validation import initials
-from carcrm_tui.services import audit, board, catalogue, contacts, customers, search, today, walkins
+from carcrm_tui.services import (
+    audit, board, catalogue, complaints, contacts, customers, process, search, today, walkins,
+)
 from carcrm_tui.services.errors import NotFound, ServiceError
 from carcrm_tui.services.session import Session, in_worker
 from carcrm_tui.ui.keys import Translated
@@ -25,6 +27,9 @@ from carcrm_tui.ui.screens.form import service_error_text
 from carcrm_tui.ui.screens.help import HelpScreen
 from carcrm_tui.ui.screens.log_contact import LogContactScreen
 from carcrm_tui.ui.screens.lost import LostScreen
+from carcrm_tui.ui.screens.process_forms import (
+    ComplaintActionScreen, ComplaintScreen, ConfirmScreen, GradeScreen, StageScreen, TagFilterScreen,
+)
 from carcrm_tui.ui.screens.search import SearchScreen
 from carcrm_tui.ui.screens.walkin import WalkInScreen
 from carcrm_tui.ui.text import plain
@@ -52,6 +57,10 @@ class MainScreen(Translated, Screen):
         Binding("right_square_bracket,greater_than_sign,shift+right", "move(1)", "key.next_stage", id="lead.next_stage"),
         Binding("left_square_bracket,less_than_sign,shift+left", "move(-1)", "key.prev_stage", id="lead.prev_stage"),
         Binding("x", "lost", "key.lost", id="lead.lost"),
+        Binding("g", "grade", "key.grade", id="lead.grade", show=False),
+        Binding("d", "dormant", "key.dormant", id="lead.dormant", show=False),
+        Binding("k", "complaint", "key.complaint", id="customer.complaint", show=False),
+        Binding("f", "filter", "key.filter", id="filter.tag"),
         Binding("r", "reload", "key.refresh", id="refresh", show=False),
         Binding("p", "privacy", "key.privacy", id="privacy"),
         Binding("v", "reveal", "key.reveal", id="customer.reveal"),
@@ -73,6 +82,7 @@ class MainScreen(Translated, Screen):
         self.detail = None
         self._vehicles = None
         self.privacy = False  # names as initials on lists, for screens customers can see
+        self.tag: str | None = None  # Today and the board show only customers with this tag
         self.seen_change = 0
 
     # ---- layout -----------------------------------------------------------
@@ -84,7 +94,8 @@ class MainScreen(Translated, Screen):
             with Vertical(id="board"):
                 yield BoardView(
                     self.session.policy.stages, self.session.policy.grade_order,
-                    partial(board.page, self.session), show_owner=self.session.sees_everyone, id="board-view",
+                    lambda stage, after, limit: board.page(self.session, stage, after, limit, tag=self.tag),
+                    show_owner=self.session.sees_everyone, id="board-view",
                 )
             with Vertical(id="customer"):
                 yield CustomerView(id="customer-view")
@@ -131,6 +142,8 @@ class MainScreen(Translated, Screen):
         bar.append("  ")
         bar.append(f"{label('role', self.session.actor.role)} ")
         bar.append_text(plain(self.session.actor.name, "bold"))
+        if self.tag:
+            bar.append("  ⧩ ").append_text(plain(self.tag, "bold"))
         self.query_one("#topbar", Static).update(bar)
 
     def status(self, text: str, *, error: bool = False) -> None:
@@ -151,11 +164,11 @@ class MainScreen(Translated, Screen):
         if self.pane == "today":
             table = self.query_one(TodayTable)
             table.display_name = self.list_name
-            table.show(today.today(self.session), self.now, self.policy)
+            table.show(today.today(self.session, tag=self.tag), self.now, self.policy)
         elif self.pane == "board":
             view = self.query_one(BoardView)
             view.display_name = self.list_name
-            view.load(board.summary(self.session), self.now, keep=view.selected if view.columns else None)
+            view.load(board.summary(self.session, self.tag), self.now, keep=view.selected if view.columns else None)
         elif self.pane == "customer":
             self.load_customer(reveal=reveal)
 
@@ -200,14 +213,30 @@ class MainScreen(Translated, Screen):
     def on_board_view_opened(self, event: BoardView.Opened) -> None:
         self.open_customer(event.card.customer_id)
 
+    def on_today_table_complaint_opened(self, event: TodayTable.ComplaintOpened) -> None:
+        self.handle_complaint(event.complaint.id)
+
+    def handle_complaint(self, complaint_id: int) -> None:
+        c = complaints.get(self.session, complaint_id)
+        if c.status == "closed":
+            return
+        self.app.push_screen(
+            ComplaintActionScreen(complaint=c, policy=self.policy,
+                                  resolve=partial(complaints.resolve, self.session, c.id),
+                                  call_back=partial(complaints.call_back, self.session, c.id)),
+            lambda done: done and (self.status(t("notice.complaint_updated")), self.refresh_pane()),
+        )
+
     # ---- which keys apply here ---------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
         if action in ("edit", "reveal"):
             return self.pane == "customer" and self.detail is not None
-        if action == "move":
-            return self.pane == "board"
-        if action == "lost":
+        if action in ("move", "grade", "lost"):
             return self.pane in ("board", "customer")
+        if action in ("dormant", "complaint"):
+            return self.pane == "customer" and self.detail is not None
+        if action == "filter":
+            return self.pane in ("today", "board")
         return True
 
     # ---- the record under the cursor ----------------------------------------
@@ -299,22 +328,101 @@ class MainScreen(Translated, Screen):
         )
 
     def action_move(self, direction: int) -> None:
-        view = self.query_one(BoardView)
-        card = view.selected
-        if card is None:
+        """Next/previous stage; a stage that records something asks for it in one form first."""
+        record = self.current()
+        if record is None or record.get("version") is None:
+            self.status(t("notice.nothing_selected"), error=True)
             return
         try:
-            stage = board.move(self.session, card.lead_id, card.version, direction)
+            target, fields = process.fields_for(self.session, record["lead_id"], direction)
         except ServiceError as e:
             self.status(service_error_text(e, self.policy), error=True)
+            return
+        move = partial(board.move, self.session, record["lead_id"], record["version"], direction)
+        if not fields:
+            try:
+                stage = move()
+            except ServiceError as e:
+                self.status(service_error_text(e, self.policy), error=True)
+                self.refresh_pane()
+                return
+            self.after_move(record, stage)
+            return
+        lead = customers.detail(self.session, record["customer_id"]).lead
+        self.app.push_screen(
+            StageScreen(name=record["name"], target=target, fields=fields, lead=lead, vehicles=self.vehicles(),
+                        policy=self.policy, now=self.now, submit=lambda values: move(values)),
+            lambda stage: stage and self.after_move(record, stage),
+        )
+
+    def after_move(self, record: dict, stage: str) -> None:
+        where = label("status", "won") if stage == "won" else label("stage", stage)
+        self.status(t("notice.moved", name=record["name"], stage=where))
+        if self.pane == "board":
+            view = self.query_one(BoardView)
+            view.load(board.summary(self.session, self.tag), self.now)
+            card = view.selected
+            if stage != "won" and card is not None:
+                view.select_stage(stage)
+                view.load(board.summary(self.session, self.tag), self.now, keep=_moved(card, stage, record))
+        else:
+            self.refresh_pane()
+
+    def action_grade(self) -> None:
+        record = self.current()
+        if record is None or record.get("version") is None:
+            return
+        suggested = process.suggested_grade(self.session, record["lead_id"])
+        score = customers.detail(self.session, record["customer_id"]).lead.score
+        self.app.push_screen(
+            GradeScreen(name=record["name"], grade=record["grade"], suggested=suggested, score=score,
+                        policy=self.policy,
+                        submit=partial(process.set_grade, self.session, record["lead_id"], record["version"])),
+            lambda done: done and (self.status(t("notice.graded")), self.refresh_pane()),
+        )
+
+    def action_dormant(self) -> None:
+        """Open lead: mark dormant (confirmed). Dormant or lost lead: reactivate it."""
+        if self.detail is None or not self.detail.leads:
+            return
+        lead = self.detail.leads[0]
+        name = self.detail.name
+        if lead.status in ("dormant", "lost"):
+            try:
+                process.reactivate(self.session, lead.id, lead.version)
+            except ServiceError as e:
+                self.status(service_error_text(e, self.policy), error=True)
+                return
+            self.status(t("notice.reactivated", name=name))
             self.refresh_pane()
             return
-        where = label("status", "won") if stage == "won" else label("stage", stage)
-        self.status(t("notice.moved", name=card.customer_name, stage=where))
-        view.load(board.summary(self.session), self.now)
-        if stage != "won":
-            view.select_stage(stage)
-            view.load(board.summary(self.session), self.now, keep=_moved(card, stage))
+        if lead.status != "open":
+            return
+        self.app.push_screen(
+            ConfirmScreen(title=t("dormant_form.title") + " — " + name, text=t("dormant_form.confirm"),
+                          submit=partial(process.set_dormant, self.session, lead.id, lead.version), policy=self.policy),
+            lambda done: done and (self.status(t("notice.dormant", name=name)), self.refresh_pane()),
+        )
+
+    def action_complaint(self) -> None:
+        if self.detail is None:
+            return
+        self.app.push_screen(
+            ComplaintScreen(name=self.detail.name, policy=self.policy,
+                            submit=partial(complaints.open_complaint, self.session, self.detail.id)),
+            lambda done: done and (self.status(t("notice.complaint_saved")), self.refresh_pane()),
+        )
+
+    def action_filter(self) -> None:
+        def chosen(tag) -> None:
+            if tag is None:
+                return
+            self.tag = tag or None
+            self.status(t("notice.filter_on", tag=tag) if tag else t("notice.filter_off"))
+            self._topbar()
+            self.refresh_pane()
+
+        self.app.push_screen(TagFilterScreen(tags=customers.all_tags(self.session), current=self.tag), chosen)
 
     def action_lost(self) -> None:
         record = self.current()
@@ -368,14 +476,20 @@ class MainScreen(Translated, Screen):
                 yield t("palette.edit", name=name), t("palette.record_help"), self.action_edit
             if record.get("version") is not None:
                 yield t("palette.lost", name=name), t("palette.record_help"), self.action_lost
-            if self.pane == "board":
+            if self.pane in ("board", "customer") and record.get("version") is not None:
                 yield t("key.next_stage"), t("palette.record_help"), partial(self.action_move, 1)
                 yield t("key.prev_stage"), t("palette.record_help"), partial(self.action_move, -1)
+                yield t("palette.grade", name=name), t("palette.record_help"), self.action_grade
+            if self.pane == "customer":
+                yield t("palette.dormant", name=name), t("palette.record_help"), self.action_dormant
+                yield t("palette.complaint", name=name), t("palette.record_help"), self.action_complaint
+        if self.pane in ("today", "board"):
+            yield t("palette.filter"), "", self.action_filter
         yield t("key.help"), "", self.action_help
         yield t("key.quit"), "", self.app.exit
 
 
-def _moved(card, stage):
+def _moved(card, stage, record):
     from dataclasses import replace
 
-    return replace(card, stage=stage)
+    return replace(card, stage=stage, lead_id=record["lead_id"])

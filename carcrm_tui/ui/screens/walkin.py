@@ -99,8 +99,8 @@ class WalkInScreen(FormScreen):
             budget=self.query_one("#budget", Input).value,
             summary=self.query_one("#summary", Input).value,
         )
-        customer_id = self.attempt(self.create, data)
-        if customer_id is not None:
+        ok, customer_id = self.attempt(self.create, data)
+        if ok:
             self.dismiss(("new", customer_id))
 
 

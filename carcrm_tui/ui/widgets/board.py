@@ -223,7 +223,9 @@ class BoardView(Translated, Widget, can_focus=True):
         # a manager needs to know whose lead it is more than which car
         middle_text = card.owner_name if self.show_owner else card.vehicle
         name_w = max(4, min(10, width // 3))
-        line = Text("▶" if selected else " ", style=style)
+        clock = card.response
+        mark = "▶" if selected else ("!" if clock is not None and clock.breached else "⏱" if clock is not None else " ")
+        line = Text(mark, style=style or ("bold red" if mark == "!" else "bold yellow" if mark == "⏱" else ""))
         line.append_text(fit(self.display_name(card.customer_name), name_w, style))
         rest = width - 1 - name_w
         middle = fit(f" {middle_text}", max(0, rest - cell_len(right)), style + " dim" if style else "dim")

@@ -31,6 +31,12 @@ def _grid(pairs: list[tuple[str, Text]], columns: int) -> Table:
     return table
 
 
+def purpose_text(purpose: str) -> str:
+    if purpose.startswith("holiday:"):
+        return t("purpose.holiday", name=label("holiday", purpose.split(":", 1)[1]))
+    return label("purpose", purpose)
+
+
 def header(detail: CustomerDetail) -> Text:
     lead = detail.lead
     line = Text()
@@ -88,11 +94,60 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
         *([(t("field.deal_price"), Text(money(lead.deal_price)))] if lead.deal_price is not None else []),
         (t("field.created_at"), Text(local(lead.created_at, policy))),
         (t("field.last_contact_at"), Text(local(lead.last_contact_at, policy))),
+        (t("field.score"), Text(str(lead.score))),
     ]
+    if lead.grade_reason:
+        pairs.append((t("field.grade_reason"), plain(lead.grade_reason)))
+    if lead.spin_summary:
+        pairs.append((t("field.spin_summary"), plain(lead.spin_summary)))
     if lead.status == "lost":
         pairs.append((t("field.lost_reason"), Text(label("lost", lead.lost_reason))))
         pairs.append((t("field.lost_competitor"), plain(lead.lost_competitor)))
     return _grid(pairs, columns)
+
+
+def process(detail: CustomerDetail, policy) -> Group | str:
+    """Test drives, quotes, order and delivery, complaints: what the process has recorded."""
+    lead = detail.lead
+    parts: list = []
+    if lead is not None:
+        pairs = []
+        if lead.ordered_at:
+            pairs += [(t("field.ordered_at"), Text(local(lead.ordered_at, policy))),
+                      (t("field.deposit"), Text(money(lead.deposit))),
+                      (t("field.expected_delivery_date"), Text(date_text(lead.expected_delivery_date)))]
+        if lead.delivered_on:
+            pairs += [(t("field.delivered_on"), Text(date_text(lead.delivered_on))),
+                      (t("field.vin"), plain(lead.vin)), (t("field.service_advisor"), plain(lead.service_advisor))]
+            if lead.plate:
+                pairs.append((t("field.plate"), plain(lead.plate)))
+        if pairs:
+            parts += [Text(t("customer.process"), style="bold underline"), _grid(pairs, 2)]
+        if lead.test_drives:
+            parts.append(Text(t("customer.test_drives"), style="bold underline"))
+            for d in lead.test_drives:
+                line = Text(f"{local(d.at, policy)} ", style="bold").append_text(plain(d.vehicle))
+                line.append(" · ").append_text(plain(d.route, "dim")).append(" · ").append_text(plain(d.feedback))
+                parts.append(line)
+        if lead.quotes:
+            parts.append(Text(t("customer.quotes"), style="bold underline"))
+            for q in lead.quotes:
+                parts.append(Text(f"{local(q.created_at, policy)} ", style="bold").append(t(
+                    "customer.quote_line", vehicle=q.vehicle, configuration=q.configuration, guide=money(q.guide_price),
+                    discount=money(q.discount), trade=money(q.trade_in), finance=q.finance_plan, total=money(q.total))))
+    if detail.complaints:
+        parts.append(Text(t("customer.complaints", n=len(detail.complaints)), style="bold underline"))
+        for c in detail.complaints:
+            line = Text(f"{local(c.created_at, policy)} ", style="bold")
+            line.append(f"{label('category', c.category)} · {label('department', c.department)} · ")
+            line.append(label("complaint_status", c.status), style="bold red" if c.status == "open" else "")
+            if c.satisfaction:
+                line.append(" · " + "★" * c.satisfaction)
+            parts.append(line)
+            parts.append(Text("  ").append_text(plain(c.description)))
+            if c.resolution:
+                parts.append(Text(f"  {t('field.resolution')}: ", style="dim").append_text(plain(c.resolution)))
+    return Group(*parts) if parts else ""
 
 
 def timeline(detail: CustomerDetail, policy, now) -> Group:
@@ -104,6 +159,8 @@ def timeline(detail: CustomerDetail, policy, now) -> Group:
         if entry.done_at is None:
             line.append(f"{local(entry.due_at, policy)} ", style="bold yellow")
             line.append(t("customer.planned", channel=label("channel", entry.channel)), style="yellow")
+            if entry.purpose:
+                line.append(f" · {purpose_text(entry.purpose)}", style="yellow")
         else:
             line.append(f"{local(entry.done_at, policy)} ", style="bold")
             line.append(label("channel", entry.channel))
@@ -140,10 +197,8 @@ def trail(entries, policy) -> Group:
 
 
 class CustomerView(Translated, VerticalScroll, can_focus=True):
-    BINDINGS = [
-        Binding("j", "scroll_down", show=False),
-        Binding("k", "scroll_up", show=False),
-    ]
+    # arrows and page keys scroll; letters are the record's actions (k: complaint)
+    BINDINGS = [Binding("j", "scroll_down", show=False)]
     DEFAULT_CSS = """
     CustomerView { height: 1fr; padding: 0 1; }
     CustomerView > Static { margin-bottom: 1; }
@@ -154,6 +209,7 @@ class CustomerView(Translated, VerticalScroll, can_focus=True):
         yield Static(Text(t("customer.empty"), style="dim"), id="cust-header")
         yield Static("", id="cust-profile")
         yield Static("", id="cust-needs")
+        yield Static("", id="cust-process")
         yield Static("", id="cust-timeline")
         yield Static("", id="cust-history")
 
@@ -163,10 +219,11 @@ class CustomerView(Translated, VerticalScroll, can_focus=True):
         self.query_one("#cust-profile", Static).update(profile(detail, columns))
         needs_title = Text(t("customer.needs"), style="bold underline")
         self.query_one("#cust-needs", Static).update(Group(needs_title, needs(detail, policy, columns)))
+        self.query_one("#cust-process", Static).update(process(detail, policy))
         self.query_one("#cust-timeline", Static).update(timeline(detail, policy, now))
         self.query_one("#cust-history", Static).update(trail(history, policy) if history is not None else "")
 
     def clear(self) -> None:
         self.query_one("#cust-header", Static).update(Text(t("customer.empty"), style="dim"))
-        for name in ("#cust-profile", "#cust-needs", "#cust-timeline", "#cust-history"):
+        for name in ("#cust-profile", "#cust-needs", "#cust-process", "#cust-timeline", "#cust-history"):
             self.query_one(name, Static).update("")

@@ -12,9 +12,27 @@ from carcrm_tui.i18n import label, t
 from carcrm_tui.services.views import DueRow, TodayView
 from carcrm_tui.ui.format import due_text, local, why_due
 from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.widgets.customer import purpose_text
 from carcrm_tui.ui.text import plain
 
 GROUP_RICH = {DueGroup.OVERDUE: "bold red", DueGroup.TODAY: "bold yellow", DueGroup.UPCOMING: "bold green"}
+
+
+def why_text(row: DueRow, now) -> Text:
+    """Why the row is here: the purpose of the task, or the grade's cadence; plus the
+    first-response clock while the lead still waits for its first answer."""
+    text = Text()
+    clock = row.response
+    if clock is not None:
+        if clock.breached:
+            text.append(t("today.sla_late", n=-clock.minutes_left) + " · ", style="bold red")
+        else:
+            text.append(t("today.sla_left", n=clock.minutes_left) + " · ", style="bold yellow")
+    if row.purpose:
+        text.append(purpose_text(row.purpose), style="dim")
+    else:
+        text.append(why_due(row.reason, now), style="dim")
+    return text
 
 
 class TodayTable(Translated, DataTable):
@@ -32,9 +50,15 @@ class TodayTable(Translated, DataTable):
             super().__init__()
             self.row = row
 
+    class ComplaintOpened(Message):
+        def __init__(self, complaint) -> None:
+            super().__init__()
+            self.complaint = complaint
+
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self.rows_by_key: dict[str, DueRow] = {}
+        self.complaints_by_key: dict = {}
         self.display_name = lambda name: name  # privacy mode swaps in initials
 
     def on_mount(self) -> None:
@@ -49,6 +73,23 @@ class TodayTable(Translated, DataTable):
         keep = self.selected_row
         self.clear()
         self.rows_by_key.clear()
+        self.complaints_by_key.clear()
+        if view.complaints:  # routed to me, on a 24-hour clock: first thing on the list
+            self.add_row(Text(t("today.complaints", n=len(view.complaints)), style="bold magenta"), *[""] * 6,
+                         key="group:complaints")
+            for c in view.complaints:
+                key = f"c{c.id}"
+                self.complaints_by_key[key] = c
+                late = c.breached(now)
+                when = local(c.due_at, policy, "MM-DD HH:mm")
+                self.add_row(
+                    Text(due_text(c.due_at, now), style="red" if late else ""),
+                    plain(self.display_name(c.customer_name)), Text(""), Text(label("complaint_status", c.status)),
+                    Text(label("category", c.category)), Text(label("channel", c.channel)),
+                    Text(t("today.complaint_late" if late else "today.complaint_due", when=when),
+                         style="red" if late else "dim"),
+                    key=key,
+                )
         for group in DueGroup:
             rows = view.groups.get(group, [])
             total = view.totals.get(group, 0)
@@ -67,7 +108,7 @@ class TodayTable(Translated, DataTable):
                     Text(label("stage", row.stage)),
                     plain(row.vehicle),
                     Text(label("channel", row.channel)),
-                    Text(why_due(row.reason, now), style="dim"),
+                    why_text(row, now),
                     key=key,
                 )
             if total > len(rows):
@@ -89,10 +130,13 @@ class TodayTable(Translated, DataTable):
     def _skip_headers(self, step: int) -> None:
         """Keep the cursor on follow-ups: group titles and "more" lines are not rows to act on."""
         row = self.cursor_row
-        while 0 <= row < self.row_count and self._key_at(row) not in self.rows_by_key:
+        while 0 <= row < self.row_count and not self._actionable(self._key_at(row)):
             row += step
         if 0 <= row < self.row_count:
             self.move_cursor(row=row, animate=False)
+
+    def _actionable(self, key: str | None) -> bool:
+        return key in self.rows_by_key or key in self.complaints_by_key
 
     def _key_at(self, row: int) -> str | None:
         try:
@@ -108,7 +152,7 @@ class TodayTable(Translated, DataTable):
         before = self.cursor_row
         super().action_cursor_up()
         self._skip_headers(-1)
-        if self._key_at(self.cursor_row) not in self.rows_by_key:  # nothing above: stay put
+        if not self._actionable(self._key_at(self.cursor_row)):  # nothing above: stay put
             self.move_cursor(row=before, animate=False)
 
     @property
@@ -119,10 +163,11 @@ class TodayTable(Translated, DataTable):
             key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         except Exception:
             return None
-        return key if key in self.rows_by_key else None
+        return key if self._actionable(key) else None
 
     @property
     def selected(self) -> DueRow | None:
+        """The follow-up under the cursor (None on a complaint or a title line)."""
         key = self.selected_row
         return self.rows_by_key.get(key) if key else None
 
@@ -131,4 +176,6 @@ class TodayTable(Translated, DataTable):
         event.stop()
         if row is not None:
             self.post_message(self.Opened(row))
+        elif event.row_key.value in self.complaints_by_key:
+            self.post_message(self.ComplaintOpened(self.complaints_by_key[event.row_key.value]))
 
