@@ -100,6 +100,16 @@ def humanize_short(instant: pendulum.DateTime, now: pendulum.DateTime) -> str:
     return t(f"time.{'in' if seconds >= 0 else 'ago'}_{unit}", n=n)
 
 
+def duration(minutes: int) -> str:
+    """45m / 3h / 31d (45分钟 / 3小时 / 31天): how long, for clocks."""
+    minutes = abs(int(minutes))
+    if minutes >= 2 * 24 * 60:
+        return t("duration.d", n=minutes // (24 * 60))
+    if minutes >= 120:
+        return t("duration.h", n=minutes // 60)
+    return t("duration.m", n=minutes)
+
+
 def money(yuan: int | None) -> str:
     """Amounts the way a showroom says them: 万 in Chinese, k in English."""
     if not yuan:

@@ -79,3 +79,12 @@ def test_short_relative_times_for_cards():
         "in 30m", "5h ago", "in 3d", "2w ago"]
     set_language("zh")
     assert humanize_short(now.subtract(days=2), now) == "2天前"
+
+
+def test_durations_for_clocks():
+    from carcrm_tui.i18n import duration
+
+    set_language("en")
+    assert [duration(45), duration(-150), duration(45057)] == ["45m", "2h", "31d"]
+    set_language("zh")
+    assert duration(45057) == "31天"

@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from carcrm_tui.domain.schedule import DueGroup
-from carcrm_tui.i18n import label, t
+from carcrm_tui.i18n import duration, label, t
 from carcrm_tui.services.views import DueRow, TodayView
 from carcrm_tui.ui.format import due_text, local, why_due
 from carcrm_tui.ui.keys import Translated
@@ -25,9 +25,9 @@ def why_text(row: DueRow, now) -> Text:
     clock = row.response
     if clock is not None:
         if clock.breached:
-            text.append(t("today.sla_late", n=-clock.minutes_left) + " · ", style="bold red")
+            text.append(t("today.sla_late", d=duration(clock.minutes_left)) + " · ", style="bold red")
         else:
-            text.append(t("today.sla_left", n=clock.minutes_left) + " · ", style="bold yellow")
+            text.append(t("today.sla_left", d=duration(clock.minutes_left)) + " · ", style="bold yellow")
     if row.purpose:
         text.append(purpose_text(row.purpose), style="dim")
     else:
@@ -105,7 +105,7 @@ class TodayTable(Translated, DataTable):
                     Text(due, style="red" if group is DueGroup.OVERDUE else ""),
                     plain(self.display_name(row.customer_name)),
                     Text(row.grade, style="bold"),
-                    Text(label("stage", row.stage)),
+                    Text(label("stage", row.stage) if row.stage in policy.stages else label("status", row.stage)),
                     plain(row.vehicle),
                     Text(label("channel", row.channel)),
                     why_text(row, now),
