@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import os
 import statistics
 import subprocess
 import sys
@@ -183,7 +185,7 @@ def measure(path: Path, runs: int) -> dict[str, float]:
     db.close()
     r["8 writers: logged contacts per second"] = writers_per_second(path)
     app_runs = max(3, runs // 2)
-    for who, name in (("consultant", ""), ("manager", manager_name)):
+    for who, name in (("consultant", consultant.actor.name), ("manager", manager_name)):
         ui = subprocess_runs(STARTUP, str(path), name, runs=app_runs)
         r[f"app: board open ({who})"] = ui["board_open"] * 1000
         r[f"app: key→repaint on board ({who})"] = ui["key"] * 1000
@@ -198,6 +200,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="reuse/keep demo databases in this folder")
+    parser.add_argument("--kanban", type=int, default=0, metavar="CARDS",
+                        help="also measure kanban-tui (pip package) with this many cards, e.g. 1000")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     folder = args.keep or Path(tempfile.mkdtemp(prefix="carcrm-bench-"))
@@ -226,7 +230,29 @@ def main() -> int:
     start_ratio = [results[n]["app: cold start to Today (s)"] / hello for n in sizes]
     print("| hello-world Textual start (s) | " + " | ".join(f"{hello:.2f}" for _ in sizes) + " |")
     print("| start ÷ hello-world | " + " | ".join(f"{x:.1f}×" for x in start_ratio) + " |")
+    if args.kanban:
+        kanban(folder, args.kanban)
     return 0
+
+
+def kanban(folder: Path, cards: int) -> None:
+    """kanban-tui, the peer Textual kanban on SQLite, opening a board of `cards` (its own venv)."""
+    venv = folder / "kanban-venv"
+    python = venv / "bin" / "python"
+    try:
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", "kanban-tui"], check=True)
+        env = {**os.environ, "KANBAN_BENCH_ROOT": str(folder / "kanban")}
+        out = subprocess.run([str(python), str(ROOT / "bench" / "kanban_tui.py"), str(cards), "--runs", "1"],
+                             capture_output=True, text=True, check=True, env=env, timeout=1800)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as e:
+        print(f"\nkanban-tui not measured: {e}")
+        return
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"\nkanban-tui {r['kanban_tui_version']} with {cards:,} cards (driven by Pilot, whose press costs "
+          f"~{r['baseline_key_ms']:.0f} ms even on an empty app): board open {r['open_s']:.1f} s, "
+          f"key press {r['key_ms']:.0f} ms.")
 
 
 if __name__ == "__main__":

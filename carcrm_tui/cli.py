@@ -43,9 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=600, metavar="N", help=t("cli.help.customers"))
     demo.add_argument("--seed", type=int, default=7, help=t("cli.help.seed"))
     demo.add_argument("--build-only", action="store_true", help=t("cli.help.build_only"))
-    from carcrm_tui.cli_users import add_parsers
+    from carcrm_tui import cli_data, cli_users
 
-    add_parsers(subs, _common)
+    cli_users.add_parsers(subs, _common)
+    cli_data.add_parsers(subs, _common)
     return parser
 
 
@@ -84,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "demo":
         return _demo(args, policy, language, theme)
+    if args.command in ("import", "export", "backup", "restore", "check"):
+        from carcrm_tui import cli_data
+
+        return cli_data.run(args, policy, args.db or default_database(), language, fail)
     if args.command == "user":
         from carcrm_tui import cli_users
 

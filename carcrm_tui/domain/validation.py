@@ -89,9 +89,10 @@ def parse_budget(text: str) -> tuple[int | None, int | None]:
     raw = raw.replace("—", "-").replace("–", "-").replace("至", "-").replace("到", "-")
     if not raw:
         return (None, None)
-    upto = raw.endswith(("以内", "以下"))
-    if upto:
-        raw = raw[:-2]
+    upto = raw.endswith(("以内", "以下")) or raw.startswith(("≤", "<="))
+    atleast = raw.endswith("以上") or raw.startswith(("≥", ">="))
+    raw = raw.removesuffix("以内").removesuffix("以下").removesuffix("以上")
+    raw = raw.lstrip("≤≥<>=")
     parts = raw.split("-")
     if len(parts) > 2 or not all(parts):
         raise Invalid("budget_invalid", value=text)
@@ -108,7 +109,9 @@ def parse_budget(text: str) -> tuple[int | None, int | None]:
             unit = _WAN
         values.append(int(round(amount * unit)))
     if len(values) == 1:
-        return (None, values[0]) if upto else (values[0], values[0])
+        if upto:
+            return (None, values[0])
+        return (values[0], None) if atleast else (values[0], values[0])
     lo, hi = values
     if lo > hi:
         raise Invalid("budget_order", value=text)
@@ -124,7 +127,9 @@ def format_budget(lo: int | None, hi: int | None) -> str:
         return ""
     if lo is None:
         return f"≤{wan(hi)}万"
-    if hi is None or lo == hi:
+    if hi is None:
+        return f"≥{wan(lo)}万"
+    if lo == hi:
         return f"{wan(lo)}万"
     return f"{wan(lo)}-{wan(hi)}万"
 

@@ -13,7 +13,7 @@ from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import DueRow, TodayView
 from carcrm_tui.store.models import Customer, CustomerTag, FollowUp, Lead, Vehicle
 
-PAGE = 200  # rows per group; the pane says how many more there are
+PAGE = 100  # rows per group (a few screens); the pane says how many more there are
 
 
 def tagged(tag: str | None):
@@ -55,7 +55,9 @@ def today(session: Session, limit: int = PAGE, tag: str | None = None) -> TodayV
         if len(rows) < limit:
             totals[group] = len(rows)
         else:
-            count = FollowUp.select(fn.COUNT(FollowUp.id)).join(Lead, on=(FollowUp.lead == Lead.id))
+            count = FollowUp.select(fn.COUNT(FollowUp.id))
+            if tag:  # only a tag filter needs the lead; otherwise the partial index answers alone
+                count = count.join(Lead, on=(FollowUp.lead == Lead.id))
             totals[group] = count.where(mine & bound).scalar()
     open_complaints = [c for c in complaints.assigned_to_me(session)
                        if not tag or tag in customer_tags(c.customer_id)]

@@ -57,3 +57,30 @@ def test_bad_new_pin_is_refused_with_a_reason(tmp_path):
 def test_app_on_an_empty_database_says_how_to_start(tmp_path):
     r = carcrm(tmp_path / "empty.sqlite")
     assert r.returncode == 2 and "carcrm user add" in r.stderr
+
+
+def test_import_export_check_backup_from_a_shell(tmp_path):
+    from pathlib import Path
+
+    sheets = Path(__file__).parents[2] / "fixtures" / "import"
+    db = tmp_path / "shop.sqlite"
+    assert carcrm(db, "demo", "--build-only", "--customers", "20", "--db", str(db)).returncode == 0
+    r = carcrm(db, "import", str(sheets / "customers_en.xlsx"), "--dry-run", user="王建国", pin="8888")
+    assert r.returncode == 1 and "dry run" in r.stdout and "0000" in r.stdout  # the bad phone row is named
+    r = carcrm(db, "import", str(sheets / "customers_zh_gbk.csv"), "--errors", str(tmp_path / "e.csv"),
+               user="王建国", pin="8888")
+    assert r.returncode == 0 and "4 created" in r.stdout, r.stdout + r.stderr
+    r = carcrm(db, "export", str(tmp_path / "out.xlsx"), user="王建国", pin="8888")
+    assert r.returncode == 0 and "exported 24 rows" in r.stdout
+    r = carcrm(db, "export", str(tmp_path / "mine.csv"), user="李娜", pin="1111")
+    assert r.returncode == 0 and "exported 24 rows" not in r.stdout  # a consultant exports only their own
+    r = carcrm(db, "check")
+    assert r.returncode == 0 and "all good" in r.stdout
+    r = carcrm(db, "backup", str(tmp_path / "b.sqlite"), user="李娜", pin="1111")
+    assert r.returncode == 3  # backups hold everyone's customers: managers and admins only
+    r = carcrm(db, "backup", str(tmp_path / "b.sqlite"), user="王建国", pin="8888")
+    assert r.returncode == 0 and (tmp_path / "b.sqlite").exists()
+    r = carcrm(db, "restore", str(tmp_path / "b.sqlite"), user="王建国", pin="8888")
+    assert r.returncode == 2 and "--yes" in r.stderr
+    r = carcrm(db, "restore", str(tmp_path / "b.sqlite"), "--yes", user="王建国", pin="8888")
+    assert r.returncode == 0, r.stderr

@@ -36,7 +36,8 @@ def test_bad_dates(text):
 @pytest.mark.parametrize(
     "text, expected",
     [("15-20万", (150_000, 200_000)), ("15万-20万", (150_000, 200_000)), ("150000-200000", (150_000, 200_000)),
-     ("20万以内", (None, 200_000)), ("30万", (300_000, 300_000)), ("", (None, None)), ("12.5-15万", (125_000, 150_000))],
+     ("20万以内", (None, 200_000)), ("≤25万", (None, 250_000)), ("30万以上", (300_000, None)),
+     ("≥30万", (300_000, None)), ("30万", (300_000, 300_000)), ("", (None, None)), ("12.5-15万", (125_000, 150_000))],
 )
 def test_budgets(text, expected):
     assert parse_budget(text) == expected
@@ -49,7 +50,8 @@ def test_bad_budgets(text):
 
 
 def test_budget_round_trips_through_its_display():
-    assert parse_budget(format_budget(150_000, 200_000)) == (150_000, 200_000)
+    for budget in ((150_000, 200_000), (None, 250_000), (300_000, None), (180_000, 180_000)):
+        assert parse_budget(format_budget(*budget)) == budget
 
 
 def test_email():

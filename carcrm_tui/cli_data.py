@@ -1,0 +1,174 @@
+"""`carcrm import | export | backup | restore | check`: the office's data commands, headless.
+
+They act as an account like `carcrm user` does (exports and imports only reach
+what that account may see), print sentences, and exit non-zero on a problem.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pendulum
+
+from carcrm_tui.i18n import t
+
+
+def add_parsers(subs, common) -> None:
+    imp = subs.add_parser("import", help=t("cli.help.import"), description=t("cli.help.import"))
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run"))
+    imp.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD", help=t("cli.help.map"))
+    imp.add_argument("--on-duplicate", choices=("update", "skip"), default="update", help=t("cli.help.on_duplicate"))
+    imp.add_argument("--errors", metavar="FILE", help=t("cli.help.errors"))
+    exp = subs.add_parser("export", help=t("cli.help.export"), description=t("cli.help.export"))
+    exp.add_argument("file", metavar="FILE.csv|FILE.xlsx")
+    exp.add_argument("--what", choices=("customers", "followups"), default="customers", help=t("cli.help.what"))
+    bak = subs.add_parser("backup", help=t("cli.help.backup"), description=t("cli.help.backup"))
+    bak.add_argument("dest", nargs="?", metavar="DEST")
+    res = subs.add_parser("restore", help=t("cli.help.restore"), description=t("cli.help.restore"))
+    res.add_argument("file", metavar="FILE")
+    res.add_argument("--yes", action="store_true", help=t("cli.help.yes"))
+    chk = subs.add_parser("check", help=t("cli.help.check"), description=t("cli.help.check"))
+    for p in (imp, exp, bak, res, chk):
+        common(p, sub=True)
+
+
+def _session(args, policy):
+    from carcrm_tui.cli_users import acting_account
+    from carcrm_tui.services.session import Session
+
+    return Session(actor=acting_account(args.user or os.environ.get("CARCRM_USER"), policy), policy=policy)
+
+
+def _is_file_db(target: str) -> bool:
+    return not target.startswith(("postgres://", "postgresql://"))
+
+
+def run(args, policy, db_target: str, language: str, fail) -> int:
+    from carcrm_tui.services import auth
+    from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError
+    from carcrm_tui.store import db
+
+    command = args.command
+    if command in ("check", "backup", "restore") and not _is_file_db(db_target):
+        return fail(t("cli.sqlite_only"))
+    if command == "check":
+        return _check(db_target, fail)
+    try:
+        db.connect(db_target)
+    except Exception as e:
+        return fail(t("cli.db_error", target=db_target, reason=str(e)))
+    try:
+        session = _session(args, policy)
+        if command in ("backup", "restore") and session.actor.role not in ("manager", "admin"):
+            raise NotAllowed()
+        if command == "import":
+            return _import(args, session, fail)
+        if command == "export":
+            from carcrm_tui.services.exporting import export
+
+            count = export(session, args.file, args.what, language)
+            print(t("cli.exported", n=count, path=args.file))
+            return 0
+        if command == "backup":
+            from carcrm_tui.services.maintenance import backup
+
+            stamp = pendulum.now(policy.tz).format("YYYYMMDD-HHmmss")
+            dest = Path(args.dest or Path(db_target).with_name(f"{Path(db_target).stem}-{stamp}.sqlite"))
+            if dest.is_dir():
+                dest = dest / f"{Path(db_target).stem}-{stamp}.sqlite"
+            backup(db_target, dest)
+            print(t("cli.backed_up", path=str(dest)))
+            return 0
+        if command == "restore":
+            return _restore(args, db_target, fail)
+    except PermissionError as e:
+        return fail(str(e), 3)
+    except auth.SignInFailed:
+        return fail(t("error.wrong_pin"), 3)
+    except auth.AccountLocked:
+        return fail(t("error.account_locked"), 3)
+    except NotAllowed:
+        return fail(t("error.not_allowed"), 3)
+    except NotFound as e:
+        return fail(t("cli.no_user", name=str(e)))
+    except ServiceError as e:
+        from carcrm_tui.ui_text import error_sentence
+
+        return fail(error_sentence(e))
+    finally:
+        db.close()
+    return 0
+
+
+def _import(args, session, fail) -> int:
+    from carcrm_tui.services.importing import SheetError, import_file, write_errors
+    from carcrm_tui.ui_text import invalid_sentence
+
+    extra = {}
+    for item in args.map:
+        header, _, field = item.partition("=")
+        if not header or not field:
+            return fail(t("cli.bad_map", item=item))
+        extra[header.strip()] = field.strip()
+    show = sys.stderr.isatty()
+
+    def progress(done: int) -> None:
+        if show:
+            print(f"\r{t('cli.import_progress', n=done)}", end="", file=sys.stderr, flush=True)
+
+    try:
+        report = import_file(session, args.file, extra_map=extra, on_duplicate=args.on_duplicate,
+                             dry_run=args.dry_run, progress=progress)
+    except SheetError as e:
+        return fail(t(f"sheet.{e.code}", **{k: str(v) for k, v in e.params.items()}))
+    if show:
+        print(file=sys.stderr)
+    describe = lambda p: t("cli.row_problem", row=p.row, column=p.column, reason=invalid_sentence(p.error))  # noqa: E731
+    print(t("cli.import_dry" if report.dry_run else "cli.import_done", rows=report.rows, created=report.created,
+            updated=report.updated, skipped=report.skipped, rejected=len(report.rejected_rows)))
+    if report.unknown_columns:
+        print(t("cli.unknown_columns", columns="、".join(report.unknown_columns)))
+    for problem in report.problems[:10]:
+        print("  " + describe(problem))
+    if report.rejected_rows:
+        target = args.errors or str(Path(args.file).with_name(Path(args.file).stem + ".errors.csv"))
+        write_errors(report, target, describe)
+        print(t("cli.errors_written", path=target))
+    return 0 if not report.rejected_rows else 1
+
+
+def _check(db_target: str, fail) -> int:
+    from carcrm_tui.services.maintenance import check
+    from carcrm_tui.store.migrations import LATEST
+
+    if not Path(db_target).exists():
+        return fail(t("cli.no_database", path=db_target))
+    result = check(db_target)
+    print(t("cli.check_integrity", result=result.integrity))
+    print(t("cli.check_schema", found=result.schema, latest=LATEST))
+    for name, count in result.orphans.items():
+        if count:
+            print(t("cli.check_orphans", what=name, n=count))
+    print(t("cli.check_ok") if result.ok else t("cli.check_problems"))
+    return 0 if result.ok else 1
+
+
+def _restore(args, db_target: str, fail) -> int:
+    from carcrm_tui.services.maintenance import restore
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return fail(t("cli.restore_confirm_needed"))
+        answer = input(t("cli.restore_confirm", path=db_target, file=args.file))
+        if answer.strip().lower() not in ("y", "yes", "是"):
+            print(t("cli.restore_cancelled"))
+            return 1
+    try:
+        saved = restore(args.file, db_target)
+    except (ValueError, OSError) as e:
+        return fail(str(e))
+    print(t("cli.restored", path=db_target, saved=str(saved)))
+    return 0

@@ -1,0 +1,179 @@
+"""Importing the dealer's sheets and exporting them again, on real SQLite files."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from carcrm_tui.services import exporting, importing
+from carcrm_tui.services.importing import SheetError
+from carcrm_tui.store.models import AuditLog, Customer, CustomerTag, FollowUp, Lead
+from tests import factory
+from tests.conftest import session_for
+
+SHEETS = Path(__file__).parents[2] / "fixtures" / "import"
+
+
+@pytest.fixture
+def shop(database):
+    factory.account("李娜")
+    factory.account("张伟")
+    factory.account("王经理", role="manager")
+    for series, brand, price in (("汉", "比亚迪", 209_800), ("宋PLUS", "比亚迪", 169_800), ("Model Y", "特斯拉", 249_900),
+                                 ("Model 3", "特斯拉", 231_900)):
+        factory.Vehicle.create(brand=brand, series=series, model="标准版", guide_price=price)
+    return database
+
+
+def test_chinese_sheet_valid_rows_in_bad_rows_explained(shop):
+    report = importing.import_file(session_for("李娜"), SHEETS / "customers_zh_utf8.csv")
+    assert (report.rows, report.created, len(report.rejected_rows)) == (9, 5, 4)
+    assert report.unknown_columns == ["客户QQ"]
+    problems = {(p.row, p.column, p.error.code) for p in report.problems}
+    assert problems == {(6, "联系电话", "phone_invalid"), (7, "意向车型", "unknown_vehicle"),
+                        (7, "预计购车时间", "date_invalid"), (8, "客户姓名", "required"),
+                        (10, "销售顾问", "unknown_account")}
+    wang = Customer.get(Customer.phone_digits == "13800138001")
+    assert (wang.name, wang.gender, wang.source, wang.wechat) == ("王建军", "m", "walk_in", "wjj_2024")
+    lead = Lead.get(Lead.customer == wang.id)
+    assert (lead.grade, lead.urgency, lead.use, lead.budget_min, lead.budget_max) == ("A", "near", "family", 200_000, 250_000)
+    assert lead.focus_points == "space,economy" and lead.expected_purchase_date.isoformat() == "2026-12-20"
+    assert {t.tag for t in CustomerTag.select().where(CustomerTag.customer == wang.id)} == {"家庭用户"}
+    notes = FollowUp.select().where((FollowUp.lead == lead.id) & FollowUp.done_at.is_null(False))
+    assert [f.summary for f in notes] == ["到店看车，关注后排空间"]
+    nxt = FollowUp.get((FollowUp.lead == lead.id) & FollowUp.done_at.is_null())
+    assert nxt.due_at.in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm") == "2026-12-01 10:00"
+    liu = Customer.get(Customer.phone_digits == "13900138002")
+    assert liu.phone2 == "+861062345678"  # a landline, normalised
+    chen = Lead.get(Lead.customer == Customer.get(Customer.name == "陈伟").id)
+    assert chen.expected_purchase_date.isoformat() == "2026-12-15"  # 12月15日: this year
+    assert AuditLog.select().where(AuditLog.action == "import").count() >= 5
+
+
+def test_reimport_updates_instead_of_duplicating_and_skip_means_skip(shop):
+    s = session_for("李娜")
+    importing.import_file(s, SHEETS / "customers_zh_utf8.csv")
+    again = importing.import_file(s, SHEETS / "customers_zh_utf8.csv")
+    assert (again.created, again.updated) == (0, 5)
+    assert Customer.select().count() == 5
+    assert FollowUp.select().where(FollowUp.summary == "到店看车，关注后排空间").count() == 1
+    skipped = importing.import_file(s, SHEETS / "customers_zh_utf8.csv", on_duplicate="skip")
+    assert (skipped.created, skipped.updated, skipped.skipped) == (0, 0, 5)
+
+
+def test_dry_run_writes_nothing(shop):
+    report = importing.import_file(session_for("李娜"), SHEETS / "customers_zh_utf8.csv", dry_run=True)
+    assert report.created == 5 and Customer.select().count() == 0 and Lead.select().count() == 0
+
+
+@pytest.mark.parametrize("sheet, encoding, created", [("customers_zh_gbk.csv", "gb18030", 4),
+                                                      ("customers_zh_bom.csv", "utf-8-bom", 4),
+                                                      ("customers_en.xlsx", "xlsx", 2)])
+def test_encodings_and_xlsx_are_detected(shop, sheet, encoding, created):
+    report = importing.import_file(session_for("李娜"), SHEETS / sheet)
+    assert (report.encoding, report.created) == (encoding, created)
+
+
+def test_xlsx_numbers_and_serial_dates(shop):
+    importing.import_file(session_for("李娜"), SHEETS / "customers_en.xlsx")
+    zhou = Customer.get(Customer.phone_digits == "13800138101")  # stored by Excel as a number
+    lead = Lead.get(Lead.customer == zhou.id)
+    assert (zhou.gender, zhou.source, lead.urgency) == ("f", "autohome", "near")
+    assert lead.expected_purchase_date.isoformat() == "2027-01-01"  # Excel serial 46388
+    assert Lead.get(Lead.customer == Customer.get(Customer.name == "Li Lei").id).urgency == "mid"
+
+
+def test_map_option_and_missing_columns(shop, tmp_path):
+    sheet = tmp_path / "odd.csv"
+    sheet.write_text("名字,手机号码2\n李雷,13811112222\n", encoding="utf-8")
+    with pytest.raises(SheetError) as err:
+        importing.import_file(session_for("李娜"), sheet)
+    assert err.value.code == "missing_column"
+    report = importing.import_file(session_for("李娜"), sheet, extra_map={"名字": "name", "手机号码2": "phone"})
+    assert report.created == 1
+
+
+def test_consultants_import_only_for_themselves(shop, tmp_path):
+    sheet = tmp_path / "other.csv"
+    sheet.write_text("姓名,手机,销售顾问\n李雷,13811112222,张伟\n", encoding="utf-8")
+    report = importing.import_file(session_for("李娜"), sheet)
+    assert report.problems[0].error.code == "not_yours_to_assign"
+    assert importing.import_file(session_for("王经理"), sheet).created == 1
+
+
+def test_a_crash_mid_import_leaves_nothing_behind(shop, monkeypatch):
+    calls = {"n": 0}
+    real = importing._apply
+
+    def crash_on_third(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("power cut")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(importing, "_apply", crash_on_third)
+    with pytest.raises(RuntimeError):
+        importing.import_file(session_for("李娜"), SHEETS / "customers_zh_utf8.csv")
+    assert Customer.select().count() == 0 and Lead.select().count() == 0 and FollowUp.select().count() == 0
+
+
+def test_round_trip_import_export_import_loses_nothing(shop, tmp_path):
+    s = session_for("王经理")
+    importing.import_file(s, SHEETS / "customers_zh_utf8.csv")
+    importing.import_file(s, SHEETS / "customers_en.xlsx")
+    before = _snapshot()
+    for lang, suffix in (("zh", ".csv"), ("en", ".xlsx")):
+        out = tmp_path / f"export-{lang}{suffix}"
+        assert exporting.export(s, out, "customers", lang) == len(before)
+        fresh = tmp_path / f"fresh-{lang}.sqlite"
+        from carcrm_tui.store import db as store_db
+
+        store_db.close()
+        shutil.copy(shop.database, fresh)  # same accounts and catalogue, then empty the customers
+        store_db.connect(fresh)
+        Customer.delete().execute()
+        report = importing.import_file(s, out)
+        assert (report.created, report.rejected_rows) == (len(before), [])
+        expected = before if suffix == ".csv" else _visible_controls(before)  # XLSX holds no control chars
+        assert _snapshot() == expected, lang
+        store_db.close()
+        store_db.connect(shop.database)
+
+
+def _visible_controls(rows):
+    return {k: tuple(v.replace("\x1b", "␛") if isinstance(v, str) else v for v in row) for k, row in rows.items()}
+
+
+def _snapshot():
+    rows = {}
+    for c in Customer.select():
+        lead = Lead.get(Lead.customer == c.id)
+        tags = sorted(t.tag for t in CustomerTag.select().where(CustomerTag.customer == c.id))
+        rows[c.phone] = (c.name, c.phone2, c.gender, c.wechat, c.source, c.notes, tuple(tags), lead.grade,
+                         lead.vehicle_id, lead.budget_min, lead.budget_max, lead.urgency, lead.use, lead.focus_points,
+                         lead.competitor_models, lead.expected_purchase_date)
+    return rows
+
+
+def test_hostile_values_survive_the_round_trip(shop, tmp_path):
+    s = session_for("李娜")
+    importing.import_file(s, SHEETS / "customers_zh_utf8.csv")
+    hostile = Customer.get(Customer.phone_digits == "13400138008")
+    assert hostile.name == "[b]周[/b] \x1b[31m杰" and hostile.notes.startswith("=cmd")
+    out = tmp_path / "out.csv"
+    exporting.export(s, out, "customers", "zh")
+    with out.open(encoding="utf-8-sig") as fh:
+        cells = [row for row in csv.reader(fh) if row and row[0].startswith("[b]")][0]
+    assert "'=cmd|' /C calc'!A0" in cells  # Excel shows it as text, never runs it
+
+
+def test_exports_respect_visibility(shop, tmp_path):
+    importing.import_file(session_for("王经理"), SHEETS / "customers_zh_utf8.csv")
+    other = factory.customer(factory.Account.get(factory.Account.name == "张伟"), "别人的客户", phone="13999990000")
+    factory.lead(other)
+    out = tmp_path / "mine.csv"
+    exporting.export(session_for("李娜"), out, "customers", "zh")
+    assert "别人的客户" not in out.read_text(encoding="utf-8-sig")
+    exporting.export(session_for("王经理"), out, "customers", "zh")
+    assert "别人的客户" in out.read_text(encoding="utf-8-sig")
