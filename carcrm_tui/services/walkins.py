@@ -35,6 +35,21 @@ def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
 
 
 
+def same_name(session: Session, name: str, limit: int = 5) -> list[PhoneMatch]:
+    """Customers already carrying this exact name — a warning at entry, never a block.
+
+    Shows only what a stranger's record may show: masked phone and owner."""
+    from carcrm_tui.domain.validation import mask_phone
+
+    text = (name or "").strip()
+    if not text:
+        return []
+    q = (Customer.select(Customer, Account).join(Account, on=(Customer.owner == Account.id))
+         .where(Customer.name == text).order_by(Customer.id).limit(limit))
+    return [PhoneMatch(c.id, mask_phone(c.phone), c.owner.name,
+                       session.sees_everyone or c.owner_id == session.actor.id) for c in q]
+
+
 @dataclass(frozen=True)
 class WalkInCreated:
     customer_id: int

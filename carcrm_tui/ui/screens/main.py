@@ -17,11 +17,12 @@ from textual.widgets import ContentSwitcher, Footer, Static
 from carcrm_tui.i18n import label, t
 from carcrm_tui.domain.validation import initials
 from carcrm_tui.services import (
-    audit, board, catalogue, complaints, contacts, customers, process, search, today, walkins,
+    audit, board, catalogue, complaints, contacts, customers, merge, process, search, today, walkins,
 )
 from carcrm_tui.services.errors import NotFound, ServiceError
 from carcrm_tui.services.session import Session, in_worker
 from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.screens.data_forms import ImportScreen, MergeScreen
 from carcrm_tui.ui.screens.edit_customer import EditCustomerScreen
 from carcrm_tui.ui.screens.form import service_error_text
 from carcrm_tui.ui.screens.help import HelpScreen
@@ -61,6 +62,7 @@ class MainScreen(Translated, Screen):
         Binding("d", "dormant", "key.dormant", id="lead.dormant", show=False),
         Binding("k", "complaint", "key.complaint", id="customer.complaint", show=False),
         Binding("f", "filter", "key.filter", id="filter.tag"),
+        Binding("m", "merge", "key.merge", id="customer.merge", show=False),
         Binding("r", "reload", "key.refresh", id="refresh", show=False),
         Binding("p", "privacy", "key.privacy", id="privacy"),
         Binding("v", "reveal", "key.reveal", id="customer.reveal"),
@@ -235,6 +237,8 @@ class MainScreen(Translated, Screen):
             return self.pane in ("board", "customer")
         if action in ("dormant", "complaint"):
             return self.pane == "customer" and self.detail is not None
+        if action == "merge":
+            return self.pane == "customer" and self.detail is not None and self.session.actor.role == "manager"
         if action == "filter":
             return self.pane in ("today", "board")
         return True
@@ -298,7 +302,8 @@ class MainScreen(Translated, Screen):
 
         self.app.push_screen(
             WalkInScreen(lookup=partial(walkins.find_by_phone, self.session), create=create,
-                         vehicles=self.vehicles(), policy=self.policy),
+                         vehicles=self.vehicles(), policy=self.policy,
+                         same_name=partial(walkins.same_name, self.session)),
             done,
         )
 
@@ -413,6 +418,52 @@ class MainScreen(Translated, Screen):
             lambda done: done and (self.status(t("notice.complaint_saved")), self.refresh_pane()),
         )
 
+    def action_merge(self) -> None:
+        if self.detail is None:
+            return
+        keep = self.detail
+        self.app.push_screen(
+            MergeScreen(keep=keep, find=partial(search.search, self.session), policy=self.policy,
+                        load=partial(customers.detail, self.session),
+                        submit=lambda other, take: merge.merge(self.session, keep.id, other, take)),
+            lambda done: done and (self.status(t("notice.merged")), self.refresh_pane()),
+        )
+
+    def action_import(self) -> None:
+        from carcrm_tui.services import importing
+        from carcrm_tui.ui_text import invalid_sentence
+
+        def describe(thing) -> str:
+            if isinstance(thing, importing.RowProblem):
+                return t("cli.row_problem", row=thing.row, column=thing.column, reason=invalid_sentence(thing.error))
+            if isinstance(thing, importing.SheetError):
+                return t(f"sheet.{thing.code}", **{k: str(v) for k, v in thing.params.items()})
+            return str(thing)
+
+        def finished(report) -> None:
+            if report is None:
+                return
+            if report.rejected_rows:
+                from pathlib import Path
+
+                target = Path(self._import_path).with_name(Path(self._import_path).stem + ".errors.csv")
+                importing.write_errors(report, target, describe)
+                self.status(t("notice.imported_with_errors", created=report.created, updated=report.updated,
+                              rejected=len(report.rejected_rows), path=str(target)))
+            else:
+                self.status(t("notice.imported", created=report.created, updated=report.updated))
+            self.refresh_pane()
+
+        def run(path: str):
+            self._import_path = path
+            return importing.import_file(self.session, path)
+
+        self.app.push_screen(
+            ImportScreen(preview=lambda path: importing.import_file(self.session, path, dry_run=True), run=run,
+                         describe=describe),
+            finished,
+        )
+
     def action_filter(self) -> None:
         def chosen(tag) -> None:
             if tag is None:
@@ -485,6 +536,9 @@ class MainScreen(Translated, Screen):
                 yield t("palette.complaint", name=name), t("palette.record_help"), self.action_complaint
         if self.pane in ("today", "board"):
             yield t("palette.filter"), "", self.action_filter
+        if self.pane == "customer" and self.detail is not None and self.session.actor.role == "manager":
+            yield t("palette.merge", name=self.detail.name), t("palette.record_help"), self.action_merge
+        yield t("palette.import"), t("palette.import_help"), self.action_import
         yield t("key.help"), "", self.action_help
         yield t("key.quit"), "", self.app.exit
 

@@ -22,8 +22,10 @@ class WalkInScreen(FormScreen):
     """Dismisses with ("known", customer_id), ("new", customer_id) or None."""
 
     def __init__(self, *, lookup: Callable[[str], PhoneMatch | None],
-                 create: Callable[[WalkInInput], int], vehicles: list[VehicleView], policy) -> None:
+                 create: Callable[[WalkInInput], int], vehicles: list[VehicleView], policy,
+                 same_name: Callable[[str], list] = lambda name: []) -> None:
         super().__init__()
+        self.same_name = same_name
         self.lookup = lookup
         self.create = create
         self.vehicles = vehicles
@@ -35,6 +37,7 @@ class WalkInScreen(FormScreen):
             yield Static(Text(t("walkin.title")), id="form-title")
             yield Row("phone", Input(placeholder=t("walkin.phone_hint"), id="phone"))
             yield Row("name", Input(id="name"))
+            yield Static("", id="same-name")
             yield Row("gender", ChoiceBar(code_options("gender", ("m", "f"), blank=True), "", id="gender"))
             options = [(Text(v.label), v.id) for v in self.vehicles]
             yield Row("vehicle", Select(options, prompt=t("walkin.vehicle_prompt"), id="vehicle", compact=True))
@@ -55,6 +58,11 @@ class WalkInScreen(FormScreen):
         self.query_one("#form-keys", Static).update(Text(t("form.keys" if show else "walkin.keys_phone")))
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "name":
+            matches = self.same_name(event.value)
+            warning = self.query_one("#same-name", Static)
+            warning.update(Text(t("walkin.same_name", who="、".join(f"{m.name}（{m.owner_name}）" for m in matches)),
+                                style="bold yellow") if matches else "")
         if event.input.id == "phone" and self.checked_phone is not None and event.value != self.checked_phone:
             self.checked_phone = None
             self._details(False)

@@ -1,0 +1,182 @@
+"""Data screens: merging two records of one person, and importing a sheet from the app."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual import work
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from carcrm_tui.i18n import label, t
+from carcrm_tui.services.session import in_worker
+from carcrm_tui.ui.format import date_text
+from carcrm_tui.ui.screens.form import FormScreen, Row
+from carcrm_tui.ui.text import fit, plain
+from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+
+MERGE_FIELDS = ("name", "phone", "phone2", "gender", "age_range", "wechat", "email", "source", "customer_type",
+                "birthday", "notes", "do_not_contact", "owner")
+
+
+def _value(detail, name: str) -> str:
+    value = {"owner": detail.owner_name, "birthday": date_text(detail.birthday),
+             "gender": label("gender", detail.gender), "source": label("source", detail.source),
+             "customer_type": label("ctype", detail.customer_type),
+             "do_not_contact": label("yesno", "yes" if detail.do_not_contact else "no")}.get(name)
+    return value if value is not None else str(getattr(detail, name) or "")
+
+
+class MergeScreen(FormScreen):
+    """Find the other record, then choose per field which value survives (ctrl+s merges)."""
+
+    DEFAULT_CSS = """
+    MergeScreen #merge-fields { height: auto; max-height: 16; }
+    MergeScreen OptionList { height: auto; max-height: 8; border: none; }
+    """
+
+    def __init__(self, *, keep, find: Callable[[str], list], load: Callable[[int], object],
+                 submit: Callable[[int, set], object], policy) -> None:
+        super().__init__()
+        self.keep, self.find, self.load, self.submit, self.policy = keep, find, load, submit, policy
+        self.other = None
+
+    def compose(self):
+        with Vertical(id="form"):
+            yield Static(Text(t("merge.title")).append(" — ").append_text(plain(self.keep.name)), id="form-title")
+            yield Input(placeholder=t("merge.find_hint"), id="find")
+            yield OptionList(id="found")
+            yield VerticalScroll(id="merge-fields")
+            yield Static("", id="form-message")
+            yield self.keys_hint()
+
+    def on_mount(self) -> None:
+        self.query_one("#find", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "find":
+            self.lookup(event.value)
+
+    @work(thread=True, exclusive=True, group="merge-find")
+    def lookup(self, text: str) -> None:
+        hits = [h for h in in_worker(self.find, text) if h.customer_id != self.keep.id]
+        self.app.call_from_thread(self.show_found, hits)
+
+    def show_found(self, hits) -> None:
+        found = self.query_one("#found", OptionList)
+        found.clear_options()
+        for h in hits:
+            found.add_option(Option(plain(h.name, "bold").append(f"  {h.phone}  ").append_text(plain(h.owner_name)),
+                                    id=str(h.customer_id)))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        found = self.query_one("#found", OptionList)
+        if event.input.id == "find" and found.option_count:
+            self.choose(int(found.get_option_at_index(found.highlighted or 0).id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.choose(int(event.option.id))
+
+    def choose(self, customer_id: int) -> None:
+        self.other = self.load(customer_id)
+        box = self.query_one("#merge-fields", VerticalScroll)
+        box.remove_children()
+        rows = []
+        for name in MERGE_FIELDS:
+            mine, theirs = _value(self.keep, name), _value(self.other, name)
+            if mine != theirs:
+                options = [("keep", fit(mine or "—", 30).plain.rstrip()), ("other", fit(theirs or "—", 30).plain.rstrip())]
+                rows.append(Row(name, ChoiceBar(options, "keep", id=f"m-{name}")))
+        if not rows:
+            rows.append(Static(Text(t("merge.same"), style="dim")))
+        box.mount_all(rows)
+        self.query_one("#found").display = False
+        self.message(t("merge.ready", other=self.other.name, leads=len(self.other.leads)))
+
+    def action_save(self) -> None:
+        if self.other is None:
+            return
+        take = {name for name in MERGE_FIELDS
+                if self.query(f"#m-{name}") and self.query_one(f"#m-{name}", ChoiceBar).value == "other"}
+        ok, result = self.attempt(self.submit, self.other.id, take)
+        if ok:
+            self.dismiss(result)
+
+
+class ImportScreen(FormScreen):
+    """A sheet's column mapping and first problems before anything is written; ctrl+s imports."""
+
+    DEFAULT_CSS = """
+    ImportScreen #preview { height: auto; max-height: 14; }
+    """
+
+    def __init__(self, *, preview: Callable[[str], object], run: Callable[[str], object],
+                 describe: Callable[[object], str]) -> None:
+        super().__init__()
+        self.preview_fn, self.run_fn, self.describe = preview, run, describe
+        self.previewed: str | None = None
+
+    def compose(self):
+        with Vertical(id="form"):
+            yield Static(Text(t("import.title")), id="form-title")
+            yield Row("file", Input(placeholder=t("import.file_hint"), id="path"), caption=t("import.file"))
+            yield VerticalScroll(Static("", id="preview-text"), id="preview")
+            yield Static("", id="form-message")
+            yield Static(Text(t("import.keys")), id="form-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.message(t("import.reading"))
+        self.do_preview(event.value.strip())
+
+    @work(thread=True, exclusive=True, group="import")
+    def do_preview(self, path: str) -> None:
+        try:
+            report = in_worker(self.preview_fn, path)
+        except Exception as e:  # a sheet that cannot be read: say why, keep the form
+            self.app.call_from_thread(self.message, self.describe(e))
+            return
+        self.app.call_from_thread(self.show_preview, path, report)
+
+    def show_preview(self, path: str, report) -> None:
+        self.previewed = path
+        # what matters first: the counts, what is left out, the first problems; then the mapping
+        lines = Text()
+        lines.append(t("cli.import_dry", rows=report.rows, created=report.created, updated=report.updated,
+                       skipped=report.skipped, rejected=len(report.rejected_rows)) + "\n", style="bold")
+        if report.unknown_columns:
+            lines.append(t("import.unknown", columns="、".join(report.unknown_columns)) + "\n", style="yellow")
+        for problem in report.problems[:5]:
+            lines.append(self.describe(problem) + "\n", style="red")
+        for n, (header, field) in enumerate(report.mapping.items()):
+            lines.append(" · " if n else "", style="dim").append_text(plain(header))
+            lines.append(f"→{t(f'field.{field}') if field in _FIELD_KEYS else field}", style="dim")
+        self.query_one("#preview-text", Static).update(lines)
+        self.message(t("import.confirm"))
+
+    def action_save(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        if self.previewed != path:
+            self.do_preview(path)
+            return
+        self.message(t("import.running"))
+        self.do_import(path)
+
+    @work(thread=True, exclusive=True, group="import")
+    def do_import(self, path: str) -> None:
+        try:
+            report = in_worker(self.run_fn, path)
+        except Exception as e:
+            self.app.call_from_thread(self.message, self.describe(e))
+            return
+        self.app.call_from_thread(self.dismiss, report)
+
+
+_FIELD_KEYS = {"name", "phone", "phone2", "gender", "age_range", "wechat", "email", "source", "customer_type", "tags",
+               "birthday", "notes", "owner", "grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use",
+               "focus_points", "competitor_models", "decision_maker", "objections", "stage", "status",
+               "do_not_contact"}

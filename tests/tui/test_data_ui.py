@@ -1,0 +1,77 @@
+"""Import from the app with a preview; a manager merges two records; same names warn at entry."""
+
+from pathlib import Path
+
+from carcrm_tui.store.models import Customer, Lead
+from carcrm_tui.ui.screens.data_forms import ImportScreen, MergeScreen
+from tests.tui.helpers import make_app, running, screen_text
+
+SHEETS = Path(__file__).parents[2] / "fixtures" / "import"
+
+
+async def test_import_from_the_palette_previews_before_writing(demo, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes((SHEETS / "customers_zh_utf8.csv").read_bytes())
+    app = make_app("李娜")
+    before = Customer.select().count()
+    async with running(app, size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p", *"import")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportScreen)
+        app.screen.query_one("#path").value = str(sheet)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "客户姓名→Name" in text and "客户QQ" in text and "not a valid phone number" in text
+        assert Customer.select().count() == before  # the preview wrote nothing
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, ImportScreen)
+        assert Customer.select().count() == before + 5
+        assert (tmp_path / "sheet.errors.csv").exists() and "rejected" in screen_text(app)
+
+
+async def test_manager_merges_a_duplicate_record(demo):
+    app = make_app("王建国")
+    keep, drop = list(Customer.select().order_by(Customer.id).limit(2))
+    async with running(app, size=(120, 40)) as pilot:
+        app.screen.open_customer(keep.id)
+        await pilot.pause()
+        await pilot.press("m")
+        assert isinstance(app.screen, MergeScreen)
+        await pilot.press(*drop.phone_digits)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        if app.screen.query("#m-wechat"):  # take the other record's WeChat where the two differ
+            app.screen.query_one("#m-wechat").value = "other"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert Customer.get_or_none(Customer.id == drop.id) is None
+        assert Lead.select().where(Lead.customer == keep.id).count() == 2
+
+
+async def test_consultants_cannot_merge(demo):
+    app = make_app("李娜")
+    mine = Customer.select().where(Customer.owner == app.session.actor.id).first()
+    async with running(app) as pilot:
+        app.screen.open_customer(mine.id)
+        await pilot.pause()
+        await pilot.press("m")
+        assert not isinstance(app.screen, MergeScreen)
+
+
+async def test_walk_in_warns_about_the_same_name(demo):
+    app = make_app("李娜")
+    someone = Customer.select().order_by(Customer.id).first()
+    async with running(app, size=(120, 40)) as pilot:
+        await pilot.press("n", *"13912340000", "enter")
+        await pilot.pause()
+        app.screen.query_one("#name").value = someone.name
+        await pilot.pause()
+        assert "Same name already on file" in screen_text(app)
