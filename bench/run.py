@@ -160,6 +160,42 @@ def writers_per_second(path: Path, processes: int = 8, each: int = 300) -> float
     return rate
 
 
+def import_seconds(path: Path, rows: int = 10_000) -> float:
+    """Import a 10,000-row dealer sheet (new customers, follow-up notes) into a copy of `path`."""
+    import csv
+    import random
+    import shutil
+
+    from carcrm_tui.domain.policy import Policy
+    from carcrm_tui.services import importing
+    from carcrm_tui.services.session import open_session
+    from carcrm_tui.store import db
+    from carcrm_tui.store.models import Account
+
+    copy = path.with_name(path.stem + "-import.sqlite")
+    shutil.copy(path, copy)
+    sheet = path.with_name("sheet-10k.csv")
+    rng = random.Random(3)
+    with sheet.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["客户姓名", "联系电话", "客户来源", "客户级别", "意向车型", "购车预算", "购车紧急程度", "跟进记录", "下次跟进时间"])
+        for i in range(rows):
+            w.writerow([rng.choice("王李张刘陈杨") + rng.choice("伟芳娜敏静丽强磊") + rng.choice(("", "军", "华")),
+                        f"199{i:08d}", rng.choice(("展厅自然到店", "汽车之家", "抖音", "老客户介绍")), rng.choice("HABC"),
+                        rng.choice(("汉", "宋PLUS", "Model Y")), "20-25万", rng.choice(("近期", "中期", "远期")),
+                        "电话沟通，客户关注落地价", "2026/12/1"])
+    db.connect(copy)
+    session = open_session(Account.get(Account.role == "manager").name, Policy())
+    t = time.perf_counter()
+    report = importing.import_file(session, sheet)
+    seconds = time.perf_counter() - t
+    db.close()
+    assert report.created == rows, report.problems[:3]
+    for p in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), sheet):
+        p.unlink(missing_ok=True)
+    return seconds
+
+
 def measure(path: Path, runs: int) -> dict[str, float]:
     from carcrm_tui.domain.policy import Policy
     from carcrm_tui.services import board, search, today
@@ -184,6 +220,7 @@ def measure(path: Path, runs: int) -> dict[str, float]:
     manager_name = manager.actor.name
     db.close()
     r["8 writers: logged contacts per second"] = writers_per_second(path)
+    r["import 10,000 sheet rows (s)"] = import_seconds(path)
     app_runs = max(3, runs // 2)
     for who, name in (("consultant", consultant.actor.name), ("manager", manager_name)):
         ui = subprocess_runs(STARTUP, str(path), name, runs=app_runs)
