@@ -47,8 +47,7 @@ def _is_file_db(target: str) -> bool:
 
 
 def run(args, policy, db_target: str, language: str, fail) -> int:
-    from carcrm_tui.services import auth
-    from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError
+    from carcrm_tui.services.errors import NotAllowed, ServiceError
     from carcrm_tui.store import db
 
     command = args.command
@@ -84,27 +83,17 @@ def run(args, policy, db_target: str, language: str, fail) -> int:
             return 0
         if command == "restore":
             return _restore(args, db_target, fail)
-    except PermissionError as e:
-        return fail(str(e), 3)
-    except auth.SignInFailed:
-        return fail(t("error.wrong_pin"), 3)
-    except auth.AccountLocked:
-        return fail(t("error.account_locked"), 3)
-    except NotAllowed:
-        return fail(t("error.not_allowed"), 3)
-    except NotFound as e:
-        return fail(t("cli.no_user", name=str(e)))
-    except ServiceError as e:
-        from carcrm_tui.ui_text import error_sentence
+    except (PermissionError, ServiceError) as e:
+        from carcrm_tui.cli_users import refusal
 
-        return fail(error_sentence(e))
+        return refusal(e, fail)
     finally:
         db.close()
     return 0
 
 
 def _import(args, session, fail) -> int:
-    from carcrm_tui.services.importing import SheetError, import_file, write_errors
+    from carcrm_tui.services.importing import SheetError, import_rows, read_sheet, write_errors
     from carcrm_tui.ui_text import invalid_sentence
 
     extra = {}
@@ -113,19 +102,14 @@ def _import(args, session, fail) -> int:
         if not header or not field:
             return fail(t("cli.bad_map", item=item))
         extra[header.strip()] = field.strip()
-    show = sys.stderr.isatty()
-
-    def progress(done: int) -> None:
-        if show:
-            print(f"\r{t('cli.import_progress', n=done)}", end="", file=sys.stderr, flush=True)
-
     try:
-        report = import_file(session, args.file, extra_map=extra, on_duplicate=args.on_duplicate,
-                             dry_run=args.dry_run, progress=progress)
+        headers, rows, encoding = read_sheet(args.file)
+        rows = list(rows)  # the total makes a real progress bar
+        with _progress_bar(len(rows)) as progress:
+            report = import_rows(session, headers, rows, extra_map=extra, on_duplicate=args.on_duplicate,
+                                 dry_run=args.dry_run, progress=progress, encoding=encoding)
     except SheetError as e:
         return fail(t(f"sheet.{e.code}", **{k: str(v) for k, v in e.params.items()}))
-    if show:
-        print(file=sys.stderr)
     describe = lambda p: t("cli.row_problem", row=p.row, column=p.column, reason=invalid_sentence(p.error))  # noqa: E731
     print(t("cli.import_dry" if report.dry_run else "cli.import_done", rows=report.rows, created=report.created,
             updated=report.updated, skipped=report.skipped, rejected=len(report.rejected_rows)))
@@ -138,6 +122,33 @@ def _import(args, session, fail) -> int:
         write_errors(report, target, describe)
         print(t("cli.errors_written", path=target))
     return 0 if not report.rejected_rows else 1
+
+
+class _progress_bar:
+    """A rich progress bar on a terminal for long sheets; silent in scripts and short files."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if sys.stderr.isatty() and self.total >= 500:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn(t("cli.import_bar")), BarColumn(), MofNCompleteColumn(),
+                                TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("import", total=self.total)
+        return self.update
+
+    def update(self, done: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _check(db_target: str, fail) -> int:

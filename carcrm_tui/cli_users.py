@@ -59,11 +59,37 @@ def acting_account(name: str | None, policy):
     return auth.sign_in(name, pin, pendulum.now("UTC"), policy)
 
 
+def refusal(e: Exception, fail) -> int:
+    """A service's or sign-in's refusal → a sentence and the exit code scripts rely on
+    (3: who you are or may do; 2: what you asked for)."""
+    from carcrm_tui.services import auth
+    from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError
+    from carcrm_tui.ui_text import error_sentence
+
+    if isinstance(e, PermissionError):
+        return fail(str(e), 3)
+    if isinstance(e, auth.SignInFailed):
+        return fail(t("error.wrong_pin"), 3)
+    if isinstance(e, auth.AccountLocked):
+        return fail(t("error.account_locked"), 3)
+    if isinstance(e, NotAllowed):
+        return fail(t("error.not_allowed"), 3)
+    if isinstance(e, NotFound):
+        return fail(t("cli.no_user", name=str(e)), 2)
+    if isinstance(e, ServiceError):
+        return fail(error_sentence(e), 2)
+    if isinstance(e, ValueError):
+        return fail(str(e), 2)
+    raise e
+
+
+REFUSALS = (PermissionError, ValueError)  # plus every ServiceError, checked in refusal()
+
+
 def run(args, policy, db_target: str, fail) -> int:
     from carcrm_tui.services import auth
-    from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError, ValidationFailed
+    from carcrm_tui.services.errors import NotAllowed, ServiceError
     from carcrm_tui.store import db
-    from carcrm_tui.ui_text import error_sentence
 
     try:
         db.connect(db_target)
@@ -91,20 +117,8 @@ def run(args, policy, db_target: str, fail) -> int:
         elif args.user_command == "disable":
             auth.disable(actor, args.name, now)
             print(t("cli.user_disabled", name=args.name))
-    except (PermissionError, ValueError) as e:
-        return fail(str(e), 3 if isinstance(e, PermissionError) else 2)
-    except auth.SignInFailed:
-        return fail(t("error.wrong_pin"), 3)
-    except auth.AccountLocked:
-        return fail(t("error.account_locked"), 3)
-    except NotAllowed:
-        return fail(t("error.not_allowed"), 3)
-    except NotFound as e:
-        return fail(t("cli.no_user", name=str(e)), 2)
-    except ValidationFailed as e:
-        return fail(error_sentence(e), 2)
-    except ServiceError as e:
-        return fail(error_sentence(e), 2)
+    except (*REFUSALS, ServiceError) as e:
+        return refusal(e, fail)
     finally:
         db.close()
     return 0

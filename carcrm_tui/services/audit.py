@@ -12,6 +12,7 @@ from pendulum import DateTime
 
 from carcrm_tui.services.errors import NotAllowed
 from carcrm_tui.services.scope import get_customer
+from carcrm_tui.store.bulk import Inserter
 from carcrm_tui.store.models import Account, AuditLog
 
 MAX_VALUE = 2000  # keep the trail readable; the record itself holds the full text
@@ -30,7 +31,11 @@ def record(actor_id: int | None, at: DateTime, action: str, entity: str, entity_
     base = dict(at=at, actor=actor_id, action=action, entity=entity, entity_id=entity_id, customer_id=customer_id)
     rows = [dict(base, field=f, old=_text(old), new=_text(new))
             for f, (old, new) in (changes or {}).items() if _text(old) != _text(new)]
-    AuditLog.insert_many(rows or [dict(base)]).execute()
+    for row in rows or [dict(base)]:
+        _insert(**row)
+
+
+_insert = Inserter(AuditLog, ("at", "actor", "action", "entity", "entity_id", "customer_id", "field", "old", "new"))
 
 
 def diff(row, values: dict[str, object]) -> dict[str, tuple[object, object]]:

@@ -11,9 +11,9 @@ from peewee import JOIN, fn
 
 from carcrm_tui.domain.process import response_clock
 from carcrm_tui.domain.validation import Invalid, clean_text
-from carcrm_tui.services import audit
-from carcrm_tui.services.errors import Conflict, Rejected, ValidationFailed
-from carcrm_tui.services.scope import get_lead, lead_filter
+from carcrm_tui.services import audit, process
+from carcrm_tui.services.errors import ValidationFailed
+from carcrm_tui.services.scope import lead_filter
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import BoardCard, BoardSummary, Tally
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
@@ -85,8 +85,6 @@ def move(session: Session, lead_id: int, version: int, direction: int, values: d
     Stages that record something (needs, test drive, quote, order, delivery) need
     their details in `values` — see process.advance, which this is.
     """
-    from carcrm_tui.services import process
-
     return process.advance(session, lead_id, version, direction, values)
 
 
@@ -103,33 +101,15 @@ def mark_lost(session: Session, lead_id: int, version: int, reason: str, competi
         raise ValidationFailed(errors)
     now = session.now()
     with database.atomic():
-        lead = _open_lead_as_seen(session, lead_id, version)
+        lead = process.lead_as_seen(session, lead_id, version)
         Lead.update({
             Lead.status: "lost", Lead.lost_reason: reason, Lead.lost_competitor: competitor,
             Lead.closed_at: now, Lead.updated_at: now, Lead.updated_by: session.actor.id,
             Lead.version: Lead.version + 1,
         }).where(Lead.id == lead.id).execute()
-        _close_open_followups(lead.id, now, "lost")
+        process.close_open_followups(lead.id, now, "lost")
         audit.record(session.actor.id, now, "lost", "lead", lead.id, lead.customer_id,
                      {"status": ("open", "lost"), "lost_reason": ("", reason), "lost_competitor": ("", competitor)})
         others = Lead.select().where((Lead.customer == lead.customer_id) & (Lead.status == "open")).exists()
         if not others:
             Customer.update(customer_type="lost").where(Customer.id == lead.customer_id).execute()
-
-
-def _close_open_followups(lead_id: int, now, outcome: str) -> None:
-    FollowUp.update(done_at=now, outcome=outcome).where(
-        (FollowUp.lead == lead_id) & FollowUp.done_at.is_null()
-    ).execute()
-
-
-def _open_lead_as_seen(session: Session, lead_id: int, version: int) -> Lead:
-    """The lead, if it is still open and unchanged since the user read it (inside the write lock)."""
-    lead = get_lead(session, lead_id)
-    if lead.version != version:
-        who = Account.get_or_none(Account.id == lead.updated_by_id)
-        raise Conflict(who.name if who else "?", lead.updated_at)
-    if lead.status != "open":
-        raise Rejected("lead_closed")
-    return lead
-

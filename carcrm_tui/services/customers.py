@@ -22,6 +22,7 @@ from carcrm_tui.domain.validation import (
     parse_phone,
 )
 from carcrm_tui.services import audit
+from carcrm_tui.store.queries import customer_by_phone
 from carcrm_tui.services.catalogue import vehicle_view
 from carcrm_tui.services.errors import Conflict, ValidationFailed
 from carcrm_tui.services.scope import customer_filter, get_customer, get_lead
@@ -218,11 +219,7 @@ def update(
     with database.atomic():
         customer = get_customer(session, customer_id)
         if "phone" in cust:
-            clash = Customer.select().where(
-                ((Customer.phone_digits == cust["phone_digits"]) | (Customer.phone2_digits == cust["phone_digits"]))
-                & (Customer.id != customer.id)
-            ).exists()
-            if clash:
+            if customer_by_phone(cust["phone_digits"], Customer.id != customer.id) is not None:
                 raise ValidationFailed({"phone": Invalid("phone_known")})
         tags = cust.pop("tags", None)
         tags_changed = False

@@ -139,7 +139,7 @@ def advance(session: Session, lead_id: int, version: int, direction: int, values
     now = session.now()
     policy = session.policy
     with database.atomic():
-        lead = _as_seen(session, lead_id, version)
+        lead = lead_as_seen(session, lead_id, version)
         target = target_of(session, lead.stage, direction)
         if target is None:
             raise Rejected("first_stage")
@@ -197,8 +197,7 @@ def _deliver(session, lead, out, changes, record, now) -> None:
     changes.update({Lead.status: "won", Lead.closed_at: now, Lead.delivered_on: delivered, Lead.vin: out["vin"],
                     Lead.service_advisor: out["service_advisor"], Lead.insurance_until: insurance_until})
     record.update({"status": ("open", "won"), "vin": ("", out["vin"]), "delivered_on": ("", delivered)})
-    FollowUp.update(done_at=now, outcome="won").where(
-        (FollowUp.lead == lead.id) & FollowUp.done_at.is_null()).execute()
+    close_open_followups(lead.id, now, "won")
     Customer.update(customer_type="owner").where(Customer.id == lead.customer_id).execute()
     customer = Customer.get_by_id(lead.customer_id)
     plan = after_sales_plan(delivered, customer.birthday, insurance_until, customer.do_not_contact, policy)
@@ -216,7 +215,8 @@ def _add_year(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def _as_seen(session: Session, lead_id: int, version: int) -> Lead:
+def lead_as_seen(session: Session, lead_id: int, version: int) -> Lead:
+    """The lead, if it is still open and unchanged since the user read it (inside the write lock)."""
     lead = get_lead(session, lead_id)
     if lead.version != version:
         who = Account.get_or_none(Account.id == lead.updated_by_id)
@@ -224,6 +224,12 @@ def _as_seen(session: Session, lead_id: int, version: int) -> Lead:
     if lead.status != "open":
         raise Rejected("lead_closed")
     return lead
+
+
+def close_open_followups(lead_id: int, now, outcome: str) -> None:
+    """A lead that leaves the board (won, lost, dormant) takes its open sales calls with it."""
+    FollowUp.update(done_at=now, outcome=outcome).where(
+        (FollowUp.lead == lead_id) & FollowUp.done_at.is_null()).execute()
 
 
 # ---- grade, score, dormancy ------------------------------------------------------------
@@ -272,7 +278,7 @@ def set_grade(session: Session, lead_id: int, version: int, grade: str, reason: 
         raise ValidationFailed({"grade": Invalid("choose_one", field="grade")})
     now = session.now()
     with database.atomic():
-        lead = _as_seen(session, lead_id, version)
+        lead = lead_as_seen(session, lead_id, version)
         suggested = suggested_grade(session, lead_id)
         reason = reason.strip()
         if grade != suggested and not reason:
@@ -287,11 +293,10 @@ def set_grade(session: Session, lead_id: int, version: int, grade: str, reason: 
 def set_dormant(session: Session, lead_id: int, version: int) -> None:
     now = session.now()
     with database.atomic():
-        lead = _as_seen(session, lead_id, version)
+        lead = lead_as_seen(session, lead_id, version)
         Lead.update({Lead.status: "dormant", Lead.closed_at: now, Lead.version: Lead.version + 1,
                      Lead.updated_at: now, Lead.updated_by: session.actor.id}).where(Lead.id == lead.id).execute()
-        FollowUp.update(done_at=now, outcome="dormant").where(
-            (FollowUp.lead == lead.id) & FollowUp.done_at.is_null()).execute()
+        close_open_followups(lead.id, now, "dormant")
         audit.record(session.actor.id, now, "update", "lead", lead.id, lead.customer_id, {"status": ("open", "dormant")})
 
 

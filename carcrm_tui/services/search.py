@@ -19,6 +19,7 @@ from carcrm_tui.services.scope import customer_filter
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import CustomerHit
 from carcrm_tui.store import search_index
+from carcrm_tui.store.queries import customer_by_phone
 from carcrm_tui.store.models import Account, Customer, Lead, Vehicle, database
 
 MAX_QUERY = 64
@@ -88,7 +89,8 @@ def search(session: Session, query: str, limit: int = 20) -> list[CustomerHit]:
     if PHONE_LIKE.match(text):
         if digits.startswith("86") and len(digits) == 13:
             digits = digits[2:]
-        customers((Customer.phone_digits == digits) | (Customer.phone2_digits == digits), 0, "phone")
+        exact = customer_by_phone(digits, customer_filter(session))
+        hits.add(0, "phone", [(exact.id, "")] if exact else [])
         if not hits.full:
             if fts:
                 fts_customers("phones", digits, 1, "phone")

@@ -13,6 +13,7 @@ from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import PhoneMatch, WalkInInput
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
+from carcrm_tui.store.queries import customer_by_phone
 
 
 def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
@@ -20,18 +21,12 @@ def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
 
     Raises Invalid when the text is not a phone number.
     """
-    digits = parse_phone(phone).digits
-    c = (
-        Customer.select(Customer, Account)
-        .join(Account, on=(Customer.owner == Account.id))
-        .where((Customer.phone_digits == digits) | (Customer.phone2_digits == digits))
-        .order_by(Customer.id)
-        .first()
-    )
+    c = customer_by_phone(parse_phone(phone).digits)
     if c is None:
         return None
     visible = session.sees_everyone or c.owner_id == session.actor.id
-    return PhoneMatch(c.id, c.name if visible else "", c.owner.name, visible)
+    owner = Account.get_by_id(c.owner_id).name
+    return PhoneMatch(c.id, c.name if visible else "", owner, visible)
 
 
 

@@ -168,6 +168,21 @@ def test_hostile_values_survive_the_round_trip(shop, tmp_path):
     assert "'=cmd|' /C calc'!A0" in cells  # Excel shows it as text, never runs it
 
 
+def test_a_10000_character_note_and_markup_survive_import_export_import(shop, tmp_path):
+    note = ("[b]长[/b] \\ \x1b[2J " * 800)[:9_999] + "尾"  # text fields are trimmed: end on a character
+    sheet = tmp_path / "long.csv"
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["姓名", "手机", "备注"], ["[Acme] 客户", "13811112222", note]])
+    s = session_for("李娜")
+    assert importing.import_file(s, sheet).created == 1
+    out = tmp_path / "out.csv"
+    exporting.export(s, out, "customers", "en")
+    Customer.delete().execute()
+    assert importing.import_file(s, out).created == 1
+    c = Customer.get(Customer.phone_digits == "13811112222")
+    assert (c.name, c.notes) == ("[Acme] 客户", note) and len(c.notes) == 10_000
+
+
 def test_exports_respect_visibility(shop, tmp_path):
     importing.import_file(session_for("王经理"), SHEETS / "customers_zh_utf8.csv")
     other = factory.customer(factory.Account.get(factory.Account.name == "张伟"), "别人的客户", phone="13999990000")

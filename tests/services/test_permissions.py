@@ -12,7 +12,8 @@ from tests.conftest import NOW, session_for
 
 @pytest.fixture
 def shop(database):
-    lina, zw = factory.account("李娜"), factory.account("张伟")
+    lina = factory.account("李娜")
+    factory.account("张伟")
     factory.account("王经理", role="manager")
     factory.account("管理员", role="admin")
     c = factory.customer(lina, "客户甲", phone="13812345678")

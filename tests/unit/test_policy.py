@@ -31,6 +31,11 @@ def test_overrides_keep_the_rest():
         ({"stages": {"order": ["a", "a"]}}, "stages.order", "duplicates"),
         ({"urgency_grade": {"near": "Z"}}, "urgency_grade.near", "unknown_grade"),
         ({"colour": "red"}, "colour", "unknown_key"),
+        ({"process": {"purchase_tax_rate": 2}}, "process.purchase_tax_rate", "not_fraction"),
+        ({"process": {"score_weights": {"luck": 5}}}, "process.score_weights.luck", "unknown_key"),
+        ({"process": {"after_sales": {"day1_days": 0}}}, "process.after_sales.day1_days", "too_small"),
+        ({"holidays": {"labour_day": ["May 1"]}}, "holidays.labour_day", "not_dates"),
+        ({"security": {"idle_lock_minutes": 0}}, "security.idle_lock_minutes", "too_small"),
     ],
 )
 def test_bad_values_name_the_key_and_reason(data, key, reason):

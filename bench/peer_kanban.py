@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark kanban-tui (Textual kanban app on SQLite).
 
-Usage:  VENV/bin/python bench/kanban_tui.py N [--runs 3] [--presses 20]   (run by bench/run.py --kanban)
+Usage:  VENV/bin/python bench/peer_kanban.py N [--runs 3] [--presses 20]   (run by bench/run.py --kanban)
 
 Prints ONE line of JSON to stdout.
 

@@ -1,0 +1,48 @@
+"""Prepared single-row inserts for hot paths (imports, the audit trail).
+
+Peewee builds SQL for every insert (~0.5 ms each, design.md measured insert_many
+13x slower than executemany). Here the statement is built once per table and
+column list; each row converts its values through the model's own fields (UTC
+instants, dates, foreign keys) and is executed directly.
+"""
+
+from __future__ import annotations
+
+from peewee import SqliteDatabase
+
+from carcrm_tui.store.models import database
+
+
+class Inserter:
+    def __init__(self, model, columns: tuple[str, ...], *, ignore_conflicts: bool = False) -> None:
+        self.fields = [model._meta.fields[c] for c in columns]
+        self.model = model
+        self.ignore = ignore_conflicts
+        self._sql: str | None = None
+
+    def _statement(self) -> str:
+        if self._sql is None:  # built on first use, when the database is known
+            sqlite = isinstance(database.obj, SqliteDatabase)
+            mark = "?" if sqlite else "%s"
+            cols = ", ".join(f'"{f.column_name}"' for f in self.fields)
+            verb = "INSERT OR IGNORE" if self.ignore and sqlite else "INSERT"
+            sql = f'{verb} INTO "{self.model._meta.table_name}" ({cols}) VALUES ({", ".join([mark] * len(self.fields))})'
+            if not sqlite:
+                sql += " ON CONFLICT DO NOTHING" if self.ignore else ""
+                sql += " RETURNING id"
+            self._sql = sql
+        return self._sql
+
+    def __call__(self, **values) -> int | None:
+        params = []
+        for f in self.fields:
+            if f.name in values:
+                value = values[f.name]
+            else:
+                value = f.default() if callable(f.default) else f.default
+            params.append(f.db_value(value))
+        cursor = database.execute_sql(self._statement(), params)
+        if isinstance(database.obj, SqliteDatabase):
+            return cursor.lastrowid
+        row = cursor.fetchone()
+        return row[0] if row else None
