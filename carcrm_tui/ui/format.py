@@ -36,6 +36,8 @@ def why_due(reason: DueReason, now: DateTime) -> str:
         contact = t("why.never")
     elif reason.days_since_contact == 0:
         contact = t("why.today")
+    elif reason.days_since_contact == 1:
+        contact = t("why.yesterday")
     else:
         contact = t("why.days_ago", n=reason.days_since_contact)
     return t("why.line", grade=reason.grade, contact=contact, every=t("why.every", n=reason.cadence_days))
