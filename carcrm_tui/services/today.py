@@ -13,7 +13,7 @@ from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import DueRow, TodayView
 from carcrm_tui.store.models import Customer, CustomerTag, FollowUp, Lead, Vehicle
 
-PAGE = 100  # rows per group (a few screens); the pane says how many more there are
+PAGE = 40  # rows per group at first (two screens); "… N more" loads the next page
 
 
 def tagged(tag: str | None):
@@ -23,7 +23,9 @@ def tagged(tag: str | None):
     return Lead.customer.in_(CustomerTag.select(CustomerTag.customer).where(CustomerTag.tag == tag))
 
 
-def today(session: Session, limit: int = PAGE, tag: str | None = None) -> TodayView:
+def today(session: Session, limit: int = PAGE, tag: str | None = None,
+          limits: dict | None = None) -> TodayView:
+    """`limits` raises the page size of single groups (the user asked for more of them)."""
     now = session.now()
     window = today_window(now, session.policy)
     mine = (FollowUp.owner == session.actor.id) & FollowUp.done_at.is_null() & tagged(tag)
@@ -35,6 +37,7 @@ def today(session: Session, limit: int = PAGE, tag: str | None = None) -> TodayV
     groups: dict[DueGroup, list[DueRow]] = {}
     totals: dict[DueGroup, int] = {}
     for group, bound in bounds.items():
+        group_limit = (limits or {}).get(group, limit)
         query = (
             FollowUp.select(
                 FollowUp.id, FollowUp.channel, FollowUp.due_at, Lead.id, Lead.grade, Lead.stage,
@@ -47,12 +50,12 @@ def today(session: Session, limit: int = PAGE, tag: str | None = None) -> TodayV
             .join(Vehicle, JOIN.LEFT_OUTER, on=(Lead.vehicle == Vehicle.id))
             .where(mine & bound)
             .order_by(FollowUp.due_at, FollowUp.id)
-            .limit(limit)
+            .limit(group_limit)
             .tuples()  # plain tuples: hydrating four models per row costs more than the query
         )
         rows = [_row(r, group, now, session.policy) for r in query]
         groups[group] = rows
-        if len(rows) < limit:
+        if len(rows) < group_limit:
             totals[group] = len(rows)
         else:
             count = FollowUp.select(fn.COUNT(FollowUp.id))

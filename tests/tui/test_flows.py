@@ -283,3 +283,22 @@ async def test_palette_finds_customers_and_actions_together(demo):
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.pane == "customer" and app.screen.customer_id == mine.id
+
+
+async def test_more_rows_of_a_group_load_on_enter(demo):
+    from carcrm_tui.services import today as today_service
+
+    app = make_app()
+    async with running(app, size=(120, 40)) as pilot:
+        table = app.screen.query_one(TodayTable)
+        view = today_service.today(app.session, limit=2)
+        group = next(g for g, rows in view.groups.items() if view.totals[g] > 2)
+        app.screen.today_limits = {g: 2 for g in view.groups}
+        app.screen.refresh_pane()
+        await pilot.pause()
+        shown = sum(1 for r in table.rows_by_key.values() if r.group is group)
+        assert shown == 2 and f"more:{group.value}" in [k.value for k in table.rows]
+        table.move_cursor(row=table.get_row_index(f"more:{group.value}"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert sum(1 for r in table.rows_by_key.values() if r.group is group) > 2

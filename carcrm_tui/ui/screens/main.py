@@ -22,23 +22,27 @@ from carcrm_tui.services import (
 from carcrm_tui.services.errors import NotFound, ServiceError
 from carcrm_tui.services.session import Session, in_worker
 from carcrm_tui.ui.keys import Translated
-from carcrm_tui.ui.screens.data_forms import ImportScreen, MergeScreen
-from carcrm_tui.ui.screens.edit_customer import EditCustomerScreen
-from carcrm_tui.ui.screens.form import service_error_text
-from carcrm_tui.ui.screens.help import HelpScreen
-from carcrm_tui.ui.screens.log_contact import LogContactScreen
-from carcrm_tui.ui.screens.lost import LostScreen
-from carcrm_tui.ui.screens.process_forms import (
-    ComplaintActionScreen, ComplaintScreen, ConfirmScreen, GradeScreen, StageScreen, TagFilterScreen,
-)
-from carcrm_tui.ui.screens.search import SearchScreen
-from carcrm_tui.ui.screens.walkin import WalkInScreen
+from carcrm_tui.ui_text import error_sentence as service_error_text
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.board import BoardView
 from carcrm_tui.ui.widgets.customer import CustomerView
 from carcrm_tui.ui.widgets.today import TodayTable
 
 PANES = ("today", "board", "customer")
+# Forms load when first opened, not at start: a consultant's first screen is Today.
+_SCREENS = {
+    "ImportScreen": "data_forms", "MergeScreen": "data_forms", "EditCustomerScreen": "edit_customer",
+    "HelpScreen": "help", "LogContactScreen": "log_contact", "LostScreen": "lost", "SearchScreen": "search",
+    "WalkInScreen": "walkin", "ComplaintActionScreen": "process_forms", "ComplaintScreen": "process_forms",
+    "ConfirmScreen": "process_forms", "GradeScreen": "process_forms", "StageScreen": "process_forms",
+    "TagFilterScreen": "process_forms",
+}
+
+
+def screen(name: str):
+    import importlib
+
+    return getattr(importlib.import_module(f"carcrm_tui.ui.screens.{_SCREENS[name]}"), name)
 LIVE_REFRESH_SECONDS = 1.0
 
 
@@ -85,6 +89,7 @@ class MainScreen(Translated, Screen):
         self._vehicles = None
         self.privacy = False  # names as initials on lists, for screens customers can see
         self.tag: str | None = None  # Today and the board show only customers with this tag
+        self.today_limits: dict = {}  # groups the user asked to see more of
         self.seen_change = 0
 
     # ---- layout -----------------------------------------------------------
@@ -166,7 +171,7 @@ class MainScreen(Translated, Screen):
         if self.pane == "today":
             table = self.query_one(TodayTable)
             table.display_name = self.list_name
-            table.show(today.today(self.session, tag=self.tag), self.now, self.policy)
+            table.show(today.today(self.session, tag=self.tag, limits=self.today_limits), self.now, self.policy)
         elif self.pane == "board":
             view = self.query_one(BoardView)
             view.display_name = self.list_name
@@ -215,6 +220,11 @@ class MainScreen(Translated, Screen):
     def on_board_view_opened(self, event: BoardView.Opened) -> None:
         self.open_customer(event.card.customer_id)
 
+    def on_today_table_more_wanted(self, event: TodayTable.MoreWanted) -> None:
+        """The next page of a group, fetched from the database (the table never holds them all)."""
+        self.today_limits[event.group] = self.today_limits.get(event.group, today.PAGE) + 100
+        self.refresh_pane()
+
     def on_today_table_complaint_opened(self, event: TodayTable.ComplaintOpened) -> None:
         self.handle_complaint(event.complaint.id)
 
@@ -223,7 +233,7 @@ class MainScreen(Translated, Screen):
         if c.status == "closed":
             return
         self.app.push_screen(
-            ComplaintActionScreen(complaint=c, policy=self.policy,
+            screen("ComplaintActionScreen")(complaint=c, policy=self.policy,
                                   resolve=partial(complaints.resolve, self.session, c.id),
                                   call_back=partial(complaints.call_back, self.session, c.id)),
             lambda done: done and (self.status(t("notice.complaint_updated")), self.refresh_pane()),
@@ -280,7 +290,7 @@ class MainScreen(Translated, Screen):
                 self.refresh_pane()
 
         self.app.push_screen(
-            LogContactScreen(title=record["name"], grade=record["grade"], policy=self.policy, now=self.now,
+            screen("LogContactScreen")(title=record["name"], grade=record["grade"], policy=self.policy, now=self.now,
                              submit=submit, channel=channel, followup_id=record["followup_id"]),
             done,
         )
@@ -301,7 +311,7 @@ class MainScreen(Translated, Screen):
                 self.status(t("notice.walkin_created"))
 
         self.app.push_screen(
-            WalkInScreen(lookup=partial(walkins.find_by_phone, self.session), create=create,
+            screen("WalkInScreen")(lookup=partial(walkins.find_by_phone, self.session), create=create,
                          vehicles=self.vehicles(), policy=self.policy,
                          same_name=partial(walkins.same_name, self.session)),
             done,
@@ -327,7 +337,7 @@ class MainScreen(Translated, Screen):
                 self.refresh_pane()
 
         self.app.push_screen(
-            EditCustomerScreen(detail=detail, vehicles=self.vehicles(), policy=self.policy, save=save,
+            screen("EditCustomerScreen")(detail=detail, vehicles=self.vehicles(), policy=self.policy, save=save,
                                reload=partial(customers.detail, self.session, detail.id, reveal=True)),
             done,
         )
@@ -355,7 +365,7 @@ class MainScreen(Translated, Screen):
             return
         lead = customers.detail(self.session, record["customer_id"]).lead
         self.app.push_screen(
-            StageScreen(name=record["name"], target=target, fields=fields, lead=lead, vehicles=self.vehicles(),
+            screen("StageScreen")(name=record["name"], target=target, fields=fields, lead=lead, vehicles=self.vehicles(),
                         policy=self.policy, now=self.now, submit=lambda values: move(values)),
             lambda stage: stage and self.after_move(record, stage),
         )
@@ -380,7 +390,7 @@ class MainScreen(Translated, Screen):
         suggested = process.suggested_grade(self.session, record["lead_id"])
         score = customers.detail(self.session, record["customer_id"]).lead.score
         self.app.push_screen(
-            GradeScreen(name=record["name"], grade=record["grade"], suggested=suggested, score=score,
+            screen("GradeScreen")(name=record["name"], grade=record["grade"], suggested=suggested, score=score,
                         policy=self.policy,
                         submit=partial(process.set_grade, self.session, record["lead_id"], record["version"])),
             lambda done: done and (self.status(t("notice.graded")), self.refresh_pane()),
@@ -404,7 +414,7 @@ class MainScreen(Translated, Screen):
         if lead.status != "open":
             return
         self.app.push_screen(
-            ConfirmScreen(title=t("dormant_form.title") + " — " + name, text=t("dormant_form.confirm"),
+            screen("ConfirmScreen")(title=t("dormant_form.title") + " — " + name, text=t("dormant_form.confirm"),
                           submit=partial(process.set_dormant, self.session, lead.id, lead.version), policy=self.policy),
             lambda done: done and (self.status(t("notice.dormant", name=name)), self.refresh_pane()),
         )
@@ -413,7 +423,7 @@ class MainScreen(Translated, Screen):
         if self.detail is None:
             return
         self.app.push_screen(
-            ComplaintScreen(name=self.detail.name, policy=self.policy,
+            screen("ComplaintScreen")(name=self.detail.name, policy=self.policy,
                             submit=partial(complaints.open_complaint, self.session, self.detail.id)),
             lambda done: done and (self.status(t("notice.complaint_saved")), self.refresh_pane()),
         )
@@ -423,7 +433,7 @@ class MainScreen(Translated, Screen):
             return
         keep = self.detail
         self.app.push_screen(
-            MergeScreen(keep=keep, find=partial(search.search, self.session), policy=self.policy,
+            screen("MergeScreen")(keep=keep, find=partial(search.search, self.session), policy=self.policy,
                         load=partial(customers.detail, self.session),
                         submit=lambda other, take: merge.merge(self.session, keep.id, other, take)),
             lambda done: done and (self.status(t("notice.merged")), self.refresh_pane()),
@@ -459,7 +469,7 @@ class MainScreen(Translated, Screen):
             return importing.import_file(self.session, path)
 
         self.app.push_screen(
-            ImportScreen(preview=lambda path: importing.import_file(self.session, path, dry_run=True), run=run,
+            screen("ImportScreen")(preview=lambda path: importing.import_file(self.session, path, dry_run=True), run=run,
                          describe=describe),
             finished,
         )
@@ -473,7 +483,7 @@ class MainScreen(Translated, Screen):
             self._topbar()
             self.refresh_pane()
 
-        self.app.push_screen(TagFilterScreen(tags=customers.all_tags(self.session), current=self.tag), chosen)
+        self.app.push_screen(screen("TagFilterScreen")(tags=customers.all_tags(self.session), current=self.tag), chosen)
 
     def action_lost(self) -> None:
         record = self.current()
@@ -487,7 +497,7 @@ class MainScreen(Translated, Screen):
                 self.refresh_pane()
 
         self.app.push_screen(
-            LostScreen(title=record["name"], policy=self.policy,
+            screen("LostScreen")(title=record["name"], policy=self.policy,
                        submit=partial(board.mark_lost, self.session, record["lead_id"], record["version"])),
             done,
         )
@@ -497,11 +507,11 @@ class MainScreen(Translated, Screen):
             if customer_id is not None:
                 self.open_customer(customer_id)
 
-        self.app.push_screen(SearchScreen(search=partial(search.search, self.session), display_name=self.list_name),
+        self.app.push_screen(screen("SearchScreen")(search=partial(search.search, self.session), display_name=self.list_name),
                              done)
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(screen("HelpScreen")())
 
     # ---- palette ----------------------------------------------------------
     def palette_customers(self, query: str):

@@ -50,6 +50,11 @@ class TodayTable(Translated, DataTable):
             super().__init__()
             self.row = row
 
+    class MoreWanted(Message):
+        def __init__(self, group: DueGroup) -> None:
+            super().__init__()
+            self.group = group
+
     class ComplaintOpened(Message):
         def __init__(self, complaint) -> None:
             super().__init__()
@@ -112,7 +117,7 @@ class TodayTable(Translated, DataTable):
                     key=key,
                 )
             if total > len(rows):
-                self.add_row(Text(t("today.more", n=total - len(rows)), style="dim italic"), *[""] * 6,
+                self.add_row(Text(t("today.more", n=total - len(rows)), style="italic"), *[""] * 6,
                              key=f"more:{group.value}")
             if not rows:
                 self.add_row(Text(t("today.none"), style="dim"), *[""] * 6, key=f"empty:{group.value}")
@@ -136,7 +141,7 @@ class TodayTable(Translated, DataTable):
             self.move_cursor(row=row, animate=False)
 
     def _actionable(self, key: str | None) -> bool:
-        return key in self.rows_by_key or key in self.complaints_by_key
+        return key in self.rows_by_key or key in self.complaints_by_key or bool(key and key.startswith("more:"))
 
     def _key_at(self, row: int) -> str | None:
         try:
@@ -163,7 +168,7 @@ class TodayTable(Translated, DataTable):
             key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         except Exception:
             return None
-        return key if self._actionable(key) else None
+        return key if (key in self.rows_by_key or key in self.complaints_by_key) else None
 
     @property
     def selected(self) -> DueRow | None:
@@ -178,4 +183,6 @@ class TodayTable(Translated, DataTable):
             self.post_message(self.Opened(row))
         elif event.row_key.value in self.complaints_by_key:
             self.post_message(self.ComplaintOpened(self.complaints_by_key[event.row_key.value]))
+        elif event.row_key.value.startswith("more:"):
+            self.post_message(self.MoreWanted(DueGroup(event.row_key.value[5:])))
 
