@@ -14,7 +14,6 @@ import datetime as dt
 import re
 
 import pendulum
-from peewee import fn
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.process import (
@@ -333,8 +332,3 @@ def record_visit(session: Session, lead: Lead, kind: str, now) -> int:
     return FollowUp.insert(lead=lead.id, owner=lead.owner_id, channel="wechat", purpose="thank_you",
                            due_at=thank_you_due(now, session.policy), created_at=now).execute()
 
-
-def traffic(session: Session, day_start, day_end) -> dict[str, int]:
-    q = (ShowroomVisit.select(ShowroomVisit.kind, fn.COUNT(ShowroomVisit.id))
-         .where((ShowroomVisit.at >= day_start) & (ShowroomVisit.at < day_end)).group_by(ShowroomVisit.kind).tuples())
-    return dict(q)

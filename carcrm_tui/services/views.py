@@ -229,6 +229,15 @@ class CustomerHit:
 
 
 @dataclass(frozen=True)
+class NameMatch:
+    """Someone already on file under the same name: only what a stranger's record may show."""
+
+    customer_id: int
+    masked_phone: str
+    owner_name: str
+
+
+@dataclass(frozen=True)
 class PhoneMatch:
     customer_id: int
     name: str
@@ -261,4 +270,3 @@ class WalkInInput:
     grade: str | None = None
     budget: str = ""
     summary: str = ""
-    extra: dict = field(default_factory=dict)

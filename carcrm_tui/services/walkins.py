@@ -11,7 +11,7 @@ from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, pars
 from carcrm_tui.services import audit, process
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.session import Session
-from carcrm_tui.services.views import PhoneMatch, WalkInInput
+from carcrm_tui.services.views import NameMatch, PhoneMatch, WalkInInput
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
 from carcrm_tui.store.queries import customer_by_phone
 
@@ -30,7 +30,7 @@ def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
 
 
 
-def same_name(session: Session, name: str, limit: int = 5) -> list[PhoneMatch]:
+def same_name(session: Session, name: str, limit: int = 5) -> list[NameMatch]:
     """Customers already carrying this exact name — a warning at entry, never a block.
 
     Shows only what a stranger's record may show: masked phone and owner."""
@@ -41,8 +41,7 @@ def same_name(session: Session, name: str, limit: int = 5) -> list[PhoneMatch]:
         return []
     q = (Customer.select(Customer, Account).join(Account, on=(Customer.owner == Account.id))
          .where(Customer.name == text).order_by(Customer.id).limit(limit))
-    return [PhoneMatch(c.id, mask_phone(c.phone), c.owner.name,
-                       session.sees_everyone or c.owner_id == session.actor.id) for c in q]
+    return [NameMatch(c.id, mask_phone(c.phone), c.owner.name) for c in q]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ They only ever reach the screen through `plain()`, which builds a rich Text
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -49,7 +48,3 @@ def fit(value: object, width: int, style: str = "") -> Text:
         text.truncate(width, overflow="ellipsis")
     text.pad_right(width - cell_len(text.plain))
     return text
-
-
-def initial_width(value: str) -> int:
-    return cell_len(unicodedata.normalize("NFC", value))

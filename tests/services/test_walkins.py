@@ -62,5 +62,5 @@ def test_same_name_warns_with_masked_phone_and_owner(database):
     zw = factory.account("张伟")
     factory.customer(zw, "王芳", phone="13912345678")
     matches = walkins.same_name(session_for("李娜"), "王芳")
-    assert [(m.name, m.owner_name, m.visible) for m in matches] == [("139****5678", "张伟", False)]
+    assert [(m.masked_phone, m.owner_name) for m in matches] == [("139****5678", "张伟")]
     assert walkins.same_name(session_for("李娜"), "王") == []

@@ -61,7 +61,7 @@ class WalkInScreen(FormScreen):
         if event.input.id == "name":
             matches = self.same_name(event.value)
             warning = self.query_one("#same-name", Static)
-            warning.update(Text(t("walkin.same_name", who="、".join(f"{m.name}（{m.owner_name}）" for m in matches)),
+            warning.update(Text(t("walkin.same_name", who="、".join(f"{m.masked_phone}（{m.owner_name}）" for m in matches)),
                                 style="bold yellow") if matches else "")
         if event.input.id == "phone" and self.checked_phone is not None and event.value != self.checked_phone:
             self.checked_phone = None
