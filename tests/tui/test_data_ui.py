@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from carcrm_tui.store.models import Customer, Lead
+from carcrm_tui.services.reassign import consultants
+from carcrm_tui.store.models import Account, Customer, Lead
+from carcrm_tui.ui.widgets.board import BoardView
 from carcrm_tui.ui.screens.data_forms import ImportScreen, MergeScreen
 from tests.tui.helpers import make_app, running, screen_text
 
@@ -75,3 +77,40 @@ async def test_walk_in_warns_about_the_same_name(demo):
         app.screen.query_one("#name").value = someone.name
         await pilot.pause()
         assert "Same name already on file" in screen_text(app)
+
+
+async def test_manager_reassigns_marked_cards_from_the_board(demo):
+    app = make_app("王建国")
+    async with running(app, size=(160, 50)) as pilot:
+        await pilot.press("2")
+        board = app.screen.query_one(BoardView)
+        first = board.selected
+        await pilot.press("space", "j", "space")
+        second = board.selected
+        assert board.marked == {first.lead_id, second.lead_id} and "●" in screen_text(app)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("space", "ctrl+s")  # the first consultant in the list
+        await pilot.pause()
+        target = consultants()[0]
+        assert {Lead.get_by_id(first.lead_id).owner.name, Lead.get_by_id(second.lead_id).owner.name} == {target}
+        assert board.marked == set() and "reassigned" in screen_text(app)
+
+
+async def test_a_leaving_consultants_book_from_the_palette(demo):
+    app = make_app("王建国")
+    async with running(app, size=(160, 50)) as pilot:
+        await pilot.press("ctrl+p", *"Reassign a consultant")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        source = Account.get(Account.name == app.screen.query_one("#from").value)
+        book = Lead.select().where((Lead.owner == source.id) & (Lead.status == "open"))
+        assert book.count() > 0
+        targets = app.screen.query_one("#to")
+        for name in consultants():
+            if name != source.name:
+                targets.select(name)  # round-robin over every colleague
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert book.count() == 0

@@ -180,3 +180,43 @@ _FIELD_KEYS = {"name", "phone", "phone2", "gender", "age_range", "wechat", "emai
                "birthday", "notes", "owner", "grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use",
                "focus_points", "competitor_models", "decision_maker", "objections", "stage", "status",
                "do_not_contact"}
+
+
+class ReassignScreen(FormScreen):
+    """To whom (several = round-robin); for a whole book, also from whom. Dismisses with the count moved."""
+
+    DEFAULT_CSS = """
+    ReassignScreen SelectionList { height: auto; max-height: 10; border: none; }
+    """
+
+    def __init__(self, *, what: str, consultants: list[str], submit: Callable[[list[str], str | None], int],
+                 choose_source: bool = False, policy=None) -> None:
+        super().__init__()
+        self.what, self.consultants, self.submit = what, consultants, submit
+        self.choose_source, self.policy = choose_source, policy
+
+    def compose(self):
+        from textual.widgets import SelectionList
+
+        with Vertical(id="form"):
+            yield Static(Text(t("reassign.title")).append(" — ").append_text(plain(self.what)), id="form-title")
+            if self.choose_source:
+                yield Row("from", ChoiceBar([(n, n) for n in self.consultants], id="from"),
+                          caption=t("reassign.from"))
+            yield Row("to", SelectionList(*[(Text(n), n) for n in self.consultants], id="to"),
+                      caption=t("reassign.to"))
+            yield Static(Text(t("reassign.hint"), style="dim"))
+            yield Static("", id="form-message")
+            yield self.keys_hint()
+
+    def on_mount(self) -> None:
+        self.query_one("#from" if self.choose_source else "#to").focus()
+
+    def action_save(self) -> None:
+        from textual.widgets import SelectionList
+
+        targets = list(self.query_one("#to", SelectionList).selected)
+        source = self.query_one("#from", ChoiceBar).value if self.choose_source else None
+        ok, moved = self.attempt(self.submit, targets, source)
+        if ok:
+            self.dismiss(moved)

@@ -23,6 +23,7 @@ SECTIONS = {
                       ("↑ ↓", "help.scroll")],
     "help.process": [("] [", "key.next_stage"), ("g", "key.grade"), ("d", "key.dormant"), ("k", "key.complaint"),
                      ("f", "key.filter")],
+    "help.manager": [("space", "key.mark"), ("a", "key.reassign"), ("m", "key.merge")],
     "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), ("ctrl+s", "key.save"), ("esc", "key.cancel")],
 }
 

@@ -17,7 +17,7 @@ from textual.widgets import ContentSwitcher, Footer, Static
 from carcrm_tui.i18n import label, t
 from carcrm_tui.domain.validation import initials
 from carcrm_tui.services import (
-    audit, board, catalogue, complaints, contacts, customers, merge, process, search, today, walkins,
+    audit, board, catalogue, complaints, contacts, customers, merge, process, reassign, search, today, walkins,
 )
 from carcrm_tui.services.errors import NotFound, ServiceError
 from carcrm_tui.services.session import Session, in_worker
@@ -32,7 +32,7 @@ PANES = ("today", "board", "customer")
 # Forms load when first opened, not at start: a consultant's first screen is Today.
 _SCREENS = {
     "ImportScreen": "data_forms", "MergeScreen": "data_forms", "EditCustomerScreen": "edit_customer",
-    "HelpScreen": "help", "LogContactScreen": "log_contact", "LostScreen": "lost", "SearchScreen": "search",
+    "HelpScreen": "help", "ReassignScreen": "data_forms", "LogContactScreen": "log_contact", "LostScreen": "lost", "SearchScreen": "search",
     "WalkInScreen": "walkin", "ComplaintActionScreen": "process_forms", "ComplaintScreen": "process_forms",
     "ConfirmScreen": "process_forms", "GradeScreen": "process_forms", "StageScreen": "process_forms",
     "TagFilterScreen": "process_forms",
@@ -67,6 +67,8 @@ class MainScreen(Translated, Screen):
         Binding("k", "complaint", "key.complaint", id="customer.complaint", show=False),
         Binding("f", "filter", "key.filter", id="filter.tag"),
         Binding("m", "merge", "key.merge", id="customer.merge", show=False),
+        Binding("a", "reassign", "key.reassign", id="lead.reassign", show=False),
+        Binding("space", "mark", "key.mark", id="board.mark", show=False),
         Binding("r", "reload", "key.refresh", id="refresh", show=False),
         Binding("p", "privacy", "key.privacy", id="privacy"),
         Binding("v", "reveal", "key.reveal", id="customer.reveal"),
@@ -247,6 +249,9 @@ class MainScreen(Translated, Screen):
             return self.pane in ("board", "customer")
         if action in ("dormant", "complaint"):
             return self.pane == "customer" and self.detail is not None
+        if action in ("reassign", "mark"):
+            manager = self.session.actor.role == "manager"
+            return manager and (self.pane == "board" or (action == "reassign" and self.pane == "customer"))
         if action == "merge":
             return self.pane == "customer" and self.detail is not None and self.session.actor.role == "manager"
         if action == "filter":
@@ -439,6 +444,48 @@ class MainScreen(Translated, Screen):
             lambda done: done and (self.status(t("notice.merged")), self.refresh_pane()),
         )
 
+    def action_mark(self) -> None:
+        """Mark or unmark the card under the cursor for a reassignment of the selection."""
+        view = self.query_one(BoardView)
+        card = view.selected
+        if card is not None:
+            view.marked ^= {card.lead_id}
+            view.refresh()
+            self.status(t("notice.marked", n=len(view.marked)))
+
+    def action_reassign(self, whole_book: bool = False) -> None:
+        """Managers: the open lead here, the marked cards, or (palette) a consultant's whole book."""
+        kwargs = {}
+        if whole_book:
+            what = t("reassign.whole_book")
+        elif self.pane == "board" and self.query_one(BoardView).marked:
+            kwargs["lead_ids"] = sorted(self.query_one(BoardView).marked)
+            what = t("reassign.marked", n=len(kwargs["lead_ids"]))
+        else:
+            record = self.current()
+            if record is None or record.get("version") is None:
+                self.status(t("notice.nothing_selected"), error=True)
+                return
+            kwargs["lead_ids"] = [record["lead_id"]]
+            what = record["name"]
+
+        def submit(targets: list[str], source: str | None) -> int:
+            return reassign.reassign(self.session, targets, from_account=source, **kwargs)
+
+        def done(moved) -> None:
+            if moved is None:
+                return
+            if self.pane == "board":
+                self.query_one(BoardView).marked.clear()
+            self.status(t("notice.reassigned", n=moved))
+            self.refresh_pane()
+
+        self.app.push_screen(
+            screen("ReassignScreen")(what=what, consultants=reassign.consultants(), submit=submit,
+                                     choose_source=whole_book, policy=self.policy),
+            done,
+        )
+
     def action_import(self) -> None:
         from carcrm_tui.services import importing
         from carcrm_tui.ui_text import invalid_sentence
@@ -549,6 +596,10 @@ class MainScreen(Translated, Screen):
         if self.pane == "customer" and self.detail is not None and self.session.actor.role == "manager":
             yield t("palette.merge", name=self.detail.name), t("palette.record_help"), self.action_merge
         yield t("palette.import"), t("palette.import_help"), self.action_import
+        if self.session.actor.role == "manager":
+            if record is not None and record.get("version") is not None:
+                yield t("palette.reassign", name=record["name"]), t("palette.record_help"), self.action_reassign
+            yield t("palette.reassign_book"), t("palette.reassign_book_help"), partial(self.action_reassign, True)
         yield t("key.help"), "", self.action_help
         yield t("key.quit"), "", self.app.exit
 

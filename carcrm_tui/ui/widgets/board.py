@@ -72,6 +72,7 @@ class BoardView(Translated, Widget, can_focus=True):
         self.columns: dict[str, Column] = {s: Column() for s in stages}
         self.first_visible = 0
         self.display_name = lambda name: name  # privacy mode swaps in initials
+        self.marked: set[int] = set()  # lead ids picked for a reassignment (space)
 
     # ---- data -------------------------------------------------------------
     def load(self, summary: BoardSummary, now, keep: BoardCard | None = None) -> None:
@@ -224,7 +225,8 @@ class BoardView(Translated, Widget, can_focus=True):
         middle_text = card.owner_name if self.show_owner else card.vehicle
         name_w = max(4, min(10, width // 3))
         clock = card.response
-        mark = "▶" if selected else ("!" if clock is not None and clock.breached else "⏱" if clock is not None else " ")
+        mark = ("▶" if selected else "●" if card.lead_id in self.marked else
+                "!" if clock is not None and clock.breached else "⏱" if clock is not None else " ")
         line = Text(mark, style=style or ("bold red" if mark == "!" else "bold yellow" if mark == "⏱" else ""))
         line.append_text(fit(self.display_name(card.customer_name), name_w, style))
         rest = width - 1 - name_w

@@ -1,0 +1,69 @@
+"""Reassigning leads (a manager's job, e.g. when someone leaves): one lead, a marked
+selection, or a consultant's whole book, to one consultant or round-robin over several.
+
+One transaction, audited lead by lead; the customers and their open follow-ups
+move with their leads, so staff turnover never strands a customer
+("避免因人员流动造成的客户资源流失").
+"""
+
+from __future__ import annotations
+
+from carcrm_tui.domain.validation import Invalid
+from carcrm_tui.services.errors import NotAllowed, ValidationFailed
+from carcrm_tui.services.session import Session
+from carcrm_tui.store.bulk import Inserter
+from carcrm_tui.store.models import Account, AuditLog, Customer, FollowUp, Lead, database
+
+CHUNK = 500  # ids per IN (...): well under SQLite's variable limit
+
+
+def reassign(session: Session, to: list[str], *, lead_ids: list[int] | None = None,
+             from_account: str | None = None) -> int:
+    """Move leads to the named consultants, round-robin in lead order. Returns how many moved."""
+    if session.actor.role != "manager":
+        raise NotAllowed()
+    targets = [Account.get_or_none((Account.name == name) & Account.active & (Account.role == "consultant"))
+               for name in dict.fromkeys(to)]
+    if not to or any(t is None for t in targets):
+        raise ValidationFailed({"to": Invalid("choose_one", field="owner")})
+    now = session.now()
+    with database.atomic():
+        query = Lead.select(Lead.id, Lead.owner, Lead.customer).where(Lead.status == "open")
+        if lead_ids is not None:
+            query = query.where(Lead.id.in_(lead_ids))
+        if from_account is not None:
+            source = Account.get_or_none(Account.name == from_account)
+            if source is None:
+                raise ValidationFailed({"from": Invalid("unknown_account", value=from_account)})
+            query = query.where(Lead.owner == source.id)
+        leads = list(query.order_by(Lead.id).tuples())
+        plan: dict[int, list[tuple[int, int, int]]] = {}
+        for n, (lead_id, owner_id, customer_id) in enumerate(leads):
+            target = targets[n % len(targets)]
+            if target.id != owner_id:
+                plan.setdefault(target.id, []).append((lead_id, owner_id, customer_id))
+        for target_id, moves in plan.items():
+            for i in range(0, len(moves), CHUNK):
+                chunk = moves[i:i + CHUNK]
+                ids = [m[0] for m in chunk]
+                Lead.update({Lead.owner: target_id, Lead.updated_at: now, Lead.updated_by: session.actor.id,
+                             Lead.version: Lead.version + 1}).where(Lead.id.in_(ids)).execute()
+                FollowUp.update(owner=target_id).where(FollowUp.lead.in_(ids) & FollowUp.done_at.is_null()).execute()
+                Customer.update({Customer.owner: target_id, Customer.updated_at: now,
+                                 Customer.version: Customer.version + 1}).where(
+                    Customer.id.in_([m[2] for m in chunk])).execute()
+        names = {a.id: a.name for a in Account.select(Account.id, Account.name)}
+        for target_id, moves in plan.items():
+            for lead_id, owner_id, customer_id in moves:
+                _audit(at=now, actor=session.actor.id, action="reassign", entity="lead", entity_id=lead_id,
+                       customer_id=customer_id, field="owner", old=names.get(owner_id, ""),
+                       new=names.get(target_id, ""))
+    return sum(len(m) for m in plan.values())
+
+
+_audit = Inserter(AuditLog, ("at", "actor", "action", "entity", "entity_id", "customer_id", "field", "old", "new"))
+
+
+def consultants() -> list[str]:
+    return [a.name for a in Account.select().where(Account.active & (Account.role == "consultant"))
+            .order_by(Account.name)]
