@@ -114,3 +114,29 @@ async def test_a_leaving_consultants_book_from_the_palette(demo):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert book.count() == 0
+
+
+async def test_who_is_late_for_managers_opens_the_customer(demo):
+    from carcrm_tui.ui.widgets.late import LateTable
+
+    app = make_app("王建国")
+    async with running(app, size=(160, 50)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.screen.pane == "late"
+        table = app.screen.query_one(LateTable)
+        text = screen_text(app)
+        assert "first-response deadline" in text and "Overdue follow-ups by consultant" in text
+        key, customer_id = next(iter(table.customers.items()))
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.pane == "customer" and app.screen.customer_id == customer_id
+
+
+async def test_consultants_have_no_late_pane(demo):
+    app = make_app("李娜")
+    async with running(app) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.screen.pane == "today" and " 4 " not in screen_text(app).splitlines()[0]

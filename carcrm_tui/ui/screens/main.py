@@ -17,7 +17,7 @@ from textual.widgets import ContentSwitcher, Footer, Static
 from carcrm_tui.i18n import label, t
 from carcrm_tui.domain.validation import initials
 from carcrm_tui.services import (
-    audit, board, catalogue, complaints, contacts, customers, merge, process, reassign, search, today, walkins,
+    audit, board, catalogue, complaints, contacts, customers, late, merge, process, reassign, search, today, walkins,
 )
 from carcrm_tui.services.errors import NotFound, ServiceError
 from carcrm_tui.services.session import Session, in_worker
@@ -26,6 +26,7 @@ from carcrm_tui.ui_text import error_sentence as service_error_text
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.board import BoardView
 from carcrm_tui.ui.widgets.customer import CustomerView
+from carcrm_tui.ui.widgets.late import LateTable
 from carcrm_tui.ui.widgets.today import TodayTable
 
 PANES = ("today", "board", "customer")
@@ -55,6 +56,7 @@ class MainScreen(Translated, Screen):
         Binding("1", "pane('today')", "key.today", id="pane.today", show=False),
         Binding("2", "pane('board')", "key.board", id="pane.board", show=False),
         Binding("3", "pane('customer')", "key.customer", id="pane.customer", show=False),
+        Binding("4", "pane('late')", "key.late", id="pane.late", show=False),
         Binding("slash", "search", "key.search", id="search"),
         Binding("c", "log_contact", "key.log", id="contact.log"),
         Binding("n", "walk_in", "key.walkin", id="walkin.new"),
@@ -108,6 +110,8 @@ class MainScreen(Translated, Screen):
                 )
             with Vertical(id="customer"):
                 yield CustomerView(id="customer-view")
+            with Vertical(id="late"):
+                yield LateTable(id="late-table")
         yield Static(id="status")
         yield Footer()
 
@@ -145,7 +149,7 @@ class MainScreen(Translated, Screen):
         bar = Text()
         bar.append_text(plain(self.policy.dealership, "bold"))
         bar.append("  ")
-        for i, pane in enumerate(PANES, 1):
+        for i, pane in enumerate(self.panes, 1):
             style = "reverse bold" if pane == self.pane else ""
             bar.append(f" {i} {t(f'pane.{pane}')} ", style=style)
         bar.append("  ")
@@ -164,7 +168,8 @@ class MainScreen(Translated, Screen):
         self.query_one(ContentSwitcher).current = pane
         self._topbar()
         self.refresh_pane()
-        target = {"today": "#today-table", "board": "#board-view", "customer": "#customer-view"}[pane]
+        target = {"today": "#today-table", "board": "#board-view", "customer": "#customer-view",
+                  "late": "#late-table"}[pane]
         self.query_one(target).focus()
         self.refresh_bindings()
 
@@ -180,6 +185,8 @@ class MainScreen(Translated, Screen):
             view.load(board.summary(self.session, self.tag), self.now, keep=view.selected if view.columns else None)
         elif self.pane == "customer":
             self.load_customer(reveal=reveal)
+        elif self.pane == "late":
+            self.query_one(LateTable).show(late.report(self.session), self.list_name)
 
     def load_customer(self, *, reveal: bool = False) -> None:
         view = self.query_one(CustomerView)
@@ -219,6 +226,9 @@ class MainScreen(Translated, Screen):
     def on_today_table_opened(self, event: TodayTable.Opened) -> None:
         self.open_customer(event.row.customer_id)
 
+    def on_late_table_opened(self, event: LateTable.Opened) -> None:
+        self.open_customer(event.customer_id)
+
     def on_board_view_opened(self, event: BoardView.Opened) -> None:
         self.open_customer(event.card.customer_id)
 
@@ -242,7 +252,13 @@ class MainScreen(Translated, Screen):
         )
 
     # ---- which keys apply here ---------------------------------------------
+    @property
+    def panes(self) -> tuple[str, ...]:
+        return PANES + (("late",) if self.session.actor.role == "manager" else ())
+
     def check_action(self, action: str, parameters) -> bool | None:
+        if action == "pane":
+            return parameters[0] in self.panes
         if action in ("edit", "reveal"):
             return self.pane == "customer" and self.detail is not None
         if action in ("move", "grade", "lost"):
@@ -572,6 +588,8 @@ class MainScreen(Translated, Screen):
         yield t("key.today"), t("palette.pane_help"), partial(self.show_pane, "today")
         yield t("key.board"), t("palette.pane_help"), partial(self.show_pane, "board")
         yield t("key.customer"), t("palette.pane_help"), partial(self.show_pane, "customer")
+        if "late" in self.panes:
+            yield t("key.late"), t("palette.pane_help"), partial(self.show_pane, "late")
         yield t("key.search"), t("palette.search_help"), self.action_search
         yield t("key.walkin"), t("palette.walkin_help"), self.action_walk_in
         record = self.current()

@@ -1,0 +1,75 @@
+"""Who is late (a manager's list): leads past their first-response deadline, overdue
+follow-ups per consultant, contacts gone quiet (no contact for twice the grade's
+cadence), records not updated for N days, and customers of disabled accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import fn
+
+from carcrm_tui.domain.process import response_clock
+from carcrm_tui.services.errors import NotAllowed
+from carcrm_tui.services.session import Session
+from carcrm_tui.store.models import Account, Customer, FollowUp, Lead
+
+LIMIT = 100
+STALE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class LateLead:
+    lead_id: int
+    customer_id: int
+    customer_name: str
+    owner_name: str
+    grade: str
+    stage: str
+    minutes: int  # how late (response) or how many days (quiet, stale)
+
+
+@dataclass(frozen=True)
+class LateReport:
+    response: list[LateLead]
+    overdue_by_consultant: list[tuple[str, int]]
+    quiet: list[LateLead]
+    stale: list[LateLead]
+    orphaned: list[LateLead]
+
+
+def _rows(query, owners: dict[int, str], measure) -> list[LateLead]:
+    return [LateLead(lead.id, lead.customer_id, lead.customer_name, owners.get(lead.owner_id, ""), lead.grade,
+                     lead.stage, measure(lead)) for lead in query]
+
+
+def report(session: Session, stale_days: int = STALE_DAYS, limit: int = LIMIT) -> LateReport:
+    if session.actor.role != "manager":
+        raise NotAllowed()
+    now = session.now()
+    policy = session.policy
+    owners = {a.id: a.name for a in Account.select(Account.id, Account.name)}
+    base = (Lead.select(Lead, Customer.name.alias("customer_name"), Customer.source.alias("source"))
+            .join(Customer, on=(Lead.customer == Customer.id)).where(Lead.status == "open"))
+
+    waiting = base.where(Lead.first_response_at.is_null()).order_by(Lead.created_at).limit(limit * 5).objects()
+    response = []
+    for lead in waiting:
+        clock = response_clock(lead.created_at, lead.grade, lead.source, now, policy)
+        if clock.breached:
+            response.append(LateLead(lead.id, lead.customer_id, lead.customer_name, owners.get(lead.owner_id, ""),
+                                     lead.grade, lead.stage, -clock.minutes_left))
+    overdue = (FollowUp.select(FollowUp.owner, fn.COUNT(FollowUp.id))
+               .where(FollowUp.done_at.is_null() & (FollowUp.due_at < now))
+               .group_by(FollowUp.owner).order_by(fn.COUNT(FollowUp.id).desc()).tuples())
+    quiet: list[LateLead] = []
+    for grade in policy.grade_order:
+        since = now.subtract(days=2 * policy.cadence_days(grade))
+        q = base.where((Lead.grade == grade) & (Lead.last_contact_at < since)).order_by(Lead.last_contact_at)
+        quiet += _rows(q.limit(limit).objects(), owners, lambda lead: (now - lead.last_contact_at).days)
+    quiet.sort(key=lambda r: -r.minutes)
+    stale = _rows(base.where(Lead.updated_at < now.subtract(days=stale_days)).order_by(Lead.updated_at)
+                  .limit(limit).objects(), owners, lambda lead: (now - lead.updated_at).days)
+    disabled = [a.id for a in Account.select(Account.id).where(~Account.active)]
+    orphaned = _rows(base.where(Lead.owner.in_(disabled)).order_by(Lead.id).limit(limit).objects(), owners,
+                     lambda lead: 0) if disabled else []
+    return LateReport(response[:limit], [(owners.get(o, ""), n) for o, n in overdue], quiet[:limit], stale, orphaned)
