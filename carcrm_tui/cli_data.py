@@ -31,7 +31,15 @@ def add_parsers(subs, common) -> None:
     res.add_argument("file", metavar="FILE")
     res.add_argument("--yes", action="store_true", help=t("cli.help.yes"))
     chk = subs.add_parser("check", help=t("cli.help.check"), description=t("cli.help.check"))
-    for p in (imp, exp, bak, res, chk):
+    rep = subs.add_parser("report", help=t("cli.help.report"), description=t("cli.help.report"))
+    kinds = rep.add_subparsers(dest="report", metavar="REPORT", required=True)
+    daily = kinds.add_parser("daily", help=t("cli.help.report_daily"))
+    daily.add_argument("--date", metavar="YYYY-MM-DD", help=t("cli.help.date"))
+    lost = kinds.add_parser("lost", help=t("cli.help.report_lost"))
+    lost.add_argument("--month", metavar="YYYY-MM", required=True, help=t("cli.help.month"))
+    for p in (daily, lost):
+        p.add_argument("--markdown", action="store_true", help=t("cli.help.markdown"))
+    for p in (imp, exp, bak, res, chk, rep, daily, lost):
         common(p, sub=True)
 
 
@@ -83,6 +91,8 @@ def run(args, policy, db_target: str, language: str, fail) -> int:
             return 0
         if command == "restore":
             return _restore(args, db_target, fail)
+        if command == "report":
+            return _report(args, session, fail)
     except (PermissionError, ServiceError) as e:
         from carcrm_tui.cli_users import refusal
 
@@ -149,6 +159,26 @@ class _progress_bar:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _report(args, session, fail) -> int:
+    import datetime as dt
+    import re
+
+    from carcrm_tui import reports
+    from carcrm_tui.services import review
+
+    if args.report == "daily":
+        try:
+            day = dt.date.fromisoformat(args.date) if args.date else None
+        except ValueError:
+            return fail(t("cli.bad_date", value=args.date))
+        print(reports.daily_text(review.daily(session, day), markdown=args.markdown), end="")
+        return 0
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
+        return fail(t("cli.bad_month", value=args.month))
+    print(reports.lost_text(review.lost_month(session, args.month), markdown=args.markdown), end="")
+    return 0
 
 
 def _check(db_target: str, fail) -> int:

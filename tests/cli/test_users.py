@@ -84,3 +84,14 @@ def test_import_export_check_backup_from_a_shell(tmp_path):
     assert r.returncode == 2 and "--yes" in r.stderr
     r = carcrm(db, "restore", str(tmp_path / "b.sqlite"), "--yes", user="王建国", pin="8888")
     assert r.returncode == 0, r.stderr
+
+
+def test_reports_from_a_shell_in_both_languages(tmp_path):
+    db = tmp_path / "shop.sqlite"
+    assert carcrm(db, "demo", "--build-only", "--customers", "60", "--db", str(db)).returncode == 0
+    r = carcrm(db, "--lang", "zh", "report", "daily", "--markdown", user="王建国", pin="8888")
+    assert r.returncode == 0 and r.stdout.startswith("# 夕会") and "明日待跟进" in r.stdout
+    r = carcrm(db, "--lang", "en", "report", "lost", "--month", "2026-13", user="王建国", pin="8888")
+    assert r.returncode == 2 and "YYYY-MM" in r.stderr
+    r = carcrm(db, "report", "daily", user="李娜", pin="1111")
+    assert r.returncode == 3  # managers only

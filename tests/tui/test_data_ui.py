@@ -140,3 +140,14 @@ async def test_consultants_have_no_late_pane(demo):
         await pilot.press("4")
         await pilot.pause()
         assert app.screen.pane == "today" and " 4 " not in screen_text(app).splitlines()[0]
+
+
+async def test_one_key_opens_the_evening_review(demo):
+    app = make_app("王建国")
+    async with running(app, size=(120, 40)) as pilot:
+        await pilot.press("R")
+        await pilot.pause()
+        assert "Evening review 2026-03-10" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Evening review" not in screen_text(app)

@@ -23,7 +23,8 @@ SECTIONS = {
                       ("↑ ↓", "help.scroll")],
     "help.process": [("] [", "key.next_stage"), ("g", "key.grade"), ("d", "key.dormant"), ("k", "key.complaint"),
                      ("f", "key.filter")],
-    "help.manager": [("space", "key.mark"), ("a", "key.reassign"), ("m", "key.merge")],
+    "help.manager": [("4", "key.late"), ("R", "key.review"), ("space", "key.mark"), ("a", "key.reassign"),
+                     ("m", "key.merge")],
     "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), ("ctrl+s", "key.save"), ("esc", "key.cancel")],
 }
 
@@ -47,6 +48,24 @@ class HelpScreen(Translated, ModalScreen):
         with VerticalScroll():
             yield Static(Text(t("help.title"), style="bold"))
             yield Static(table)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewScreen(Translated, ModalScreen):
+    """The evening review, scrollable; esc closes. Text from carcrm_tui.reports (same as the CLI)."""
+
+    DEFAULT_CSS = HelpScreen.DEFAULT_CSS.replace("HelpScreen", "ReviewScreen")
+    BINDINGS = [Binding("escape,q", "close", "key.close", id="review.close")]
+
+    def __init__(self, *, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self):
+        with VerticalScroll():
+            yield Static(Text(self.text))
 
     def action_close(self) -> None:
         self.dismiss(None)

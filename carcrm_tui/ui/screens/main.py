@@ -33,7 +33,7 @@ PANES = ("today", "board", "customer")
 # Forms load when first opened, not at start: a consultant's first screen is Today.
 _SCREENS = {
     "ImportScreen": "data_forms", "MergeScreen": "data_forms", "EditCustomerScreen": "edit_customer",
-    "HelpScreen": "help", "ReassignScreen": "data_forms", "LogContactScreen": "log_contact", "LostScreen": "lost", "SearchScreen": "search",
+    "HelpScreen": "help", "ReassignScreen": "data_forms", "ReviewScreen": "help", "LogContactScreen": "log_contact", "LostScreen": "lost", "SearchScreen": "search",
     "WalkInScreen": "walkin", "ComplaintActionScreen": "process_forms", "ComplaintScreen": "process_forms",
     "ConfirmScreen": "process_forms", "GradeScreen": "process_forms", "StageScreen": "process_forms",
     "TagFilterScreen": "process_forms",
@@ -71,6 +71,7 @@ class MainScreen(Translated, Screen):
         Binding("m", "merge", "key.merge", id="customer.merge", show=False),
         Binding("a", "reassign", "key.reassign", id="lead.reassign", show=False),
         Binding("space", "mark", "key.mark", id="board.mark", show=False),
+        Binding("R", "review", "key.review", id="review.daily", show=False),
         Binding("r", "reload", "key.refresh", id="refresh", show=False),
         Binding("p", "privacy", "key.privacy", id="privacy"),
         Binding("v", "reveal", "key.reveal", id="customer.reveal"),
@@ -265,6 +266,8 @@ class MainScreen(Translated, Screen):
             return self.pane in ("board", "customer")
         if action in ("dormant", "complaint"):
             return self.pane == "customer" and self.detail is not None
+        if action == "review":
+            return self.session.actor.role == "manager"
         if action in ("reassign", "mark"):
             manager = self.session.actor.role == "manager"
             return manager and (self.pane == "board" or (action == "reassign" and self.pane == "customer"))
@@ -460,6 +463,13 @@ class MainScreen(Translated, Screen):
             lambda done: done and (self.status(t("notice.merged")), self.refresh_pane()),
         )
 
+    def action_review(self) -> None:
+        """Today's evening review (夕会), as the report command prints it."""
+        from carcrm_tui.reports import daily_text
+        from carcrm_tui.services import review
+
+        self.app.push_screen(screen("ReviewScreen")(text=daily_text(review.daily(self.session))))
+
     def action_mark(self) -> None:
         """Mark or unmark the card under the cursor for a reassignment of the selection."""
         view = self.query_one(BoardView)
@@ -618,6 +628,7 @@ class MainScreen(Translated, Screen):
             if record is not None and record.get("version") is not None:
                 yield t("palette.reassign", name=record["name"]), t("palette.record_help"), self.action_reassign
             yield t("palette.reassign_book"), t("palette.reassign_book_help"), partial(self.action_reassign, True)
+            yield t("key.review"), t("palette.review_help"), self.action_review
         yield t("key.help"), "", self.action_help
         yield t("key.quit"), "", self.app.exit
 
