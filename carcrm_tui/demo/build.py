@@ -20,7 +20,7 @@ from typing import Callable
 from pendulum import DateTime
 
 from carcrm_tui.domain.policy import DEFAULT_GRADES, Policy
-from carcrm_tui.domain.process import after_sales_plan, quote_totals
+from carcrm_tui.domain.process import add_years, after_sales_plan, quote_totals
 from carcrm_tui.resources import data_path
 from carcrm_tui.services.auth import hash_pin
 from carcrm_tui.store import db as store_db
@@ -340,7 +340,7 @@ def _stage_records(rng, proc, policy, now, day, customer, lead, owner, stage_idx
         delivered_day = (closed_at or now).date()
         delivered = delivered_day.isoformat()
         advisor = rng.choice(proc["advisors"])
-        insurance_until = _add_years(delivered_day, 1).isoformat()
+        insurance_until = add_years(delivered_day, 1).isoformat()
         bday = dt.date.fromisoformat(birthday) if birthday else None
         for plan in after_sales_plan(delivered_day, bday, None, bool(dnc), policy):
             due = dt.datetime.fromisoformat(utc_text(plan.due_at))
@@ -362,9 +362,3 @@ def _stage_records(rng, proc, policy, now, day, customer, lead, owner, stage_idx
                                rng.choice((3, 4, 5, 5)) if resolved else None, "closed" if resolved else "open"))
     return (spin, deal, deposit, ordered, expected, delivered, advisor, insurance_until)
 
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)

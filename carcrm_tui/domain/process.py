@@ -142,9 +142,9 @@ def after_sales_plan(delivered_on: dt.date, birthday: dt.date | None, insurance_
         Planned("first_service", at(delivered_on + dt.timedelta(days=a["first_service_days"])), "phone"),
         Planned("maintenance", at(delivered_on + dt.timedelta(days=a["maintenance_days"])), "phone"),
     ]
-    lapse = insurance_until or _add_years(delivered_on, 1)
+    lapse = insurance_until or add_years(delivered_on, 1)
     plan.append(Planned("insurance", at(lapse - dt.timedelta(days=a["insurance_notice_days"])), "phone"))
-    end = _add_years(delivered_on, years)
+    end = add_years(delivered_on, years)
     if birthday:
         for year in range(delivered_on.year, end.year + 1):
             day = _birthday_in(birthday, year)
@@ -157,7 +157,8 @@ def after_sales_plan(delivered_on: dt.date, birthday: dt.date | None, insurance_
     return sorted(plan, key=lambda p: p.due_at)
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; 29 February becomes 28 February."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February

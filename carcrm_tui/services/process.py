@@ -17,7 +17,7 @@ import pendulum
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.process import (
-    REQUIRED, LeadFacts, after_sales_plan, lead_score, quote_totals, stage_fields, suggest_grade,
+    REQUIRED, LeadFacts, add_years, after_sales_plan, lead_score, quote_totals, stage_fields, suggest_grade,
 )
 from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, parse_date
 from carcrm_tui.services import audit
@@ -192,7 +192,7 @@ def advance(session: Session, lead_id: int, version: int, direction: int, values
 def _deliver(session, lead, out, changes, record, now) -> None:
     policy = session.policy
     delivered = out["delivered_on"]
-    insurance_until = _add_year(delivered)
+    insurance_until = add_years(delivered, 1)
     changes.update({Lead.status: "won", Lead.closed_at: now, Lead.delivered_on: delivered, Lead.vin: out["vin"],
                     Lead.service_advisor: out["service_advisor"], Lead.insurance_until: insurance_until})
     record.update({"status": ("open", "won"), "vin": ("", out["vin"]), "delivered_on": ("", delivered)})
@@ -205,13 +205,6 @@ def _deliver(session, lead, out, changes, record, now) -> None:
             dict(lead=lead.id, owner=lead.owner_id, channel=p.channel, due_at=p.due_at, purpose=p.purpose,
                  created_at=now) for p in plan
         ]).execute()
-
-
-def _add_year(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
 
 
 def lead_as_seen(session: Session, lead_id: int, version: int) -> Lead:

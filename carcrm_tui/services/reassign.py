@@ -9,10 +9,10 @@ move with their leads, so staff turnover never strands a customer
 from __future__ import annotations
 
 from carcrm_tui.domain.validation import Invalid
+from carcrm_tui.services import audit
 from carcrm_tui.services.errors import NotAllowed, ValidationFailed
 from carcrm_tui.services.session import Session
-from carcrm_tui.store.bulk import Inserter
-from carcrm_tui.store.models import Account, AuditLog, Customer, FollowUp, Lead, database
+from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, database
 
 CHUNK = 500  # ids per IN (...): well under SQLite's variable limit
 
@@ -55,13 +55,10 @@ def reassign(session: Session, to: list[str], *, lead_ids: list[int] | None = No
         names = {a.id: a.name for a in Account.select(Account.id, Account.name)}
         for target_id, moves in plan.items():
             for lead_id, owner_id, customer_id in moves:
-                _audit(at=now, actor=session.actor.id, action="reassign", entity="lead", entity_id=lead_id,
-                       customer_id=customer_id, field="owner", old=names.get(owner_id, ""),
-                       new=names.get(target_id, ""))
+                audit.record(session.actor.id, now, "reassign", "lead", lead_id, customer_id,
+                             {"owner": (names.get(owner_id, ""), names.get(target_id, ""))})
     return sum(len(m) for m in plan.values())
 
-
-_audit = Inserter(AuditLog, ("at", "actor", "action", "entity", "entity_id", "customer_id", "field", "old", "new"))
 
 
 def consultants() -> list[str]:

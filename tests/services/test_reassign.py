@@ -1,6 +1,6 @@
 import pytest
 
-from carcrm_tui.services import reassign
+from carcrm_tui.services import audit, reassign
 from carcrm_tui.services.errors import NotAllowed, ValidationFailed
 from carcrm_tui.store.models import AuditLog, Customer, FollowUp, Lead
 from tests import factory
@@ -51,7 +51,7 @@ def test_a_thousand_leads_move_in_one_transaction(database, monkeypatch):
     factory.account("王经理", role="manager")
     for i in range(1000):
         factory.lead(factory.customer(leaving, f"客户{i}"))
-    real = reassign._audit
+    real = audit._insert
     calls = {"n": 0}
 
     def fail_at_the_end(**row):
@@ -60,10 +60,10 @@ def test_a_thousand_leads_move_in_one_transaction(database, monkeypatch):
             raise RuntimeError("disk full")
         return real(**row)
 
-    monkeypatch.setattr(reassign, "_audit", fail_at_the_end)
+    monkeypatch.setattr(audit, "_insert", fail_at_the_end)
     with pytest.raises(RuntimeError):
         reassign.reassign(session_for("王经理"), ["李娜"], from_account="离职顾问")
     assert Lead.select().where(Lead.owner == leaving.id).count() == 1000  # all or nothing
-    monkeypatch.setattr(reassign, "_audit", real)
+    monkeypatch.setattr(audit, "_insert", real)
     assert reassign.reassign(session_for("王经理"), ["李娜"], from_account="离职顾问") == 1000
     assert AuditLog.select().where(AuditLog.action == "reassign").count() == 1000
