@@ -37,9 +37,11 @@ def add_parsers(subs, common) -> None:
     daily.add_argument("--date", metavar="YYYY-MM-DD", help=t("cli.help.date"))
     lost = kinds.add_parser("lost", help=t("cli.help.report_lost"))
     lost.add_argument("--month", metavar="YYYY-MM", required=True, help=t("cli.help.month"))
-    for p in (daily, lost):
+    figures = kinds.add_parser("metrics", help=t("cli.help.report_metrics"))
+    figures.add_argument("--month", metavar="YYYY-MM", help=t("cli.help.metrics_month"))
+    for p in (daily, lost, figures):
         p.add_argument("--markdown", action="store_true", help=t("cli.help.markdown"))
-    for p in (imp, exp, bak, res, chk, rep, daily, lost):
+    for p in (imp, exp, bak, res, chk, rep, daily, lost, figures):
         common(p, sub=True)
 
 
@@ -174,6 +176,15 @@ def _report(args, session, fail) -> int:
         except ValueError:
             return fail(t("cli.bad_date", value=args.date))
         print(reports.daily_text(review.daily(session, day), markdown=args.markdown), end="")
+        return 0
+    if args.report == "metrics":
+        from carcrm_tui.services import metrics
+
+        try:
+            period = metrics.month(args.month) if args.month else metrics.this_month(session)
+        except ValueError:
+            return fail(t("cli.bad_month", value=args.month))
+        print(reports.metrics_text(metrics.snapshot(session, period), markdown=args.markdown), end="")
         return 0
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
         return fail(t("cli.bad_month", value=args.month))

@@ -27,11 +27,12 @@ def customer(owner: Account, name: str = "张伟", phone: str | None = None, at=
 
 
 def lead(cust: Customer, grade: str = "A", stage: str = "needs", owner: Account | None = None,
-         vehicle_id: int | None = None, last_contact=None, value: int = 200_000, at=None) -> Lead:
+         vehicle_id: int | None = None, last_contact=None, value: int = 200_000, at=None, **fields) -> Lead:
     at = at or pendulum.datetime(2026, 3, 1, 2, 0, tz="UTC")
-    return Lead.create(customer=cust, owner=owner or cust.owner, grade=grade, stage=stage, status="open",
-                       vehicle=vehicle_id, expected_value=value, created_at=at, stage_changed_at=at,
-                       last_contact_at=last_contact, updated_at=at)
+    values = dict(customer=cust, owner=owner or cust.owner, grade=grade, stage=stage, status="open",
+                  vehicle=vehicle_id, expected_value=value, created_at=at, stage_changed_at=at,
+                  last_contact_at=last_contact, updated_at=at)
+    return Lead.create(**(values | fields))
 
 
 def due(ld: Lead, when, channel: str = "phone") -> FollowUp:

@@ -89,6 +89,9 @@ class Policy:
     holidays: Mapping[str, tuple] = field(default_factory=lambda: dict(DEFAULT_HOLIDAYS))
     complaint_categories: tuple[str, ...] = ("product", "service", "sales", "delivery", "price", "other")
     departments: tuple[str, ...] = ("sales", "after_sales", "service", "finance")
+    # owners' value classes (RFM): in touch within N days, and what counts as a big spender
+    owner_recent_days: int = 365
+    owner_high_value: int = 300_000  # yuan bought in total
 
     @property
     def tz(self):
@@ -163,7 +166,7 @@ def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 def policy_from_dict(data: Mapping[str, Any]) -> Policy:
     """Build a Policy from parsed TOML, checking every value; unknown keys are errors."""
     known = {"dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade", "security",
-             "process", "holidays"}
+             "process", "holidays", "owners"}
     for key in data:
         if key not in known:
             raise PolicyError(key, "unknown_key")
@@ -272,7 +275,14 @@ def policy_from_dict(data: Mapping[str, Any]) -> Policy:
             raise PolicyError(f"holidays.{name}", "not_dates")
         holidays[name] = tuple(dates)
 
+    owners = _table(data, "owners")
+    for key in owners:
+        if key not in {"recent_days", "high_value"}:
+            raise PolicyError(f"owners.{key}", "unknown_key")
+
     return Policy(
+        owner_recent_days=_int(owners, "recent_days", "owners", 365, minimum=1),
+        owner_high_value=_int(owners, "high_value", "owners", 300_000, minimum=1),
         score_weights=weights,
         hot_score=_int(process, "hot_score", "process", 80, minimum=1),
         online_response_minutes=_int(process, "online_response_minutes", "process", 10, minimum=1),

@@ -44,6 +44,8 @@ class UTCDateTimeField(DateTimeField):
     def python_value(self, value):
         if value is None:
             return None
+        if isinstance(value, pendulum.DateTime) and value.tzinfo is not None:
+            return value.in_timezone("UTC")  # already converted (aggregates, re-reads)
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
         if isinstance(value, dt.datetime):

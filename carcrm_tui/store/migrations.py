@@ -81,9 +81,22 @@ def _v4_sales_process(db: Database) -> None:
     db.execute_sql("ALTER TABLE customer DROP COLUMN tags")
 
 
+def _v5_manager_metrics(db: Database) -> None:
+    """0.5: who referred a customer, and indexes for the manager's period reports."""
+    db.execute_sql("ALTER TABLE customer ADD COLUMN referred_by_id INTEGER REFERENCES customer (id) ON DELETE SET NULL")
+    for sql in (
+        "CREATE INDEX IF NOT EXISTS customer_referred_by_id ON customer (referred_by_id)",
+        "CREATE INDEX IF NOT EXISTS lead_created_at ON lead (created_at)",
+        "CREATE INDEX IF NOT EXISTS lead_closed_at ON lead (closed_at)",
+        "CREATE INDEX IF NOT EXISTS followup_done_owner ON follow_up (done_at, owner_id) WHERE done_at IS NOT NULL",
+    ):
+        db.execute_sql(sql)
+
+
 # version -> step that brings a database from version-1 to version
-STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process}
-LATEST = 4
+STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
+                                                  5: _v5_manager_metrics}
+LATEST = 5
 
 
 class SchemaTooNew(RuntimeError):

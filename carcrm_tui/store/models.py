@@ -75,6 +75,8 @@ class Customer(BaseModel):
     updated_at = UTCDateTimeField()
     updated_by = ForeignKeyField(Account, null=True, backref="+", index=False)
     version = IntegerField(default=1)  # optimistic locking: UPDATE … WHERE version = seen
+    # 老客户转介绍: the owner who sent this customer, for the owners' referral counts
+    referred_by = ForeignKeyField("self", null=True, backref="referrals", on_delete="SET NULL", index=True)
 
 
 class Lead(BaseModel):
@@ -124,6 +126,9 @@ class Lead(BaseModel):
             (("status", "stage", "grade", "id", "expected_value"), False),
             # a consultant's board column page
             (("owner", "status", "stage", "grade", "id", "expected_value"), False),
+            # the manager's metrics read leads by when they came in and when they closed
+            (("created_at",), False),
+            (("closed_at",), False),
         )
 
 
@@ -240,6 +245,10 @@ FollowUp.add_index(
 )
 # a lead's timeline
 FollowUp.add_index(FollowUp.lead, FollowUp.due_at, name="followup_lead_due")
+# contacts logged in a period, per consultant (the leaderboard)
+FollowUp.add_index(
+    FollowUp.index(FollowUp.done_at, FollowUp.owner, name="followup_done_owner").where(SQL("done_at IS NOT NULL"))
+)
 
 MODELS = (Account, Vehicle, Customer, Lead, FollowUp, AuditLog, CustomerTag, TestDrive, Quote, ShowroomVisit,
           Complaint)

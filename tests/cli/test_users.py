@@ -95,3 +95,7 @@ def test_reports_from_a_shell_in_both_languages(tmp_path):
     assert r.returncode == 2 and "YYYY-MM" in r.stderr
     r = carcrm(db, "report", "daily", user="李娜", pin="1111")
     assert r.returncode == 3  # managers only
+    r = carcrm(db, "--lang", "zh", "report", "metrics", user="王建国", pin="8888")
+    assert r.returncode == 0 and r.stdout.startswith("经营指标") and "销售预测" in r.stdout and "顾问排行" in r.stdout
+    r = carcrm(db, "report", "metrics", "--month", "2026-3x", user="王建国", pin="8888")
+    assert r.returncode == 2 and "2026-3x" in r.stderr
