@@ -106,7 +106,7 @@ def metrics_tables(funnel, traffic, forecast, owners, standings) -> list[Table]:
     tables.append(Table(t("metrics.forecast"),
                         [t("metrics.col.who"), t("metrics.col.closed"), t("metrics.col.this_month", month=months[0]),
                          *months[1:], t("metrics.col.later"), t("metrics.col.undated")],
-                        fc_rows, [r.this_month for r in forecast.rows] + [0.0], note=t("metrics.forecast_note")))
+                        fc_rows, note=t("metrics.forecast_note")))
     tables.append(Table(t("metrics.owners", n=owners.owners), [t("metrics.col.class"), t("metrics.col.count"),
                                                                t("metrics.col.spent")],
                         [[label("owner_class", c), str(n), money(owners.spent[c])] for c, n in owners.classes.items()],

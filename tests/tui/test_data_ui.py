@@ -151,3 +151,45 @@ async def test_one_key_opens_the_evening_review(demo):
         await pilot.press("escape")
         await pilot.pause()
         assert "Evening review" not in screen_text(app)
+
+
+async def test_metrics_pane_counts_the_month_and_steps_back(demo):
+    from carcrm_tui.ui.widgets.metrics import MetricsView
+
+    app = make_app("王建国")
+    async with running(app, size=(160, 50)) as pilot:
+        await pilot.press("5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.pane == "metrics"
+        text = screen_text(app)
+        assert "Metrics 2026-03 (against 2026-02)" in text and "Funnel: leads that came in 2026-03" in text
+        assert "Forecast" in text and "Showroom traffic" in text and "█" in text
+        assert app.screen.query_one("#metrics-grid").has_class("-wide")  # side by side at 160 columns
+        await pilot.press("comma")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Metrics 2026-02 (against 2026-01)" in screen_text(app)
+        view = app.screen.query_one(MetricsView)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert view.scroll_y > 0 or view.max_scroll_y == 0
+
+
+async def test_metrics_pane_in_chinese_at_80_columns(demo):
+    app = make_app("王建国", language="zh")
+    async with running(app, size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "经营指标 2026-03（对比 2026-02）" in text and "漏斗" in text
+        assert not app.screen.query_one("#metrics-grid").has_class("-wide")
+
+
+async def test_consultants_have_no_metrics(demo):
+    app = make_app("李娜")
+    async with running(app) as pilot:
+        await pilot.press("5")
+        await pilot.pause()
+        assert app.screen.pane == "today"

@@ -23,8 +23,8 @@ SECTIONS = {
                       ("↑ ↓", "help.scroll")],
     "help.process": [("] [", "key.next_stage"), ("g", "key.grade"), ("d", "key.dormant"), ("k", "key.complaint"),
                      ("f", "key.filter")],
-    "help.manager": [("4", "key.late"), ("R", "key.review"), ("space", "key.mark"), ("a", "key.reassign"),
-                     ("m", "key.merge")],
+    "help.manager": [("4", "key.late"), ("5", "key.metrics"), (",", "key.period_back"), (".", "key.period_forward"),
+                     ("R", "key.review"), ("space", "key.mark"), ("a", "key.reassign"), ("m", "key.merge")],
     "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), ("ctrl+s", "key.save"), ("esc", "key.cancel")],
 }
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual import work
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from carcrm_tui.i18n import label, t
@@ -27,6 +28,7 @@ from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.board import BoardView
 from carcrm_tui.ui.widgets.customer import CustomerView
 from carcrm_tui.ui.widgets.late import LateTable
+from carcrm_tui.ui.widgets.metrics import MetricsView
 from carcrm_tui.ui.widgets.today import TodayTable
 
 PANES = ("today", "board", "customer")
@@ -57,6 +59,9 @@ class MainScreen(Translated, Screen):
         Binding("2", "pane('board')", "key.board", id="pane.board", show=False),
         Binding("3", "pane('customer')", "key.customer", id="pane.customer", show=False),
         Binding("4", "pane('late')", "key.late", id="pane.late", show=False),
+        Binding("5", "pane('metrics')", "key.metrics", id="pane.metrics", show=False),
+        Binding("comma", "period(-1)", "key.period_back", id="metrics.back"),
+        Binding("full_stop", "period(1)", "key.period_forward", id="metrics.forward"),
         Binding("slash", "search", "key.search", id="search"),
         Binding("c", "log_contact", "key.log", id="contact.log"),
         Binding("n", "walk_in", "key.walkin", id="walkin.new"),
@@ -96,6 +101,7 @@ class MainScreen(Translated, Screen):
         self.tag: str | None = None  # Today and the board show only customers with this tag
         self.today_limits: dict = {}  # groups the user asked to see more of
         self.seen_change = 0
+        self.period = None  # the metrics pane's month; None = this month
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -113,6 +119,8 @@ class MainScreen(Translated, Screen):
                 yield CustomerView(id="customer-view")
             with Vertical(id="late"):
                 yield LateTable(id="late-table")
+            with Vertical(id="metrics"):
+                yield MetricsView(id="metrics-view")
         yield Static(id="status")
         yield Footer()
 
@@ -126,7 +134,8 @@ class MainScreen(Translated, Screen):
         Only when this screen is on top: an open form or the lock screen is left alone.
         """
         latest = audit.last_change()
-        if latest != self.seen_change and self.app.screen is self:
+        # the metrics pane counts whole months: it recounts on r or a new period, not on every change
+        if latest != self.seen_change and self.app.screen is self and self.pane != "metrics":
             self.refresh_pane()
 
     @property
@@ -170,7 +179,7 @@ class MainScreen(Translated, Screen):
         self._topbar()
         self.refresh_pane()
         target = {"today": "#today-table", "board": "#board-view", "customer": "#customer-view",
-                  "late": "#late-table"}[pane]
+                  "late": "#late-table", "metrics": "#metrics-view"}[pane]
         self.query_one(target).focus()
         self.refresh_bindings()
 
@@ -188,6 +197,29 @@ class MainScreen(Translated, Screen):
             self.load_customer(reveal=reveal)
         elif self.pane == "late":
             self.query_one(LateTable).show(late.report(self.session), self.list_name)
+        elif self.pane == "metrics":
+            from carcrm_tui.services import metrics
+
+            self.period = self.period or metrics.this_month(self.session)
+            self.query_one(MetricsView).loading_text(self.period.label)
+            self.count_metrics(self.period)
+
+    @work(thread=True, exclusive=True, group="metrics")
+    def count_metrics(self, period) -> None:
+        """A month of figures is a few GROUP BYs over 100,000 customers: off the UI thread."""
+        from carcrm_tui.services import metrics
+
+        snap = in_worker(metrics.snapshot, self.session, period)
+        self.app.call_from_thread(self.query_one(MetricsView).show, snap)
+
+    def action_period(self, step: int) -> None:
+        from carcrm_tui.domain.metrics import add_months
+        from carcrm_tui.services import metrics
+
+        current = self.period or metrics.this_month(self.session)
+        start = add_months(current.start.replace(day=1), step)
+        self.period = metrics.Period(start, add_months(start, 1))
+        self.refresh_pane()
 
     def load_customer(self, *, reveal: bool = False) -> None:
         view = self.query_one(CustomerView)
@@ -255,7 +287,7 @@ class MainScreen(Translated, Screen):
     # ---- which keys apply here ---------------------------------------------
     @property
     def panes(self) -> tuple[str, ...]:
-        return PANES + (("late",) if self.session.actor.role == "manager" else ())
+        return PANES + (("late", "metrics") if self.session.actor.role == "manager" else ())
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "pane":
@@ -266,6 +298,8 @@ class MainScreen(Translated, Screen):
             return self.pane in ("board", "customer")
         if action in ("dormant", "complaint"):
             return self.pane == "customer" and self.detail is not None
+        if action == "period":
+            return self.pane == "metrics"
         if action == "review":
             return self.session.actor.role == "manager"
         if action in ("reassign", "mark"):
@@ -600,6 +634,7 @@ class MainScreen(Translated, Screen):
         yield t("key.customer"), t("palette.pane_help"), partial(self.show_pane, "customer")
         if "late" in self.panes:
             yield t("key.late"), t("palette.pane_help"), partial(self.show_pane, "late")
+            yield t("key.metrics"), t("palette.pane_help"), partial(self.show_pane, "metrics")
         yield t("key.search"), t("palette.search_help"), self.action_search
         yield t("key.walkin"), t("palette.walkin_help"), self.action_walk_in
         record = self.current()
