@@ -128,6 +128,10 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     if local_now >= day_close.subtract(minutes=30):
         day_close = local_now.start_of("day").add(days=1).subtract(minutes=1)
     today_minutes = max(1, int((day_close - local_now).total_minutes()))
+    # today's walk-ins and enquiries arrived since the showroom opened (or since midnight, early on)
+    opened = local_now.start_of("day").add(hours=8, minutes=30)
+    since_open = max(10, int((local_now - (opened if local_now > opened else local_now.start_of("day")))
+                             .total_minutes()))
     created = _text(now - 200 * day)
     accounts = data["accounts"]
     hashes: dict[str, str] = {}  # the demo hashes each distinct PIN once (scrypt is slow on purpose)
@@ -148,7 +152,8 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     numbers = rng.sample(range(10**8), n_customers)
 
     cust_rows, lead_rows, fu_rows, tag_rows = [], [], [], []
-    drive_rows, quote_rows, visit_rows, complaint_rows = [], [], [], []
+    drive_rows, quote_rows, visit_rows, complaint_rows, audit_rows = [], [], [], [], []
+    owners_so_far: list[int] = []  # customers who bought: referrers for later referral customers
     proc = data["process"]
     lead_id = 0
     batch = 5000
@@ -158,8 +163,8 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
             conn.executemany(
                 "INSERT INTO customer (id, name, name_pinyin, gender, age_range, phone, phone_digits, phone2,"
                 " phone2_digits, wechat, email, source, customer_type, birthday, do_not_contact, notes,"
-                " owner_id, created_at, updated_at, updated_by_id, version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?, ?, ?, '', ?, ?, ?, ?, 1)",
+                " owner_id, created_at, updated_at, updated_by_id, version, referred_by_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?, ?, ?, '', ?, ?, ?, ?, 1, ?)",
                 cust_rows,
             )
         if lead_rows:
@@ -191,6 +196,9 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
                              " department, assignee_id, opened_by_id, created_at, due_at, resolved_at, resolution,"
                              " callback_at, satisfaction, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              complaint_rows)
+        if audit_rows:
+            conn.executemany("INSERT INTO audit_log (at, actor_id, action, entity, entity_id, customer_id, field,"
+                             " old, new) VALUES (?, ?, ?, 'lead', ?, ?, ?, ?, ?)", audit_rows)
         if fu_rows:
             conn.executemany(
                 "INSERT INTO follow_up (lead_id, owner_id, channel, due_at, done_at, summary, feedback,"
@@ -201,7 +209,7 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         counts[1] += len(fu_rows)
         cust_rows.clear()
         tag_rows.clear()
-        for extra in (drive_rows, quote_rows, visit_rows, complaint_rows):
+        for extra in (drive_rows, quote_rows, visit_rows, complaint_rows, audit_rows):
             extra.clear()
         lead_rows.clear()
         fu_rows.clear()
@@ -212,9 +220,14 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         owner = consultant_ids[(c - 1) % len(consultant_ids)]
         name = rng.choice(surnames) + "".join(rng.choice(given) for _ in range(rng.choice((1, 2, 2))))
         digits = rng.choice(data["mobile_prefixes"]) + f"{numbers[c - 1]:08d}"
-        age = rng.randrange(1, 200)
-        created_at = now - dt.timedelta(days=age, hours=rng.randrange(0, 10), minutes=rng.randrange(60))
-        status = _pick(rng, STATUS_WEIGHTS) if age > 10 else "open"
+        # months of history for the manager's reports, a few owners from years back, and today's arrivals
+        kind = rng.random()
+        age = 0 if kind < 0.012 else rng.randrange(400, 1000) if kind < 0.04 else rng.randrange(1, 200)
+        if age:
+            created_at = now - dt.timedelta(days=age, hours=rng.randrange(0, 10), minutes=rng.randrange(60))
+        else:
+            created_at = now - dt.timedelta(minutes=rng.randrange(1, since_open))
+        status = "won" if age >= 400 else _pick(rng, STATUS_WEIGHTS) if age > 10 else "open"
         stage = "delivery" if status == "won" else _pick(rng, STAGE_WEIGHTS)
         if status == "open":
             grade = "O" if stage in ("order", "delivery") else _pick(rng, GRADE_WEIGHTS)
@@ -225,10 +238,13 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         dnc = 1 if rng.random() < 0.02 else 0
         source = _pick(rng, SOURCE_WEIGHTS)
         tag_rows.extend((c, tag) for tag in rng.sample(data["tags"], rng.choice((0, 0, 1, 2))))
+        referrer = rng.choice(owners_so_far) if source == "referral" and owners_so_far and rng.random() < 0.8 else None
+        if status == "won":
+            owners_so_far.append(c)
         cust_rows.append((
             c, name, pinyin_keys(name), rng.choice(("m", "f")), rng.choice(data["age_ranges"]), f"+86{digits}", digits,
             f"wx_{digits[-6:]}" if rng.random() < 0.5 else "", source, ctype,
-            birthday, dnc, owner, _text(created_at), _text(created_at), owner,
+            birthday, dnc, owner, _text(created_at), _text(created_at), owner, referrer,
         ))
 
         vid, _series, price = rng.choice(vehicles)
@@ -291,6 +307,25 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
             _text(closed_at) if closed_at else None, _text(last_contact or created_at), owner,
             *process_cols,
         ))
+        if status == "won" and rng.random() < 0.12:
+            # a repeat buyer: an earlier car from this showroom, delivered a year or two before
+            lead_id += 1
+            bought = created_at - dt.timedelta(days=rng.randrange(300, 800))
+            old_vid, _s, old_price = rng.choice(vehicles)
+            old = list(lead_rows[-1])
+            old[0], old[7], old[17], old[18], old[19] = lead_id, old_vid, old_price, _vin(rng), _plate(rng)
+            old[22] = old[23] = old[24] = _text(bought - 20 * day)
+            old[25] = old[26] = old[27] = _text(bought)
+            old[29:37] = [old[29], old_price - 5_000, 10_000, _text(bought - 10 * day), bought.date().isoformat(),
+                          bought.date().isoformat(), old[35], add_years(bought.date(), 1).isoformat()]
+            lead_rows.append(tuple(old))
+        if status == "open" and last_contact and now - last_contact < day and rng.random() < 0.5:
+            # today's moves for the evening review: a stage step or a grade change
+            if stage_idx and rng.random() < 0.5:
+                audit_rows.append((_text(last_contact), owner, "move", lead_id, c, "stage", stages[stage_idx - 1], stage))
+            elif grade in GRADE_WEIGHTS:
+                before = rng.choice([g for g in GRADE_WEIGHTS if g != grade])
+                audit_rows.append((_text(last_contact), owner, "update", lead_id, c, "grade", before, grade))
         if len(fu_rows) >= batch * 10 or len(cust_rows) >= batch:
             flush()
             if progress:

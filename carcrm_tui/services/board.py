@@ -7,47 +7,92 @@ GROUP BY. Opening a board of 100,000 leads costs the same as one of 1,000.
 
 from __future__ import annotations
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, Case, fn
 
 from carcrm_tui.domain.process import response_clock
+from carcrm_tui.domain.schedule import today_window
 from carcrm_tui.domain.validation import Invalid, clean_text
 from carcrm_tui.services import audit, process
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.scope import lead_filter
 from carcrm_tui.services.session import Session
-from carcrm_tui.services.views import BoardCard, BoardSummary, Tally
+from carcrm_tui.services.views import BoardCard, BoardFilter, BoardSummary, Health, Tally
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
+from carcrm_tui.store.queries import total_days_since
 
 PAGE = 50
 
 
-def summary(session: Session, tag: str | None = None) -> BoardSummary:
+def filtered(filt: BoardFilter | None):
+    """The board filter as one condition on Lead; each part an indexed IN or equality."""
     from carcrm_tui.services.today import tagged
 
+    if filt is None or not filt.active:
+        return True
+    cond = tagged(filt.tag)
+    if filt.owner:
+        cond &= Lead.owner.in_(Account.select(Account.id).where(Account.name == filt.owner))
+    if filt.source:
+        cond &= Lead.customer.in_(Customer.select(Customer.id).where(Customer.source == filt.source))
+    if filt.grade:
+        cond &= Lead.grade == filt.grade
+    if filt.series:
+        cond &= Lead.vehicle.in_(Vehicle.select(Vehicle.id).where(Vehicle.series == filt.series))
+    return cond
+
+
+def _next_due():
+    return FollowUp.select(fn.MIN(FollowUp.due_at)).where((FollowUp.lead == Lead.id) & FollowUp.done_at.is_null())
+
+
+def summary(session: Session, filt: BoardFilter | None = None) -> BoardSummary:
+    """Counts and values per (stage, grade), and each column's health.
+
+    Health reads each open lead's next follow-up through the (lead, due_at)
+    index and buckets it in SQL: overdue, due later today (the dealership's
+    day), planned, or nothing planned; plus the average days in the stage.
+    """
+    cond = (Lead.status == "open") & lead_filter(session) & filtered(filt)
     q = (
         Lead.select(Lead.stage, Lead.grade, fn.COUNT(Lead.id), fn.COALESCE(fn.SUM(Lead.expected_value), 0))
-        .where((Lead.status == "open") & lead_filter(session) & tagged(tag))
+        .where(cond)
         .group_by(Lead.stage, Lead.grade)
         .tuples()
     )
-    return BoardSummary({(s, g): Tally(n, int(v)) for s, g, n, v in q})
+    cells = {(s, g): Tally(n, int(v)) for s, g, n, v in q}
+    now = session.now()
+    day_end = today_window(now, session.policy).day_end
+    inner = Lead.select(Lead.stage, Lead.stage_changed_at, _next_due().alias("due")).where(cond).alias("x")
+    due = SQL('"x"."due"')
+    now_text, end_text = (Lead.created_at.db_value(x) for x in (now, day_end))
+    bucket = lambda c: fn.SUM(Case(None, [(c, 1)], 0))  # noqa: E731
+    health_q = (
+        Lead.select(inner.c.stage,
+                    bucket(due < now_text), bucket((due >= now_text) & (due < end_text)), bucket(due >= end_text),
+                    bucket(due.is_null()), total_days_since(inner.c.stage_changed_at, now.naive()),
+                    fn.COUNT(SQL("*")))
+        .from_(inner).group_by(inner.c.stage).tuples()
+    )
+    health = {stage: Health(int(o or 0), int(t or 0), int(p or 0), int(u or 0), (days / n) if n else None)
+              for stage, o, t, p, u, days, n in health_q}
+    return BoardSummary(cells, health)
 
 
 def page(session: Session, stage: str, after: tuple[str, int] | None = None, limit: int = PAGE,
-         tag: str | None = None) -> list[BoardCard]:
+         filt: BoardFilter | None = None) -> list[BoardCard]:
     """Up to `limit` cards of a column after the keyset `after` = (grade, lead id)."""
-    from carcrm_tui.services.today import tagged
-
     grades = session.policy.grade_order
+    if filt is not None and filt.grade:
+        grades = tuple(g for g in grades if g == filt.grade)
+    if after and after[0] not in grades:
+        return []
     start = grades.index(after[0]) if after else 0
     cards: list[BoardCard] = []
-    next_due = (
-        FollowUp.select(fn.MIN(FollowUp.due_at))
-        .where((FollowUp.lead == Lead.id) & FollowUp.done_at.is_null())
-    )
+    next_due = _next_due()
+    condition = filtered(filt)
     for grade in grades[start:]:
         cond = ((Lead.status == "open") & (Lead.stage == stage) & (Lead.grade == grade) & lead_filter(session)
-                & tagged(tag))
+                & condition)
         if after and grade == after[0]:
             cond &= Lead.id > after[1]
         q = (

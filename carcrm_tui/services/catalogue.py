@@ -15,3 +15,8 @@ def vehicle_view(v: Vehicle | None) -> VehicleView | None:
 def list_vehicles() -> list[VehicleView]:
     q = Vehicle.select().order_by(Vehicle.brand, Vehicle.series, Vehicle.guide_price)
     return [vehicle_view(v) for v in q]
+
+
+def series() -> list[str]:
+    """The vehicle series on offer, for the board's filter."""
+    return [name for (name,) in Vehicle.select(Vehicle.series).distinct().order_by(Vehicle.series).tuples()]

@@ -89,8 +89,39 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class BoardFilter:
+    """Which leads the board shows: any combination; None = all."""
+
+    tag: str | None = None
+    owner: str | None = None  # consultant's name
+    source: str | None = None
+    grade: str | None = None
+    series: str | None = None  # vehicle series of interest (汉, Model Y …)
+
+    @property
+    def active(self) -> bool:
+        return any((self.tag, self.owner, self.source, self.grade, self.series))
+
+
+@dataclass(frozen=True)
+class Health:
+    """A column's leads by their next open follow-up; plus how long they have sat in the stage."""
+
+    overdue: int = 0
+    today: int = 0
+    planned: int = 0
+    unplanned: int = 0  # no open follow-up at all
+    days_in_stage: float | None = None  # average
+
+    @property
+    def total(self) -> int:
+        return self.overdue + self.today + self.planned + self.unplanned
+
+
+@dataclass(frozen=True)
 class BoardSummary:
     cells: dict[tuple[str, str], Tally]  # (stage, grade) -> tally
+    health: dict[str, Health] = field(default_factory=dict)  # stage -> health
 
     def stage(self, stage: str) -> Tally:
         c = v = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from peewee import SQL, fn
+
 from carcrm_tui.store.models import Customer, database
 
 
@@ -28,3 +30,15 @@ def customer_by_phone(digits: str, *conditions) -> Customer | None:
         if found is not None:
             return found
     return None
+
+
+def total_days_since(column, now):
+    """SUM over rows of (now − column) in days, in SQL on either database.
+
+    Averages of "how long in this stage" are computed where the rows are, not by
+    reading every lead into Python.
+    """
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+    if database.obj.__class__.__name__.startswith("Postgres"):
+        return fn.SUM(fn.date_part("epoch", SQL("%s::timestamp", (stamp,)) - column)) / 86400.0
+    return fn.SUM(fn.julianday(stamp) - fn.julianday(column))

@@ -40,6 +40,47 @@ def test_pages_walk_grade_by_grade_and_return_every_lead_once(floor):
     assert len({c.lead_id for c in seen}) == 8
 
 
+def test_team_board_filters_and_column_health(floor):
+    """NOW is 10:30 on 10 March in Shanghai; the dealership's day ends at 16:00 UTC."""
+    from carcrm_tui.services.views import BoardFilter
+    from carcrm_tui.store.models import CustomerTag
+
+    me, leads = floor
+    han, seal = factory.vehicle("汉"), factory.vehicle("海豹", 189_800)
+    Lead.update(vehicle=han.id).where(Lead.id.in_([leads[0].id, leads[1].id])).execute()
+    Lead.update(vehicle=seal.id).where(Lead.id == leads[2].id).execute()
+    Customer.update(source="autohome").where(Customer.id == leads[1].customer_id).execute()
+    CustomerTag.create(customer=leads[0].customer_id, tag="家庭用户")
+    factory.due(leads[0], NOW.subtract(hours=2))  # overdue
+    factory.due(leads[0], NOW.add(hours=1))  # a later one does not count: the next one is overdue
+    factory.due(leads[1], NOW.add(hours=3))  # later today
+    factory.due(leads[2], NOW.add(days=2))  # planned
+    # the rest of 李娜's eight have nothing planned; days in stage: created 1 March 02:00 → 9.02 days
+    Lead.update(stage_changed_at=NOW.subtract(days=1)).where(Lead.id == leads[3].id).execute()
+    manager = session_for("王经理")
+
+    whole = board.summary(manager)
+    h = whole.health["quote"]
+    assert (h.overdue, h.today, h.planned, h.unplanned) == (1, 1, 1, 6)
+    # eight leads at 9 days 30 minutes, one at 1 day: (8 × 9.0208 + 1) / 9
+    assert h.days_in_stage == pytest.approx((8 * (9 + 0.5 / 24) + 1) / 9, abs=1e-4)
+
+    def count(**kw):
+        f = BoardFilter(**kw)
+        return board.summary(manager, f).stage("quote").count, [c.lead_id for c in board.page(manager, "quote", filt=f)]
+
+    assert count(owner="张伟")[0] == 1
+    assert count(series="汉") == (2, [leads[1].id, leads[0].id])  # A before C
+    assert count(source="autohome", series="汉") == (1, [leads[1].id])
+    assert count(grade="B") == (2, [leads[2].id, leads[7].id])
+    assert count(tag="家庭用户", owner="李娜") == (1, [leads[0].id])
+    assert count(owner="李娜", grade="H")[1] == [leads[3].id]
+    assert board.summary(manager, BoardFilter(grade="O")).health["quote"].total == 1
+    assert board.page(manager, "quote", ("H", 0), filt=BoardFilter(grade="B")) == []
+    # a consultant's filter never widens what they may see
+    assert board.summary(session_for("李娜"), BoardFilter(owner="张伟")).cells == {}
+
+
 ORDER = {"deposit": "10000", "deal_price": "19.5万", "expected_delivery_date": "2026-03-25"}
 DELIVERY = {"delivered_on": "2026-03-10", "vin": "LSGJA52U7KS123456", "service_advisor": "售后顾问 马文"}
 

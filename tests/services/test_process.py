@@ -5,7 +5,7 @@ import pytest
 
 from carcrm_tui.services import board, complaints, customers, process, today
 from carcrm_tui.services.errors import Rejected, ValidationFailed
-from carcrm_tui.services.views import ContactInput
+from carcrm_tui.services.views import BoardFilter, ContactInput
 from carcrm_tui.store.models import AuditLog, Customer, CustomerTag, FollowUp, Lead, Quote, ShowroomVisit, TestDrive
 from tests import factory
 from tests.conftest import NOW, session_for
@@ -163,8 +163,8 @@ def test_tag_filters_on_today_and_the_board(lead):
     s = session_for("李娜")
     rows = [r.customer_name for g in today.today(s, tag="家庭用户").groups.values() for r in g]
     assert rows == ["张伟"]
-    assert board.summary(s, tag="家庭用户").stage("reception").count == 1
-    assert [c.customer_name for c in board.page(s, "reception", tag="家庭用户")] == ["张伟"]
+    assert board.summary(s, BoardFilter(tag="家庭用户")).stage("reception").count == 1
+    assert [c.customer_name for c in board.page(s, "reception", filt=BoardFilter(tag="家庭用户"))] == ["张伟"]
     assert customers.all_tags(s) == ["家庭用户"]
 
 

@@ -1,5 +1,6 @@
 """Import from the app with a preview; a manager merges two records; same names warn at entry."""
 
+import re
 from pathlib import Path
 
 from carcrm_tui.services.reassign import consultants
@@ -193,3 +194,44 @@ async def test_consultants_have_no_metrics(demo):
         await pilot.press("5")
         await pilot.pause()
         assert app.screen.pane == "today"
+
+
+async def test_team_board_filters_by_consultant_and_grade_with_health(demo):
+    from carcrm_tui.services import board as board_service
+    from carcrm_tui.services.views import BoardFilter
+    from carcrm_tui.ui.widgets.board import BoardView
+    from tests.conftest import session_for
+
+    app = make_app("王建国")
+    async with running(app, size=(160, 50)) as pilot:
+        await pilot.press("2", "f")
+        await pilot.pause()
+        assert "Filter the board" in screen_text(app)
+        owner = app.screen.query_one("#owner")
+        owner.value = "李娜"
+        await pilot.press("down")  # to the source line
+        await pilot.press("down")  # to the grade line
+        await pilot.pause()
+        app.screen.query_one("#grade").value = "A"
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.screen.query_one(BoardView)
+        wanted = BoardFilter(owner="李娜", grade="A")
+        assert app.screen.board_filter == wanted
+        expected = board_service.summary(session_for("王建国"), wanted)
+        assert view.summary == expected
+        column = next(s for s in view.stages if expected.stage(s).count)
+        view.select_stage(column)
+        await pilot.pause()
+        card = view.selected
+        assert card.owner_name == "李娜" and card.grade == "A"
+        text = screen_text(app)
+        assert "李娜 · A" in text.splitlines()[0]  # the top bar says what is filtered
+        assert any(ch in text for ch in "█▓▒░") and re.search(r"avg \d+d", text)
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.query_one("#owner").value = ""
+        app.screen.query_one("#grade").value = ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not app.screen.board_filter.active and "Filter cleared" in screen_text(app)

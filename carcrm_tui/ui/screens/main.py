@@ -6,6 +6,7 @@ session and hands forms plain callables, so no widget touches the database.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual.screen import Screen
 from textual import work
 from textual.widgets import ContentSwitcher, Footer, Static
 
+from carcrm_tui.domain.policy import SOURCES as P_SOURCES
 from carcrm_tui.i18n import label, t
 from carcrm_tui.domain.validation import initials
 from carcrm_tui.services import (
@@ -22,6 +24,7 @@ from carcrm_tui.services import (
 )
 from carcrm_tui.services.errors import NotFound, ServiceError
 from carcrm_tui.services.session import Session, in_worker
+from carcrm_tui.services.views import BoardFilter
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui_text import error_sentence as service_error_text
 from carcrm_tui.ui.text import plain
@@ -38,7 +41,7 @@ _SCREENS = {
     "HelpScreen": "help", "ReassignScreen": "data_forms", "ReviewScreen": "help", "LogContactScreen": "log_contact", "LostScreen": "lost", "SearchScreen": "search",
     "WalkInScreen": "walkin", "ComplaintActionScreen": "process_forms", "ComplaintScreen": "process_forms",
     "ConfirmScreen": "process_forms", "GradeScreen": "process_forms", "StageScreen": "process_forms",
-    "TagFilterScreen": "process_forms",
+    "TagFilterScreen": "process_forms", "BoardFilterScreen": "process_forms",
 }
 
 
@@ -102,6 +105,7 @@ class MainScreen(Translated, Screen):
         self.today_limits: dict = {}  # groups the user asked to see more of
         self.seen_change = 0
         self.period = None  # the metrics pane's month; None = this month
+        self.board_only = BoardFilter()  # the board's own filter (consultant, source, grade, vehicle)
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -112,7 +116,7 @@ class MainScreen(Translated, Screen):
             with Vertical(id="board"):
                 yield BoardView(
                     self.session.policy.stages, self.session.policy.grade_order,
-                    lambda stage, after, limit: board.page(self.session, stage, after, limit, tag=self.tag),
+                    lambda stage, after, limit: board.page(self.session, stage, after, limit, filt=self.board_filter),
                     show_owner=self.session.sees_everyone, id="board-view",
                 )
             with Vertical(id="customer"):
@@ -137,6 +141,11 @@ class MainScreen(Translated, Screen):
         # the metrics pane counts whole months: it recounts on r or a new period, not on every change
         if latest != self.seen_change and self.app.screen is self and self.pane != "metrics":
             self.refresh_pane()
+
+    @property
+    def board_filter(self) -> BoardFilter:
+        """The board's filter with the tag shared with Today."""
+        return replace(self.board_only, tag=self.tag)
 
     @property
     def list_name(self):
@@ -165,8 +174,12 @@ class MainScreen(Translated, Screen):
         bar.append("  ")
         bar.append(f"{label('role', self.session.actor.role)} ")
         bar.append_text(plain(self.session.actor.name, "bold"))
-        if self.tag:
-            bar.append("  ⧩ ").append_text(plain(self.tag, "bold"))
+        shown = [self.tag] if self.tag else []
+        if self.pane == "board":
+            f = self.board_only
+            shown += [x for x in (f.owner, label("source", f.source or ""), f.grade, f.series) if x]
+        if shown:
+            bar.append("  ⧩ ").append_text(plain(" · ".join(shown), "bold"))
         self.query_one("#topbar", Static).update(bar)
 
     def status(self, text: str, *, error: bool = False) -> None:
@@ -192,7 +205,7 @@ class MainScreen(Translated, Screen):
         elif self.pane == "board":
             view = self.query_one(BoardView)
             view.display_name = self.list_name
-            view.load(board.summary(self.session, self.tag), self.now, keep=view.selected if view.columns else None)
+            view.load(board.summary(self.session, self.board_filter), self.now, keep=view.selected if view.columns else None)
         elif self.pane == "customer":
             self.load_customer(reveal=reveal)
         elif self.pane == "late":
@@ -433,11 +446,12 @@ class MainScreen(Translated, Screen):
         self.status(t("notice.moved", name=record["name"], stage=where))
         if self.pane == "board":
             view = self.query_one(BoardView)
-            view.load(board.summary(self.session, self.tag), self.now)
-            card = view.selected
-            if stage != "won" and card is not None:
+            card = view.selected  # still the moved card: the columns are reloaded below
+            keep = None
+            if stage != "won" and card is not None and card.lead_id == record["lead_id"]:
                 view.select_stage(stage)
-                view.load(board.summary(self.session, self.tag), self.now, keep=_moved(card, stage, record))
+                keep = _moved(card, stage, record)
+            view.load(board.summary(self.session, self.board_filter), self.now, keep=keep)
         else:
             self.refresh_pane()
 
@@ -582,6 +596,10 @@ class MainScreen(Translated, Screen):
         )
 
     def action_filter(self) -> None:
+        if self.pane == "board":
+            self.filter_board()
+            return
+
         def chosen(tag) -> None:
             if tag is None:
                 return
@@ -591,6 +609,24 @@ class MainScreen(Translated, Screen):
             self.refresh_pane()
 
         self.app.push_screen(screen("TagFilterScreen")(tags=customers.all_tags(self.session), current=self.tag), chosen)
+
+    def filter_board(self) -> None:
+        def chosen(filt) -> None:
+            if filt is None:
+                return
+            self.tag = filt.tag
+            self.board_only = replace(filt, tag=None)
+            what = " · ".join(x for x in (filt.owner, label("source", filt.source or ""), filt.grade, filt.series,
+                                          filt.tag) if x)
+            self.status(t("notice.board_filter", what=what) if what else t("notice.filter_off"))
+            self._topbar()
+            self.refresh_pane()
+
+        manager = self.session.sees_everyone
+        self.app.push_screen(screen("BoardFilterScreen")(
+            current=self.board_filter, consultants=reassign.consultants() if manager else [],
+            series=catalogue.series(), tags=customers.all_tags(self.session), grades=self.policy.grade_order,
+            sources=P_SOURCES), chosen)
 
     def action_lost(self) -> None:
         record = self.current()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Callable
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -282,3 +283,51 @@ class TagFilterScreen(FormScreen):
             self.dismiss(option.id[2:] if option.id else "")
 
 
+
+
+class BoardFilterScreen(FormScreen):
+    """The team board's filter: consultant (managers), source, grade, vehicle series, tag.
+
+    One line per dimension, ←/→ to pick, "all" first; enter or ctrl+s applies.
+    Dismisses with a BoardFilter, or None (cancel).
+    """
+
+    BINDINGS = [Binding("enter", "save", "key.save", id="filter.apply", show=False),
+                Binding("down", "app.focus_next", show=False), Binding("up", "app.focus_previous", show=False)]
+
+    def __init__(self, *, current, consultants: list[str], series: list[str], tags: list[str], grades,
+                 sources) -> None:
+        super().__init__()
+        self.current, self.consultants, self.series, self.tags = current, consultants, series, tags
+        self.grades, self.sources = grades, sources
+
+    def compose(self):
+        everyone = [("", t("board_filter.all"))]
+        c = self.current
+        with Vertical(id="form"):
+            yield Static(Text(t("board_filter.title")), id="form-title")
+            if self.consultants:
+                yield Row("owner", ChoiceBar(everyone + [(n, n) for n in self.consultants], c.owner, id="owner"),
+                          caption=t("board_filter.owner"))
+            yield Row("source", ChoiceBar(everyone + code_options("source", self.sources), c.source, id="source"))
+            yield Row("grade", ChoiceBar(everyone + [(g, g) for g in self.grades], c.grade, id="grade"),
+                      caption=t("board_filter.grade"))
+            yield Row("series", ChoiceBar(everyone + [(s, s) for s in self.series], c.series, id="series"),
+                      caption=t("board_filter.series"))
+            yield Row("tag", ChoiceBar(everyone + [(x, x) for x in self.tags], c.tag, id="tag"),
+                      caption=t("board_filter.tag"))
+            yield Static(Text(t("board_filter.hint"), style="dim"))
+            yield self.keys_hint()
+
+    def on_mount(self) -> None:
+        self.query(ChoiceBar).first().focus()
+
+    def action_save(self) -> None:
+        from carcrm_tui.services.views import BoardFilter
+
+        def pick(name: str) -> str | None:
+            found = self.query(f"#{name}")
+            return (found.first(ChoiceBar).value or None) if found else None
+
+        self.dismiss(BoardFilter(tag=pick("tag"), owner=pick("owner"), source=pick("source"), grade=pick("grade"),
+                                 series=pick("series")))

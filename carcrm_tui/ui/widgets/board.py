@@ -38,6 +38,31 @@ class Column:
     top: int = 0  # first visible item line
 
 
+# overdue · due later today · planned · nothing planned: shapes as well as colours, for 16-colour
+# and monochrome terminals alike
+HEALTH_PARTS = (("overdue", "█", "red"), ("today", "▓", "yellow"), ("planned", "▒", "green"),
+                ("unplanned", "░", "bright_black"))
+
+
+def health_bar(health, width: int) -> Text:
+    """A column's follow-up health as one proportional line; a plain rule when the column is empty."""
+    if health is None or health.total == 0 or width <= 0:
+        return Text("─" * max(0, width), style="dim")
+    counts = [getattr(health, name) for name, _c, _s in HEALTH_PARTS]
+    cells = [round(n / health.total * width) for n in counts]
+    for i, n in enumerate(counts):  # every non-empty part stays visible
+        if n and not cells[i]:
+            cells[i] = 1
+    while sum(cells) > width:
+        cells[cells.index(max(cells))] -= 1
+    if sum(cells) < width:
+        cells[cells.index(max(cells))] += width - sum(cells)
+    line = Text()
+    for (_name, char, style), n in zip(HEALTH_PARTS, cells):
+        line.append(char * n, style=style)
+    return line
+
+
 class BoardView(Translated, Widget, can_focus=True):
     DEFAULT_CSS = """
     BoardView { height: 1fr; width: 1fr; }
@@ -195,8 +220,12 @@ class BoardView(Translated, Widget, can_focus=True):
             head_style = "bold reverse" if active else ("bold underline" if current else "bold")
             mark = "▶" if current else " "
             lines[0].append_text(fit(f"{mark}{label('stage', stage)} ({tally.count})", w - 1, head_style))
-            lines[1].append_text(fit(f" {t('board.value', value=money(tally.value))}", w - 1, "dim"))
-            lines[2].append_text(fit("─" * (w - 1), w - 1, "dim"))
+            health = self.summary.health.get(stage)
+            second = f" {t('board.value', value=money(tally.value))}"
+            if health is not None and health.days_in_stage is not None:
+                second += f" · {t('board.days_in_stage', n=round(health.days_in_stage))}"
+            lines[1].append_text(fit(second, w - 1, "dim"))
+            lines[2].append_text(health_bar(health, w - 1))
             items = self._items(stage, body)
             column = self.columns[stage]
             for row in range(body):
