@@ -153,6 +153,9 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
 
     cust_rows, lead_rows, fu_rows, tag_rows = [], [], [], []
     drive_rows, quote_rows, visit_rows, complaint_rows, audit_rows = [], [], [], [], []
+    # a day's worth of arrivals and closings whatever the demo's size: ~40 new leads, ~8 deals closed
+    today_rate = min(0.012, 40 / n_customers)
+    closed_today_rate = min(0.05, 8 / (n_customers * 0.25))
     owners_so_far: list[int] = []  # customers who bought: referrers for later referral customers
     proc = data["process"]
     lead_id = 0
@@ -222,7 +225,7 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         digits = rng.choice(data["mobile_prefixes"]) + f"{numbers[c - 1]:08d}"
         # months of history for the manager's reports, a few owners from years back, and today's arrivals
         kind = rng.random()
-        age = 0 if kind < 0.012 else rng.randrange(400, 1000) if kind < 0.04 else rng.randrange(1, 200)
+        age = 0 if kind < today_rate else rng.randrange(400, 1000) if kind < 0.04 else rng.randrange(1, 200)
         if age:
             created_at = now - dt.timedelta(days=age, hours=rng.randrange(0, 10), minutes=rng.randrange(60))
         else:
@@ -255,8 +258,11 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         n_done = min(2 + stage_idx + rng.randrange(0, 9) + (6 if status == "won" else 0), max(1, age // max(1, cadence // 3)))
         if stage == "new" and status == "open":
             n_done = rng.choice((0, 0, 1))
-        span_days = max(1, age - 1)
+        # owners from years back bought within two months of walking in, and have not been heard from since
+        span_days = max(1, min(age - 1, 60) if age >= 400 else age - 1)
         times = sorted(created_at + dt.timedelta(minutes=rng.randrange(0, span_days * 24 * 60)) for _ in range(n_done))
+        if times and status in ("won", "lost") and age < 400 and rng.random() < closed_today_rate:
+            times[-1] = now - dt.timedelta(minutes=rng.randrange(1, since_open))  # closed today: the evening review
         last_contact = times[-1] if times else None
         lead_id += 1
         closed_at = None

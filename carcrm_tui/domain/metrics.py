@@ -67,22 +67,22 @@ def add_months(first: dt.date, n: int) -> dt.date:
 @dataclass(frozen=True)
 class OwnerFacts:
     customer_id: int
-    last_touch: dt.date  # last purchase or last contact, whichever is later
+    recent: bool  # bought or was in touch within the policy's recent_days
     purchases: int
     spent: int  # yuan, deal prices of won leads
     referrals: int
 
 
-def owner_class(owner: OwnerFacts, today: dt.date, recent_days: int, high_value: int) -> str:
+def owner_class(owner: OwnerFacts, high_value: int) -> str:
     """RFM, as the handbooks name the classes:
 
-    - lapsed: neither bought nor heard from in `recent_days` (recency first: a
-      big spender nobody has spoken to in a year is a lapsed one);
+    - lapsed: neither bought nor heard from lately (recency first: a big
+      spender nobody has spoken to in a year is a lapsed one);
     - high_value: recent, and bought `high_value` yuan or more in total;
     - loyal: recent, bought more than once or sent us a referral;
     - potential: recent, one modest purchase so far.
     """
-    if (today - owner.last_touch).days > recent_days:
+    if not owner.recent:
         return "lapsed"
     if owner.spent >= high_value:
         return "high_value"

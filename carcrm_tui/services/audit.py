@@ -44,7 +44,7 @@ def diff(row, values: dict[str, object]) -> dict[str, tuple[object, object]]:
     for name, new in values.items():
         if name.endswith(("_digits", "_pinyin")):  # derived from phone / name, which are recorded
             continue
-        old = getattr(row, f"{name}_id" if name in ("vehicle", "owner") else name, None)
+        old = getattr(row, f"{name}_id" if name in ("vehicle", "owner", "referred_by") else name, None)
         if _text(old) != _text(new):
             out[name] = (old, new)
     return out

@@ -81,6 +81,8 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
                 f.id, f.lead_id, owners.get(f.owner_id, ""), f.channel, f.due_at, f.done_at,
                 f.summary, f.feedback, f.attitude, f.outcome, f.purpose,
             ))
+    referrer = (Customer.select(Customer.name, Customer.phone).where(Customer.id == c.referred_by_id).first()
+                if c.referred_by_id else None)
     return CustomerDetail(
         id=c.id, name=c.name, gender=c.gender, age_range=c.age_range, phone=show(c.phone),
         phone2=show(c.phone2), wechat=c.wechat, email=c.email, source=c.source,
@@ -89,6 +91,8 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
         owner_name=owners.get(c.owner_id, ""), version=c.version, phones_revealed=reveal,
         leads=tuple(leads), timeline=tuple(timeline), timeline_total=total,
         complaints=tuple(complaints.for_customer(session, c.id)),
+        referrer_name=referrer.name if referrer else "", referrer_phone=show(referrer.phone) if referrer else "",
+        referrals=Customer.select().where(Customer.referred_by == c.id).count(),
     )
 
 
@@ -164,6 +168,8 @@ def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, d
                     raise Invalid("date_future")
             elif key == "do_not_contact":
                 cust[key] = bool(text)
+            elif key == "referrer":
+                cust["referred_by"] = referrer_by_phone(text) if text else None
             elif key in ("gender", "source", "customer_type"):
                 if text not in CHOICES[key]:
                     raise Invalid("choose_one", field=key)
@@ -218,6 +224,8 @@ def update(
     actor = session.actor.id
     with database.atomic():
         customer = get_customer(session, customer_id)
+        if cust.get("referred_by") == customer.id:
+            raise ValidationFailed({"referrer": Invalid("referrer_self")})
         if "phone" in cust:
             if customer_by_phone(cust["phone_digits"], Customer.id != customer.id) is not None:
                 raise ValidationFailed({"phone": Invalid("phone_known")})
@@ -257,6 +265,15 @@ def update(
             if n == 0:
                 raise _conflict(Lead, lead.id)
     return detail(session, customer_id)
+
+
+def referrer_by_phone(text: str) -> int:
+    """The customer who referred someone, found by their phone (any consultant's customer)."""
+    p = parse_phone(text)
+    found = customer_by_phone(p.digits)
+    if found is None:
+        raise Invalid("referrer_unknown", field="referrer")
+    return found.id
 
 
 def customer_tags(customer_id: int) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ Definitions (what a manager reads on the screen):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -177,11 +178,13 @@ def traffic(session: Session, period: Period) -> Traffic:
              .where((TestDrive.at >= start) & (TestDrive.at < end) & Lead.customer.in_(visitors)).scalar())
     ordered = (Lead.select(fn.COUNT(fn.DISTINCT(Lead.customer)))
                .where((Lead.ordered_at >= start) & (Lead.ordered_at < end) & Lead.customer.in_(visitors)).scalar())
+    # each visit to its local day by comparing stored values against the days' starts: exact across DST,
+    # and no date conversion per row
+    starts = [ShowroomVisit.at.db_value(_utc(period.start + dt.timedelta(days=i), session))
+              for i in range(1, period.days)]
     per_day = [0] * period.days
-    tz = session.policy.tz
-    for (at,) in ShowroomVisit.select(ShowroomVisit.at).where(in_period).tuples():
-        local = ShowroomVisit.at.python_value(at).in_timezone(tz).date()
-        per_day[(local - period.start).days] += 1
+    for (at,) in ShowroomVisit.select(ShowroomVisit.at.coerce(False)).where(in_period).tuples():
+        per_day[bisect.bisect_right(starts, at)] += 1
     return Traffic(period, kinds.get("first", 0), kinds.get("be_back", 0), n_visitors, drove or 0, ordered or 0,
                    per_day)
 
@@ -256,17 +259,20 @@ def owners(session: Session) -> Owners:
     today = session.now().in_timezone(policy.tz).date()
     referrals = dict(Customer.select(Customer.referred_by, fn.COUNT(Customer.id))
                      .where(Customer.referred_by.is_null(False)).group_by(Customer.referred_by).tuples())
+    # "in touch within N days" is a comparison of stored instants with the start of the local day
+    # N days ago, so no row's date is converted (an owner count grows with the years)
+    cutoff = Lead.closed_at.db_value(_utc(today - dt.timedelta(days=policy.owner_recent_days), session))
     q = (Lead.select(Lead.customer, fn.COUNT(Lead.id), fn.SUM(fn.COALESCE(Lead.deal_price, Lead.expected_value)),
-                     fn.MAX(Lead.closed_at), fn.MAX(Lead.last_contact_at))
+                     fn.MAX(Lead.closed_at).coerce(False), fn.MAX(Lead.last_contact_at).coerce(False))
          .where((Lead.status == "won") & lead_filter(session)).group_by(Lead.customer).tuples())
     classes: Counter = Counter()
     spent: Counter = Counter()
     count = repeat = referrers = referred = 0
     for customer, n, value, closed, contact in q:
-        instants = [Lead.closed_at.python_value(x) for x in (closed, contact) if x is not None]
-        last = max(instants).in_timezone(policy.tz).date() if instants else today
-        facts = M.OwnerFacts(customer, last, n, int(value or 0), referrals.get(customer, 0))
-        cls = M.owner_class(facts, today, policy.owner_recent_days, policy.owner_high_value)
+        stamps = [x for x in (closed, contact) if x is not None]
+        recent = not stamps or max(stamps) >= cutoff
+        facts = M.OwnerFacts(customer, recent, n, int(value or 0), referrals.get(customer, 0))
+        cls = M.owner_class(facts, policy.owner_high_value)
         classes[cls] += 1
         spent[cls] += facts.spent
         count += 1
@@ -275,6 +281,11 @@ def owners(session: Session) -> Owners:
         referred += facts.referrals
     return Owners(count, {c: classes.get(c, 0) for c in M.OWNER_CLASSES},
                   {c: spent.get(c, 0) for c in M.OWNER_CLASSES}, repeat, referrers, referred)
+
+
+def _naive(raw) -> dt.datetime:
+    """A stored UTC instant as read raw: text on SQLite, a naive datetime on PostgreSQL."""
+    return dt.datetime.fromisoformat(raw) if isinstance(raw, str) else raw
 
 
 # ---- leaderboard -------------------------------------------------------------------------
@@ -300,13 +311,13 @@ def leaderboard(session: Session, period: Period) -> list[Standing]:
                     .group_by(FollowUp.owner).tuples())
     new_leads: Counter = Counter()
     waits: dict[int, list[float]] = defaultdict(list)
-    q = (Lead.select(Lead.owner, Lead.created_at, Lead.first_response_at, Customer.source)
+    q = (Lead.select(Lead.owner, Lead.created_at.coerce(False), Lead.first_response_at.coerce(False), Customer.source)
          .join(Customer, on=(Lead.customer == Customer.id))
          .where((Lead.created_at >= start) & (Lead.created_at < end) & lead_filter(session)).tuples())
     for owner, created, responded, source in q:
         new_leads[owner] += 1
         if responded is not None and source != "walk_in":
-            gap = Lead.created_at.python_value(responded) - Lead.created_at.python_value(created)
+            gap = _naive(responded) - _naive(created)
             waits[owner].append(max(0.0, gap.total_seconds() / 60))
     closed: dict[int, Counter] = defaultdict(Counter)
     for owner, status, n in (Lead.select(Lead.owner, Lead.status, fn.COUNT(Lead.id))

@@ -121,7 +121,6 @@ class Health:
 @dataclass(frozen=True)
 class BoardSummary:
     cells: dict[tuple[str, str], Tally]  # (stage, grade) -> tally
-    health: dict[str, Health] = field(default_factory=dict)  # stage -> health
 
     def stage(self, stage: str) -> Tally:
         c = v = 0
@@ -237,6 +236,9 @@ class CustomerDetail:
     timeline: tuple[TimelineEntry, ...]
     timeline_total: int
     complaints: tuple = ()
+    referrer_name: str = ""  # the owner who sent this customer (老客户转介绍)
+    referrer_phone: str = ""  # masked like the customer's own phones
+    referrals: int = 0  # customers this one has sent us
 
     @property
     def lead(self) -> LeadView | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from peewee import DateTimeField
+from peewee import DateTimeField, SqliteDatabase
 
 TEXT_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -56,4 +56,4 @@ class UTCDateTimeField(DateTimeField):
 def _is_sqlite(field: DateTimeField) -> bool:
     db = field.model._meta.database
     obj = getattr(db, "obj", db)  # unwrap a DatabaseProxy
-    return obj.__class__.__name__.startswith("Sqlite")
+    return isinstance(obj, SqliteDatabase)

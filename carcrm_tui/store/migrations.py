@@ -88,7 +88,9 @@ def _v5_manager_metrics(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS customer_referred_by_id ON customer (referred_by_id)",
         "CREATE INDEX IF NOT EXISTS lead_created_at ON lead (created_at)",
         "CREATE INDEX IF NOT EXISTS lead_closed_at ON lead (closed_at)",
-        "CREATE INDEX IF NOT EXISTS followup_done_owner ON follow_up (done_at, owner_id) WHERE done_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS followup_open_by_lead ON follow_up (lead_id, due_at) WHERE done_at IS NULL",
+        "CREATE INDEX IF NOT EXISTS followup_done_owner ON follow_up (done_at, owner_id, outcome)"
+        " WHERE done_at IS NOT NULL",
     ):
         db.execute_sql(sql)
 

@@ -245,9 +245,14 @@ FollowUp.add_index(
 )
 # a lead's timeline
 FollowUp.add_index(FollowUp.lead, FollowUp.due_at, name="followup_lead_due")
-# contacts logged in a period, per consultant (the leaderboard)
+# a lead's next open follow-up in one seek (board cards, column health)
 FollowUp.add_index(
-    FollowUp.index(FollowUp.done_at, FollowUp.owner, name="followup_done_owner").where(SQL("done_at IS NOT NULL"))
+    FollowUp.index(FollowUp.lead, FollowUp.due_at, name="followup_open_by_lead").where(SQL("done_at IS NULL"))
+)
+# contacts logged in a period, per consultant (the leaderboard), answered from the index alone
+FollowUp.add_index(
+    FollowUp.index(FollowUp.done_at, FollowUp.owner, FollowUp.outcome, name="followup_done_owner")
+    .where(SQL("done_at IS NOT NULL"))
 )
 
 MODELS = (Account, Vehicle, Customer, Lead, FollowUp, AuditLog, CustomerTag, TestDrive, Quote, ShowroomVisit,

@@ -59,8 +59,7 @@ def test_team_board_filters_and_column_health(floor):
     Lead.update(stage_changed_at=NOW.subtract(days=1)).where(Lead.id == leads[3].id).execute()
     manager = session_for("王经理")
 
-    whole = board.summary(manager)
-    h = whole.health["quote"]
+    h = board.health(manager)["quote"]
     assert (h.overdue, h.today, h.planned, h.unplanned) == (1, 1, 1, 6)
     # eight leads at 9 days 30 minutes, one at 1 day: (8 × 9.0208 + 1) / 9
     assert h.days_in_stage == pytest.approx((8 * (9 + 0.5 / 24) + 1) / 9, abs=1e-4)
@@ -75,10 +74,11 @@ def test_team_board_filters_and_column_health(floor):
     assert count(grade="B") == (2, [leads[2].id, leads[7].id])
     assert count(tag="家庭用户", owner="李娜") == (1, [leads[0].id])
     assert count(owner="李娜", grade="H")[1] == [leads[3].id]
-    assert board.summary(manager, BoardFilter(grade="O")).health["quote"].total == 1
+    assert board.health(manager, BoardFilter(grade="O"))["quote"].total == 1
     assert board.page(manager, "quote", ("H", 0), filt=BoardFilter(grade="B")) == []
     # a consultant's filter never widens what they may see
     assert board.summary(session_for("李娜"), BoardFilter(owner="张伟")).cells == {}
+    assert board.health(session_for("李娜"), BoardFilter(owner="张伟")) == {}
 
 
 ORDER = {"deposit": "10000", "deal_price": "19.5万", "expected_delivery_date": "2026-03-25"}

@@ -80,3 +80,25 @@ def test_search_by_name_phone_fragment_and_tail_scoped_to_the_actor(record):
     names = [h.name for h in search.search(session_for("王经理"), "张伟")]
     assert names == ["张伟", "张伟强"]  # exact name first
     assert Lead.select().count() == 1
+
+
+def test_referrer_is_found_by_phone_recorded_and_counted(record):
+    from carcrm_tui.store.models import AuditLog
+
+    cust = record[0]
+    owner = factory.customer(cust.owner, "老车主", phone="13900001111")
+    s = session_for("李娜")
+    with pytest.raises(ValidationFailed) as e:
+        customers.update(s, cust.id, cust.version, {"referrer": "139 0000 2222"})
+    assert set(e.value.errors) == {"referrer"} and Customer.get_by_id(cust.id).version == cust.version
+    with pytest.raises(ValidationFailed) as e:
+        customers.update(s, cust.id, cust.version, {"referrer": cust.phone_digits})
+    assert e.value.errors["referrer"].code == "referrer_self"
+    d = customers.update(s, cust.id, cust.version, {"referrer": "139-0000-1111"})
+    assert Customer.get_by_id(cust.id).referred_by_id == owner.id and d.referrer_name == "老车主"
+    assert d.referrer_phone != "+8613900001111"  # masked unless revealed
+    assert customers.detail(s, owner.id).referrals == 1
+    row = AuditLog.select().where(AuditLog.field == "referred_by").get()
+    assert (row.old, row.new) == ("", str(owner.id))
+    customers.update(s, cust.id, cust.version + 1, {"referrer": ""})
+    assert Customer.get_by_id(cust.id).referred_by_id is None

@@ -214,9 +214,11 @@ async def test_team_board_filters_by_consultant_and_grade_with_health(demo):
         await pilot.pause()
         app.screen.query_one("#grade").value = "A"
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         view = app.screen.query_one(BoardView)
         wanted = BoardFilter(owner="李娜", grade="A")
+        assert view.health == board_service.health(session_for("王建国"), wanted)
         assert app.screen.board_filter == wanted
         expected = board_service.summary(session_for("王建国"), wanted)
         assert view.summary == expected

@@ -12,7 +12,13 @@ PRESS = {"today": [], "board": ["2", "j"], "customer": ["enter"]}
 @pytest.mark.parametrize("pane", ["today", "board", "customer"])
 def test_pane(snap_compare, demo, pane, size, language):
     app = make_app(language=language)
-    assert snap_compare(app, terminal_size=size, press=PRESS[pane])
+
+    async def settled(pilot):
+        await pilot.press(*PRESS[pane])
+        await pilot.app.workers.wait_for_complete()  # the board's health bar is counted on a worker
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=settled)
 
 
 def test_log_contact_form(snap_compare, demo):

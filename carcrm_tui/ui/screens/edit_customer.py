@@ -22,7 +22,7 @@ from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_er
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
 
-TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "email", "age_range", "birthday", "tags", "notes",
+TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "email", "age_range", "birthday", "tags", "notes", "referrer",
                "budget", "expected_purchase_date", "focus_points", "competitor_models", "objections")
 CHOICE_FIELDS = {
     "gender": ("gender", ("m", "f"), True),
@@ -34,7 +34,7 @@ CHOICE_FIELDS = {
     "decision_maker": ("decider", P.DECISION_MAKERS, True),
 }
 ORDER = ("name", "phone", "phone2", "wechat", "email", "gender", "age_range", "birthday", "source",
-         "customer_type", "tags", "do_not_contact", "notes",
+         "customer_type", "referrer", "tags", "do_not_contact", "notes",
          "grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use", "focus_points",
          "competitor_models", "decision_maker", "objections")
 LEAD_ONLY = ("grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use", "focus_points",
@@ -73,6 +73,7 @@ class EditCustomerScreen(FormScreen):
             "email": d.email, "gender": d.gender, "age_range": d.age_range, "birthday": date_text(d.birthday),
             "source": d.source, "customer_type": d.customer_type, "tags": ",".join(d.tags),
             "do_not_contact": "yes" if d.do_not_contact else "no", "notes": d.notes,
+            "referrer": phone_text(d.referrer_phone) if d.referrer_phone else "",
         }
         if lead:
             values.update({
@@ -134,6 +135,8 @@ class EditCustomerScreen(FormScreen):
             elif name == "focus_points":
                 value = focus_codes(value)
             changes[name] = value
+        if changes.get("referrer", "").strip() == (self._initial().get("referrer") or ""):
+            del changes["referrer"]  # unchanged: no lookup, nothing to record
         return changes
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -206,6 +206,7 @@ class MainScreen(Translated, Screen):
             view = self.query_one(BoardView)
             view.display_name = self.list_name
             view.load(board.summary(self.session, self.board_filter), self.now, keep=view.selected if view.columns else None)
+            self.count_health(self.board_filter)
         elif self.pane == "customer":
             self.load_customer(reveal=reveal)
         elif self.pane == "late":
@@ -216,6 +217,11 @@ class MainScreen(Translated, Screen):
             self.period = self.period or metrics.this_month(self.session)
             self.query_one(MetricsView).loading_text(self.period.label)
             self.count_metrics(self.period)
+
+    @work(thread=True, exclusive=True, group="health")
+    def count_health(self, filt) -> None:
+        health = in_worker(board.health, self.session, filt)
+        self.app.call_from_thread(self.query_one(BoardView).set_health, health)
 
     @work(thread=True, exclusive=True, group="metrics")
     def count_metrics(self, period) -> None:
@@ -452,6 +458,7 @@ class MainScreen(Translated, Screen):
                 view.select_stage(stage)
                 keep = _moved(card, stage, record)
             view.load(board.summary(self.session, self.board_filter), self.now, keep=keep)
+            self.count_health(self.board_filter)
         else:
             self.refresh_pane()
 

@@ -94,6 +94,7 @@ class BoardView(Translated, Widget, can_focus=True):
         self.show_owner = show_owner
         self.now = now
         self.summary = BoardSummary({})
+        self.health: dict = {}  # stage -> Health, filled in by a worker after the board draws
         self.columns: dict[str, Column] = {s: Column() for s in stages}
         self.first_visible = 0
         self.display_name = lambda name: name  # privacy mode swaps in initials
@@ -135,6 +136,10 @@ class BoardView(Translated, Widget, can_focus=True):
             column.cursor = min(column.cursor, len(column.cards) - 1)
         else:
             column.cursor = 0
+
+    def set_health(self, health: dict) -> None:
+        self.health = health
+        self.refresh()
 
     @property
     def stage(self) -> str:
@@ -220,7 +225,7 @@ class BoardView(Translated, Widget, can_focus=True):
             head_style = "bold reverse" if active else ("bold underline" if current else "bold")
             mark = "▶" if current else " "
             lines[0].append_text(fit(f"{mark}{label('stage', stage)} ({tally.count})", w - 1, head_style))
-            health = self.summary.health.get(stage)
+            health = self.health.get(stage)
             second = f" {t('board.value', value=money(tally.value))}"
             if health is not None and health.days_in_stage is not None:
                 second += f" · {t('board.days_in_stage', n=round(health.days_in_stage))}"

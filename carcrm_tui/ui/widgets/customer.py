@@ -68,6 +68,8 @@ def profile(detail: CustomerDetail, columns: int) -> Table:
         (t("field.age_range"), plain(detail.age_range)),
         (t("field.source"), Text(label("source", detail.source))),
         (t("field.customer_type"), Text(label("ctype", detail.customer_type))),
+        (t("field.referrer"), plain(detail.referrer_name)),
+        (t("customer.referrals"), Text(str(detail.referrals) if detail.referrals else "")),
         (t("field.email"), plain(detail.email)),
         (t("field.birthday"), Text(date_text(detail.birthday))),
         (t("field.tags"), plain("、".join(detail.tags))),
