@@ -77,7 +77,7 @@ def metrics_tables(funnel, traffic, forecast, owners, standings) -> list[Table]:
     rows.append([t("metrics.won"), str(funnel.won), percent(rate_of(funnel.won, funnel.reached[-1])),
                  str(funnel.previous_won), percent(rate_of(funnel.previous_won, funnel.previous[-1])),
                  change(funnel.won, funnel.previous_won)])
-    tables.append(Table(t("metrics.funnel", period=funnel.period.label, previous=funnel.period.previous.label),
+    tables.append(Table(t("metrics.funnel", period=funnel.period.label, previous=funnel.against.label),
                         [t("metrics.col.stage"), t("metrics.col.leads"), t("metrics.col.conversion"),
                          t("metrics.col.previous"), t("metrics.col.conversion"), t("metrics.col.change")],
                         rows, [float(n) for n in funnel.reached] + [float(funnel.won)]))
@@ -163,7 +163,7 @@ def tables_text(title: str, tables: list[Table], markdown: bool = False, bar_wid
 
 
 def metrics_title(snap) -> str:
-    return t("metrics.title", period=snap.period.label, previous=snap.period.previous.label)
+    return t("metrics.title", period=snap.period.label, previous=snap.funnel.against.label)
 
 
 def metrics_text(snap, markdown: bool = False) -> str:

@@ -298,7 +298,8 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
             created_at, closed_at, birthday, dnc, source, drive_rows, quote_rows, visit_rows, complaint_rows,
             fu_rows, consultant_ids)
         focus = ",".join(rng.sample(focus_all, rng.choice((1, 2, 3))))
-        horizon = max(3, DEFAULT_GRADES[grade].horizon_days or 120) - rng.randrange(0, 3)
+        span = max(3, DEFAULT_GRADES[grade].horizon_days or 120)
+        horizon = rng.randrange(max(2, span // 2), span + span // 2)  # spread over the months ahead
         expected_date = (now + horizon * day).date().isoformat() if status == "open" else None
         lost_reason = rng.choice(("competitor", "competitor", "budget", "postponed", "price")) if status == "lost" else ""
         lead_rows.append((

@@ -51,6 +51,14 @@ class Period:
             return Period(M.add_months(self.start, -n), self.start)
         return Period(self.start - dt.timedelta(days=self.days), self.start)
 
+    def compared_to(self, today: dt.date) -> Period:
+        """The period to compare with: the previous one, cut to as many days as have passed of this one
+        (the 22nd of this month against the 1st–22nd of the last, not against the whole month)."""
+        previous = self.previous
+        if self.start <= today < self.end:
+            return Period(previous.start, min(previous.end, previous.start + dt.timedelta(days=(today - self.start).days + 1)))
+        return previous
+
     @property
     def label(self) -> str:
         if self.start.day == 1 and self.end == M.add_months(self.start, 1):
@@ -94,6 +102,7 @@ def _names() -> dict[int, str]:
 @dataclass(frozen=True)
 class Funnel:
     period: Period
+    against: Period  # the previous period, or its first days when this one is still running
     stages: tuple[str, ...]
     reached: list[int]  # per stage, this period
     won: int
@@ -118,7 +127,8 @@ def funnel(session: Session, period: Period) -> Funnel:
     _manager(session)
     stages = session.policy.stages
     rows = list(_cohort(session, period))
-    prev = list(_cohort(session, period.previous))
+    against = period.compared_to(session.now().in_timezone(session.policy.tz).date())
+    prev = list(_cohort(session, against))
     drive = stages.index("test_drive") if "test_drive" in stages else len(stages) - 1
 
     def breakdown(group, name) -> list[tuple[str, int, int, int]]:
@@ -137,7 +147,7 @@ def funnel(session: Session, period: Period) -> Funnel:
                 .where((Lead.status == "lost") & (Lead.closed_at >= start) & (Lead.closed_at < end)
                        & lead_filter(session)).tuples())
     return Funnel(
-        period, stages, M.reached(rows, stages), sum(n for _s, st, n in rows if st == "won"),
+        period, against, stages, M.reached(rows, stages), sum(n for _s, st, n in rows if st == "won"),
         M.reached(prev, stages), sum(n for _s, st, n in prev if st == "won"),
         breakdown(Customer.source, lambda s: s or ""), breakdown(Lead.owner, lambda o: names.get(o, "")),
         Counter(r for r, _c in lost).most_common(), Counter(c for _r, c in lost if c).most_common(),

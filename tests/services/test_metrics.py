@@ -83,7 +83,11 @@ def floor(database):
 def test_funnel_counts_each_lead_up_to_its_furthest_stage(floor):
     f = metrics.funnel(floor, MARCH)
     assert f.reached == [5, 4, 4, 3, 3, 2, 1, 1] and f.won == 1
-    assert f.previous == [2, 2, 1, 1, 1, 1, 1, 0] and f.previous_won == 0
+    # March is still running on the 10th: it is compared with 1–10 February, where only 前一 came in
+    assert f.against == metrics.Period(dt.date(2026, 2, 1), dt.date(2026, 2, 11))
+    assert f.previous == [1, 1, 1, 1, 1, 1, 1, 0] and f.previous_won == 0
+    whole = metrics.funnel(floor, metrics.month("2026-02"))  # a finished month against the whole one before
+    assert whole.against == metrics.month("2026-01") and whole.reached[0] == 2 and whole.previous[0] == 1
     assert M.conversions(f.reached)[:2] == [0.8, 1.0]
     assert f.by_source == [("autohome", 2, 1, 1), ("walk_in", 2, 2, 0), ("referral", 1, 0, 0)]
     assert f.by_consultant == [("李娜", 3, 2, 0), ("张伟", 2, 1, 1)]
@@ -158,11 +162,11 @@ def test_metrics_report_in_both_languages(floor):
     snap = metrics.snapshot(floor, MARCH)
     set_language("zh")
     zh = reports.metrics_text(snap)
-    assert zh.startswith("经营指标 2026-03（对比 2026-02）")
+    assert zh.startswith("经营指标 2026-03（对比 2026-02-01 – 2026-02-10）")
     assert "  选择竞品          1" in zh and "→ 丰田 凯美瑞" in zh and "每日到店：█▁██▁█▁" in zh
     assert "  合计    18万          40万    4.5万        0  15万   0.5万" in zh
     set_language("en")
     md = reports.metrics_text(snap, markdown=True)
-    assert md.startswith("# Metrics 2026-03 (against 2026-02)")
-    assert "| New lead | 5 | — | 2 | — | +3 |" in md and "| 张伟 | 1 | 2 | 2h | 1 | 1 | 50% |" in md
+    assert md.startswith("# Metrics 2026-03 (against 2026-02-01 – 2026-02-10)")
+    assert "| New lead | 5 | — | 1 | — | +4 |" in md and "| 张伟 | 1 | 2 | 2h | 1 | 1 | 50% |" in md
     assert "| High value | 1 | ¥700k |" in md

@@ -99,6 +99,12 @@ def test_a_schema_v1_file_is_backed_up_and_upgraded_with_every_row_intact(tmp_pa
     assert set(db.execute_sql("SELECT customer_id, tag FROM customer_tag").fetchall()) == tags
     assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    # an upgraded file has what a new one has: every column and index of the models
+    fresh = store_db.connect(tmp_path / "fresh.sqlite")
+    new_shape = _shape(fresh)
+    store_db.close()
+    db = store_db.connect(old)
+    assert _shape(db) == new_shape
     store_db.close()
     backup = tmp_path / "shop.sqlite.schema-v1.bak"
     assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == 1
@@ -121,3 +127,13 @@ def test_terminals_starting_at_once_upgrade_exactly_once(tmp_path):
     con = sqlite3.connect(old)
     columns = [r[1] for r in con.execute("PRAGMA table_info(account)")]
     assert columns.count("pin_hash") == 1
+
+
+def _shape(db):
+    """Columns per table and index names (FTS shadow tables aside)."""
+    tables = [r[0] for r in db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' AND name NOT LIKE 'sqlite%'")]
+    columns = {t: sorted(r[1] for r in db.execute_sql(f"PRAGMA table_info({t})")) for t in tables}
+    indexes = sorted(r[0] for r in db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'"))
+    return columns, indexes

@@ -164,7 +164,7 @@ async def test_metrics_pane_counts_the_month_and_steps_back(demo):
         await pilot.pause()
         assert app.screen.pane == "metrics"
         text = screen_text(app)
-        assert "Metrics 2026-03 (against 2026-02)" in text and "Funnel: leads that came in 2026-03" in text
+        assert "Metrics 2026-03 (against 2026-02-01 – 2026-02-10)" in text and "Funnel: leads that came in 2026-03" in text
         assert "Forecast" in text and "Showroom traffic" in text and "█" in text
         assert app.screen.query_one("#metrics-grid").has_class("-wide")  # side by side at 160 columns
         await pilot.press("comma")
@@ -184,7 +184,7 @@ async def test_metrics_pane_in_chinese_at_80_columns(demo):
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(app)
-        assert "经营指标 2026-03（对比 2026-02）" in text and "漏斗" in text
+        assert "经营指标 2026-03（对比 2026-02-01 – 2026-02-10）" in text and "漏斗" in text
         assert not app.screen.query_one("#metrics-grid").has_class("-wide")
 
 

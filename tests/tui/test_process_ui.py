@@ -11,7 +11,9 @@ def open_lead(app, stage: str) -> Lead:
     mine = (Lead.owner == app.session.actor.id) & (Lead.status == "open")
     lead = Lead.select().where(mine & (Lead.stage == stage)).order_by(Lead.id).first()
     if lead is None:
-        lead = Lead.select().where(mine & (Lead.stage != "order")).order_by(Lead.id).first()
+        # an early lead: nothing recorded yet for the stages it is moved past
+        early = Lead.stage.in_(("new", "reception", "needs", "presentation"))
+        lead = Lead.select().where(mine & early).order_by(Lead.id).first()
         Lead.update(stage=stage).where(Lead.id == lead.id).execute()
     app.screen.open_customer(lead.customer_id)
     return Lead.get_by_id(lead.id)

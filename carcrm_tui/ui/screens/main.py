@@ -165,22 +165,38 @@ class MainScreen(Translated, Screen):
         return self._vehicles
 
     def _topbar(self) -> None:
-        bar = Text()
-        bar.append_text(plain(self.policy.dealership, "bold"))
-        bar.append("  ")
-        for i, pane in enumerate(self.panes, 1):
-            style = "reverse bold" if pane == self.pane else ""
-            bar.append(f" {i} {t(f'pane.{pane}')} ", style=style)
-        bar.append("  ")
-        bar.append(f"{label('role', self.session.actor.role)} ")
-        bar.append_text(plain(self.session.actor.name, "bold"))
+        """Dealership, panes, who is signed in and what is filtered, in one line.
+
+        Who is signed in and the filter matter most on a shared 80-column
+        terminal, so when the line is too long the other panes shrink to their
+        numbers first, then the dealership's name goes.
+        """
+        width = self.size.width or 80
+        who = Text(f"{label('role', self.session.actor.role)} ")
+        who.append_text(plain(self.session.actor.name, "bold"))
         shown = [self.tag] if self.tag else []
         if self.pane == "board":
             f = self.board_only
             shown += [x for x in (f.owner, label("source", f.source or ""), f.grade, f.series) if x]
         if shown:
-            bar.append("  ⧩ ").append_text(plain(" · ".join(shown), "bold"))
+            who.append("  ⧩ ").append_text(plain(" · ".join(shown), "bold"))
+        for compact, dealer in ((False, True), (True, True), (True, False)):
+            bar = Text()
+            if dealer:
+                bar.append_text(plain(self.policy.dealership, "bold"))
+                bar.append("  ")
+            for i, pane in enumerate(self.panes, 1):
+                current = pane == self.pane
+                bar.append(f" {i} {t(f'pane.{pane}')} " if current or not compact else f" {i} ",
+                           style="reverse bold" if current else "")
+            bar.append("  ")
+            bar.append_text(who)
+            if bar.cell_len <= width:
+                break
         self.query_one("#topbar", Static).update(bar)
+
+    def on_resize(self) -> None:
+        self._topbar()
 
     def status(self, text: str, *, error: bool = False) -> None:
         self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
