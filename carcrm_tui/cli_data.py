@@ -39,6 +39,8 @@ def add_parsers(subs, common) -> None:
     lost.add_argument("--month", metavar="YYYY-MM", required=True, help=t("cli.help.month"))
     figures = kinds.add_parser("metrics", help=t("cli.help.report_metrics"))
     figures.add_argument("--month", metavar="YYYY-MM", help=t("cli.help.metrics_month"))
+    figures.add_argument("--from", dest="since", metavar="YYYY-MM-DD", help=t("cli.help.metrics_from"))
+    figures.add_argument("--to", dest="until", metavar="YYYY-MM-DD", help=t("cli.help.metrics_to"))
     for p in (daily, lost, figures):
         p.add_argument("--markdown", action="store_true", help=t("cli.help.markdown"))
     for p in (imp, exp, bak, res, chk, rep, daily, lost, figures):
@@ -180,16 +182,35 @@ def _report(args, session, fail) -> int:
     if args.report == "metrics":
         from carcrm_tui.services import metrics
 
-        try:
-            period = metrics.month(args.month) if args.month else metrics.this_month(session)
-        except ValueError:
-            return fail(t("cli.bad_month", value=args.month))
+        if args.since or args.until:
+            for option, value in (("--from", args.since), ("--to", args.until)):
+                if not _is_date(value):
+                    return fail(t("cli.bad_day", option=option, value=value or ""))
+            since, until = dt.date.fromisoformat(args.since), dt.date.fromisoformat(args.until)
+            if until < since:
+                return fail(t("cli.bad_range", since=args.since, until=args.until))
+            period = metrics.Period(since, until + dt.timedelta(days=1))  # --to is the last day, included
+        else:
+            try:
+                period = metrics.month(args.month) if args.month else metrics.this_month(session)
+            except ValueError:
+                return fail(t("cli.bad_month", value=args.month))
         print(reports.metrics_text(metrics.snapshot(session, period), markdown=args.markdown), end="")
         return 0
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
         return fail(t("cli.bad_month", value=args.month))
     print(reports.lost_text(review.lost_month(session, args.month), markdown=args.markdown), end="")
     return 0
+
+
+def _is_date(text: str | None) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text or "")
+        return True
+    except ValueError:
+        return False
 
 
 def _check(db_target: str, fail) -> int:

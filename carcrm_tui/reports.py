@@ -7,6 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from carcrm_tui.i18n import duration, label, money, t
+from carcrm_tui.ui.text import clean  # rich only: no Textual in headless commands
+
+
+def safe(text: str) -> str:
+    """A report goes to a terminal or a chat: names pasted with escape codes show as ␛, never act."""
+    return clean(text, one_line=False)
 
 
 def daily_text(r, markdown: bool = False) -> str:
@@ -28,7 +34,7 @@ def daily_text(r, markdown: bool = False) -> str:
               for c, who, reason, comp in r.lost] or [f"{b}{t('report.none')}"]
     lines += ["", f"{h}{t('report.tomorrow')}"]
     lines += [f"{b}{who}: {n}" for who, n in r.tomorrow] or [f"{b}{t('report.none')}"]
-    return "\n".join(lines) + "\n"
+    return safe("\n".join(lines) + "\n")
 
 
 def lost_text(r, markdown: bool = False) -> str:
@@ -41,7 +47,7 @@ def lost_text(r, markdown: bool = False) -> str:
     lines += [f"{b}{comp}: {n}" for comp, n in r.by_competitor] or [f"{b}{t('report.none')}"]
     lines += ["", f"{h}{t('report.by_consultant')}"]
     lines += [f"{b}{who}: {n}" for who, n in r.by_consultant] or [f"{b}{t('report.none')}"]
-    return "\n".join(lines) + "\n"
+    return safe("\n".join(lines) + "\n")
 
 
 # ---- the manager's metrics: one set of tables for the pane and the printed report ------------
@@ -159,7 +165,7 @@ def tables_text(title: str, tables: list[Table], markdown: bool = False, bar_wid
         if table.note:
             lines.append(("" if markdown else "  ") + table.note)
         lines.append("")
-    return "\n".join(lines)
+    return safe("\n".join(lines))
 
 
 def metrics_title(snap) -> str:

@@ -99,3 +99,8 @@ def test_reports_from_a_shell_in_both_languages(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith("经营指标") and "销售预测" in r.stdout and "顾问排行" in r.stdout
     r = carcrm(db, "report", "metrics", "--month", "2026-3x", user="王建国", pin="8888")
     assert r.returncode == 2 and "2026-3x" in r.stderr
+    r = carcrm(db, "report", "metrics", "--from", "2026-03-02", "--to", "2026-03-08", "--markdown",
+               user="王建国", pin="8888")
+    assert r.returncode == 0 and r.stdout.startswith("# Metrics 2026-03-02 – 2026-03-08 (against 2026-02-23 – 2026-03-01)")
+    r = carcrm(db, "report", "metrics", "--from", "2026-03-02", user="王建国", pin="8888")
+    assert r.returncode == 2 and "--to wants YYYY-MM-DD" in r.stderr

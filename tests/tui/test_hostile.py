@@ -63,3 +63,31 @@ async def test_hostile_text_renders_as_typed_in_every_pane(database):
             assert_clean(screen_text(a))
 
 
+
+
+async def test_hostile_names_on_the_manager_panes_and_reports(database):
+    """Consultant names, competitor models and tags are data on the metrics pane, the board filter and reports."""
+    from carcrm_tui import reports
+    from carcrm_tui.services import metrics
+    from tests.conftest import session_for
+
+    factory.account("[b]王[/b]\x1b[2J", role="manager")
+    seller = factory.account("[red]李娜[/red]")
+    customer_id = plant(seller.id)
+    Lead.update(status="lost", lost_reason="competitor", lost_competitor="[link=x]丰田[/link] \x1b[31m",
+                closed_at=NOW.subtract(hours=1)).where(Lead.customer == customer_id).execute()
+    text = reports.metrics_text(metrics.snapshot(session_for("[b]王[/b]\x1b[2J"), metrics.month("2026-03")))
+    assert "→ [link=x]丰田[/link] ␛[31m" in text and "\x1b" not in text  # as typed, but escapes cannot act
+    app = make_app("[b]王[/b]\x1b[2J")
+    async with running(app, size=(160, 50)) as pilot:
+        await pilot.press("5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert_clean(text)
+        assert "[red]李娜[/red]" in text and "→ [link=x]丰田[/link] ␛[31m" in text
+        await pilot.press("2", "f")
+        await pilot.pause()
+        text = screen_text(app)
+        assert_clean(text)
+        assert "[red]李娜[/red]" in text and "[x]" in text

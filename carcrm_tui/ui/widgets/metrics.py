@@ -18,6 +18,7 @@ from carcrm_tui.domain.metrics import bar
 from carcrm_tui.i18n import t
 from carcrm_tui.reports import Table, metrics_tables, metrics_title
 from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.text import plain
 
 # one colour per table, from the 8 every terminal has
 BAR_STYLES = ("cyan", "green", "blue", "red", "magenta", "green", "yellow", "cyan")
@@ -34,7 +35,7 @@ def rich_table(table: Table, style: str) -> RenderableType:
         out.add_column("", no_wrap=True)
     top = max(table.chart or [0], default=0)
     for i, row in enumerate(table.rows):
-        cells = [Text(cell) for cell in row]
+        cells = [plain(cell) for cell in row]
         if table.chart:
             value = table.chart[i] if i < len(table.chart) else 0
             cells.append(Text(bar(value, top, BAR_WIDTH), style=style))
