@@ -74,6 +74,7 @@ def change(now: int, before: int) -> str:
 
 def metrics_tables(funnel, traffic, forecast, owners, standings) -> list[Table]:
     from carcrm_tui.domain.metrics import conversions, sparkline
+    from carcrm_tui.domain.metrics import rate as rate_of
 
     tables = []
     conv = [None] + conversions(funnel.reached)
@@ -128,10 +129,6 @@ def metrics_tables(funnel, traffic, forecast, owners, standings) -> list[Table]:
                           str(s.won), str(s.lost), percent(s.conversion)] for s in standings],
                         [float(s.contacts) for s in standings]))
     return tables
-
-
-def rate_of(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def tables_text(title: str, tables: list[Table], markdown: bool = False, bar_width: int = 12) -> str:

@@ -85,7 +85,8 @@ def _utc(day: dt.date, session: Session):
     return pendulum.datetime(day.year, day.month, day.day, tz=session.policy.tz).in_timezone("UTC")
 
 
-def _bounds(period: Period, session: Session):
+def bounds(period: Period, session: Session):
+    """The period's local days as a UTC range [start, end), for indexed range queries."""
     return _utc(period.start, session), _utc(period.end, session)
 
 
@@ -115,7 +116,7 @@ class Funnel:
 
 
 def _cohort(session: Session, period: Period, *group):
-    start, end = _bounds(period, session)
+    start, end = bounds(period, session)
     q = (Lead.select(*group, Lead.stage, Lead.status, fn.COUNT(Lead.id))
          .where((Lead.created_at >= start) & (Lead.created_at < end) & lead_filter(session)))
     if any(g is Customer.source for g in group):
@@ -142,7 +143,7 @@ def funnel(session: Session, period: Period) -> Funnel:
         return sorted(out, key=lambda r: (-r[1], r[0]))
 
     names = _names()
-    start, end = _bounds(period, session)
+    start, end = bounds(period, session)
     lost = list(Lead.select(Lead.lost_reason, Lead.lost_competitor)
                 .where((Lead.status == "lost") & (Lead.closed_at >= start) & (Lead.closed_at < end)
                        & lead_filter(session)).tuples())
@@ -176,7 +177,7 @@ class Traffic:
 
 def traffic(session: Session, period: Period) -> Traffic:
     _manager(session)
-    start, end = _bounds(period, session)
+    start, end = bounds(period, session)
     in_period = (ShowroomVisit.at >= start) & (ShowroomVisit.at < end)
     if not session.sees_everyone:
         in_period &= ShowroomVisit.consultant == session.actor.id
@@ -227,7 +228,7 @@ def forecast(session: Session, months: int = 3) -> Forecast:
     shown = [M.add_months(first, i) for i in range(months)]
     names = _names()
     closed: Counter = Counter()
-    start, end = _bounds(Period(first, M.add_months(first, 1)), session)
+    start, end = bounds(Period(first, M.add_months(first, 1)), session)
     for owner, value in (Lead.select(Lead.owner, fn.SUM(fn.COALESCE(Lead.deal_price, Lead.expected_value)))
                          .where((Lead.status == "won") & (Lead.closed_at >= start) & (Lead.closed_at < end)
                                 & lead_filter(session)).group_by(Lead.owner).tuples()):
@@ -315,7 +316,7 @@ class Standing:
 
 def leaderboard(session: Session, period: Period) -> list[Standing]:
     _manager(session)
-    start, end = _bounds(period, session)
+    start, end = bounds(period, session)
     contacts = dict(FollowUp.select(FollowUp.owner, fn.COUNT(FollowUp.id))
                     .where((FollowUp.done_at >= start) & (FollowUp.done_at < end) & FollowUp.outcome.in_(OUTCOMES))
                     .group_by(FollowUp.owner).tuples())

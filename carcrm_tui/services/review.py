@@ -12,11 +12,12 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-import pendulum
 from peewee import fn
 
 from carcrm_tui.services import late
 from carcrm_tui.services.errors import NotAllowed
+from carcrm_tui.services.metrics import Period, bounds
+from carcrm_tui.services.metrics import month as metrics_month
 from carcrm_tui.services.session import Session
 from carcrm_tui.store.models import Account, AuditLog, Customer, FollowUp, Lead, ShowroomVisit
 
@@ -44,17 +45,12 @@ class LostReview:
     by_consultant: list[tuple[str, int]]
 
 
-def _bounds(day: dt.date, session: Session):
-    start = pendulum.datetime(day.year, day.month, day.day, tz=session.policy.tz)
-    return start.in_timezone("UTC"), start.add(days=1).in_timezone("UTC")
-
-
 def daily(session: Session, day: dt.date | None = None) -> DailyReview:
     if session.actor.role != "manager":
         raise NotAllowed()
     now = session.now()
     day = day or now.in_timezone(session.policy.tz).date()
-    start, end = _bounds(day, session)
+    start, end = bounds(Period(day, day + dt.timedelta(days=1)), session)
     names = {a.id: a.name for a in Account.select(Account.id, Account.name)}
     visits = Counter(kind for (kind,) in ShowroomVisit.select(ShowroomVisit.kind)
                      .where((ShowroomVisit.at >= start) & (ShowroomVisit.at < end)).tuples())
@@ -83,11 +79,7 @@ def daily(session: Session, day: dt.date | None = None) -> DailyReview:
 def lost_month(session: Session, month: str) -> LostReview:
     if session.actor.role != "manager":
         raise NotAllowed()
-    year, mon = (int(x) for x in month.split("-"))
-    first = dt.date(year, mon, 1)
-    start, _ = _bounds(first, session)
-    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
-    end, _ = _bounds(nxt, session)
+    start, end = bounds(metrics_month(month), session)
     names = {a.id: a.name for a in Account.select(Account.id, Account.name)}
     rows = list(Lead.select(Lead.lost_reason, Lead.lost_competitor, Lead.owner)
                 .where((Lead.status == "lost") & (Lead.closed_at >= start) & (Lead.closed_at < end)).tuples())

@@ -174,10 +174,7 @@ class MainScreen(Translated, Screen):
         width = self.size.width or 80
         who = Text(f"{label('role', self.session.actor.role)} ")
         who.append_text(plain(self.session.actor.name, "bold"))
-        shown = [self.tag] if self.tag else []
-        if self.pane == "board":
-            f = self.board_only
-            shown += [x for x in (f.owner, label("source", f.source or ""), f.grade, f.series) if x]
+        shown = filter_words(self.board_filter if self.pane == "board" else BoardFilter(tag=self.tag))
         if shown:
             who.append("  ⧩ ").append_text(plain(" · ".join(shown), "bold"))
         for compact, dealer in ((False, True), (True, True), (True, False)):
@@ -639,8 +636,7 @@ class MainScreen(Translated, Screen):
                 return
             self.tag = filt.tag
             self.board_only = replace(filt, tag=None)
-            what = " · ".join(x for x in (filt.owner, label("source", filt.source or ""), filt.grade, filt.series,
-                                          filt.tag) if x)
+            what = " · ".join(filter_words(filt))
             self.status(t("notice.board_filter", what=what) if what else t("notice.filter_off"))
             self._topbar()
             self.refresh_pane()
@@ -725,6 +721,11 @@ class MainScreen(Translated, Screen):
             yield t("key.review"), t("palette.review_help"), self.action_review
         yield t("key.help"), "", self.action_help
         yield t("key.quit"), "", self.app.exit
+
+
+def filter_words(f: BoardFilter) -> list[str]:
+    """What a filter shows, in words: tag first (it is shared with Today), then the board's own."""
+    return [x for x in (f.tag, f.owner, label("source", f.source or ""), f.grade, f.series) if x]
 
 
 def _moved(card, stage, record):

@@ -66,7 +66,6 @@ class MetricsView(Translated, VerticalScroll, can_focus=True):
         title.append(f"   {t('metrics.period_hint')}", style="dim")
         self.query_one("#metrics-title", Static).update(title)
         grid = self.query_one("#metrics-grid", Container)
-        grid.set_class(self.size.width >= WIDE, "-wide")
         tables = metrics_tables(snap.funnel, snap.traffic, snap.forecast, snap.owners, snap.leaderboard)
         statics = list(grid.query(".metric"))
         for i, table in enumerate(tables):
