@@ -111,14 +111,14 @@ async def test_complaint_from_the_customer_screen_to_the_assignees_today(demo):
         await pilot.pause()
         table = app.screen.query_one(TodayTable)
         assert f"c{complaint.id}" in table.complaints_by_key
-        table.move_cursor(row=table.get_row_index(f"c{complaint.id}"))
+        table.move_to(f"c{complaint.id}")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ComplaintActionScreen)
         await pilot.press(*"apologised", "ctrl+s")
         await pilot.pause()
         assert Complaint.get_by_id(complaint.id).status == "resolved"
-        table.move_cursor(row=table.get_row_index(f"c{complaint.id}"))
+        table.move_to(f"c{complaint.id}")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ComplaintActionScreen), type(app.screen)

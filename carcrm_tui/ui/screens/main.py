@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual import work
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from carcrm_tui.domain.policy import SOURCES as P_SOURCES
 from carcrm_tui.i18n import label, t
@@ -28,11 +29,14 @@ from carcrm_tui.services.views import BoardFilter
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui_text import error_sentence as service_error_text
 from carcrm_tui.ui.text import plain
-from carcrm_tui.ui.widgets.board import BoardView
-from carcrm_tui.ui.widgets.customer import CustomerView
-from carcrm_tui.ui.widgets.late import LateTable
-from carcrm_tui.ui.widgets.metrics import MetricsView
+from carcrm_tui.ui.widgets.key_bar import KeyBar
 from carcrm_tui.ui.widgets.today import TodayTable
+
+if TYPE_CHECKING:
+    from carcrm_tui.ui.widgets.board import BoardView
+    from carcrm_tui.ui.widgets.customer import CustomerView
+    from carcrm_tui.ui.widgets.late import LateTable
+    from carcrm_tui.ui.widgets.metrics import MetricsView
 
 PANES = ("today", "board", "customer")
 # Forms load when first opened, not at start: a consultant's first screen is Today.
@@ -106,6 +110,8 @@ class MainScreen(Translated, Screen):
         self.seen_change = 0
         self.period = None  # the metrics pane's month; None = this month
         self.board_only = BoardFilter()  # the board's own filter (consultant, source, grade, vehicle)
+        self._mounting = None  # the other panes' mount, started after the first paint
+        self.panes_ready = False
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -113,24 +119,58 @@ class MainScreen(Translated, Screen):
         with ContentSwitcher(initial="today"):
             with Vertical(id="today"):
                 yield TodayTable(id="today-table")
-            with Vertical(id="board"):
-                yield BoardView(
-                    self.session.policy.stages, self.session.policy.grade_order,
-                    lambda stage, after, limit: board.page(self.session, stage, after, limit, filt=self.board_filter),
-                    show_owner=self.session.sees_everyone, id="board-view",
-                )
-            with Vertical(id="customer"):
-                yield CustomerView(id="customer-view")
-            with Vertical(id="late"):
-                yield LateTable(id="late-table")
-            with Vertical(id="metrics"):
-                yield MetricsView(id="metrics-view")
         yield Static(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show_pane("today")
         self.set_interval(LIVE_REFRESH_SECONDS, self.poll_changes)
+        self.call_after_refresh(self.mount_panes)
+
+    async def mount_panes(self) -> None:
+        """The other panes load behind Today's first paint (a consultant starts on Today)."""
+        if self._mounting is None:
+            self._mounting = self.query_one(ContentSwitcher).mount_all(self._build_panes())
+        await self._mounting
+        self.panes_ready = True
+
+    def _build_panes(self) -> list[Vertical]:
+        from carcrm_tui.ui.widgets.board import BoardView
+        from carcrm_tui.ui.widgets.customer import CustomerView
+
+        built = {
+            "board": BoardView(
+                self.session.policy.stages, self.session.policy.grade_order,
+                lambda stage, after, limit: board.page(self.session, stage, after, limit, filt=self.board_filter),
+                show_owner=self.session.sees_everyone, id="board-view",
+            ),
+            "customer": CustomerView(id="customer-view"),
+        }
+        if "late" in self.panes:
+            from carcrm_tui.ui.widgets.late import LateTable
+            from carcrm_tui.ui.widgets.metrics import MetricsView
+
+            built |= {"late": LateTable(id="late-table"), "metrics": MetricsView(id="metrics-view")}
+        panes = [Vertical(widget, id=pane) for pane, widget in built.items()]
+        for pane in panes:
+            pane.display = False  # the switcher shows one pane at a time
+        return panes
+
+    @property
+    def board_view(self) -> BoardView:
+        return self.query_one("#board-view")  # type: ignore[return-value]
+
+    @property
+    def customer_view(self) -> CustomerView:
+        return self.query_one("#customer-view")  # type: ignore[return-value]
+
+    @property
+    def late_table(self) -> LateTable:
+        return self.query_one("#late-table")  # type: ignore[return-value]
+
+    @property
+    def metrics_view(self) -> MetricsView:
+        return self.query_one("#metrics-view")  # type: ignore[return-value]
 
     def poll_changes(self) -> None:
         """Live refresh: another terminal committed → redraw the visible pane, cursor kept.
@@ -200,6 +240,9 @@ class MainScreen(Translated, Screen):
 
     # ---- panes ------------------------------------------------------------
     def show_pane(self, pane: str) -> None:
+        if pane != "today" and not self.panes_ready:  # a key pressed within the first moments
+            self.call_later(self._show_when_mounted, pane)
+            return
         self.pane = pane
         self.query_one(ContentSwitcher).current = pane
         self._topbar()
@@ -216,25 +259,29 @@ class MainScreen(Translated, Screen):
             table.display_name = self.list_name
             table.show(today.today(self.session, tag=self.tag, limits=self.today_limits), self.now, self.policy)
         elif self.pane == "board":
-            view = self.query_one(BoardView)
+            view = self.board_view
             view.display_name = self.list_name
             view.load(board.summary(self.session, self.board_filter), self.now, keep=view.selected if view.columns else None)
             self.count_health(self.board_filter)
         elif self.pane == "customer":
             self.load_customer(reveal=reveal)
         elif self.pane == "late":
-            self.query_one(LateTable).show(late.report(self.session), self.list_name)
+            self.late_table.show(late.report(self.session), self.list_name)
         elif self.pane == "metrics":
             from carcrm_tui.services import metrics
 
             self.period = self.period or metrics.this_month(self.session)
-            self.query_one(MetricsView).loading_text(self.period.label)
+            self.metrics_view.loading_text(self.period.label)
             self.count_metrics(self.period)
+
+    async def _show_when_mounted(self, pane: str) -> None:
+        await self.mount_panes()
+        self.show_pane(pane)
 
     @work(thread=True, exclusive=True, group="health")
     def count_health(self, filt) -> None:
         health = in_worker(board.health, self.session, filt)
-        self.app.call_from_thread(self.query_one(BoardView).set_health, health)
+        self.app.call_from_thread(self.board_view.set_health, health)
 
     @work(thread=True, exclusive=True, group="metrics")
     def count_metrics(self, period) -> None:
@@ -242,7 +289,7 @@ class MainScreen(Translated, Screen):
         from carcrm_tui.services import metrics
 
         snap = in_worker(metrics.snapshot, self.session, period)
-        self.app.call_from_thread(self.query_one(MetricsView).show, snap)
+        self.app.call_from_thread(self.metrics_view.show, snap)
 
     def action_period(self, step: int) -> None:
         from carcrm_tui.domain.metrics import add_months
@@ -254,7 +301,7 @@ class MainScreen(Translated, Screen):
         self.refresh_pane()
 
     def load_customer(self, *, reveal: bool = False) -> None:
-        view = self.query_one(CustomerView)
+        view = self.customer_view
         if self.customer_id is None:
             view.clear()
             return
@@ -352,7 +399,7 @@ class MainScreen(Translated, Screen):
                 return dict(lead_id=row.lead_id, customer_id=row.customer_id, name=row.customer_name,
                             grade=row.grade, followup_id=row.followup_id, version=None)
         elif self.pane == "board":
-            card = self.query_one(BoardView).selected
+            card = self.board_view.selected
             if card:
                 return dict(lead_id=card.lead_id, customer_id=card.customer_id, name=card.customer_name,
                             grade=card.grade, followup_id=None, version=card.version)
@@ -464,7 +511,7 @@ class MainScreen(Translated, Screen):
         where = label("status", "won") if stage == "won" else label("stage", stage)
         self.status(t("notice.moved", name=record["name"], stage=where))
         if self.pane == "board":
-            view = self.query_one(BoardView)
+            view = self.board_view
             card = view.selected  # still the moved card: the columns are reloaded below
             keep = None
             if stage != "won" and card is not None and card.lead_id == record["lead_id"]:
@@ -540,7 +587,7 @@ class MainScreen(Translated, Screen):
 
     def action_mark(self) -> None:
         """Mark or unmark the card under the cursor for a reassignment of the selection."""
-        view = self.query_one(BoardView)
+        view = self.board_view
         card = view.selected
         if card is not None:
             view.marked ^= {card.lead_id}
@@ -552,8 +599,8 @@ class MainScreen(Translated, Screen):
         kwargs = {}
         if whole_book:
             what = t("reassign.whole_book")
-        elif self.pane == "board" and self.query_one(BoardView).marked:
-            kwargs["lead_ids"] = sorted(self.query_one(BoardView).marked)
+        elif self.pane == "board" and self.board_view.marked:
+            kwargs["lead_ids"] = sorted(self.board_view.marked)
             what = t("reassign.marked", n=len(kwargs["lead_ids"]))
         else:
             record = self.current()
@@ -570,7 +617,7 @@ class MainScreen(Translated, Screen):
             if moved is None:
                 return
             if self.pane == "board":
-                self.query_one(BoardView).marked.clear()
+                self.board_view.marked.clear()
             self.status(t("notice.reassigned", n=moved))
             self.refresh_pane()
 
