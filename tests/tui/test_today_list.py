@@ -1,0 +1,135 @@
+"""The Today list (drawn line by line) and the key bar, driven as a consultant would."""
+
+from carcrm_tui.store.models import Account
+from carcrm_tui.ui.widgets.key_bar import KeyBar
+from carcrm_tui.ui.widgets.today import COLUMNS, WHY_MIN, TodayTable, column_widths, fit_spans
+from tests import factory
+from tests.conftest import NOW
+from tests.tui.helpers import make_app, running, screen_text
+
+
+def busy_day(app) -> None:
+    """Sixty more calls for the signed-in consultant, overdue and later today."""
+    me = Account.get_by_id(app.session.actor.id)
+    for i in range(60):
+        lead = factory.lead(factory.customer(me, name=f"客户{i:02d}"), grade="AB"[i % 2])
+        factory.due(lead, NOW.subtract(hours=i + 1) if i % 3 else NOW.add(minutes=10 * i))
+
+
+def visible_keys(table: TodayTable) -> list[str]:
+    """Keys of the lines on screen (line 0 is the column titles)."""
+    top = round(table.scroll_y)
+    body = table.scrollable_content_region.height - 1
+    return [line.key for line in table.lines[top:top + body]]
+
+
+async def test_cursor_stays_on_screen_and_skips_titles_at_80x24(demo):
+    app = make_app()
+    busy_day(app)
+    async with running(app, size=(80, 24)) as pilot:
+        table = app.screen.query_one(TodayTable)
+        assert len(table.lines) > 40  # more than a screen
+        seen = set()
+        for _ in range(45):
+            await pilot.press("j")
+            key = table.lines[table.cursor_row].key
+            assert not key.startswith(("group:", "empty:")), key
+            assert key in visible_keys(table)
+            seen.add(key)
+        assert len(seen) > 30
+        await pilot.press("G")
+        assert table.cursor_row == max(i for i in range(len(table.lines)) if table._actionable(i))
+        assert table.lines[table.cursor_row].key in visible_keys(table)
+        await pilot.press("g")
+        first = min(i for i in range(len(table.lines)) if table._actionable(i))
+        assert table.cursor_row == first
+        # back at the top, the group's title shows above its first row
+        assert visible_keys(table)[0] == table.lines[0].key
+        await pilot.press("pagedown")
+        assert table.cursor_row > first + 10 and table.lines[table.cursor_row].key in visible_keys(table)
+        await pilot.pause()
+        name = table.selected.customer_name
+        assert name in screen_text(app)
+
+
+async def test_click_moves_the_cursor_and_a_second_click_opens(demo):
+    app = make_app()
+    async with running(app, size=(160, 50)) as pilot:
+        table = app.screen.query_one(TodayTable)
+        target = next(i for i in range(table.cursor_row + 1, len(table.lines)) if table.lines[i].key in table.rows_by_key)
+        row = table.rows_by_key[table.lines[target].key]
+        y = target - round(table.scroll_y) + 1  # + the column titles
+        await pilot.click(TodayTable, offset=(10, y))
+        assert table.cursor_row == target and app.screen.pane == "today"
+        await pilot.click(TodayTable, offset=(10, y))
+        await pilot.pause()
+        assert app.screen.pane == "customer" and app.screen.customer_id == row.customer_id
+
+
+def test_columns_share_a_narrow_terminal_and_the_reason_keeps_room():
+    from carcrm_tui.ui.widgets.today import Line
+
+    long = "长" * 30
+    line = Line("f1", tuple(((long, ""),) for _ in COLUMNS))
+    titles = {key: key for key in COLUMNS}
+    for width in (80, 100, 160):
+        widths = column_widths([line], width, titles)
+        assert 1 + sum(widths.values()) + 2 * (len(COLUMNS) - 1) == width
+        assert widths["why"] >= WHY_MIN
+    assert column_widths([line], 160, titles)["customer"] > column_widths([line], 80, titles)["customer"]
+
+
+def test_cells_are_cropped_with_an_ellipsis_or_padded_to_their_width():
+    from rich.cells import cell_len
+
+    spans = fit_spans((("张伟伟", "bold"), ("abc", "")), 5)
+    assert "".join(text for text, _ in spans) == "张伟…" and spans[0][1] == "bold"
+    assert fit_spans((("ab", ""),), 4) == [("ab", ""), ("  ", "")]
+    # a wide character that does not fit whole becomes a space, never half a glyph
+    cropped = fit_spans((("a张伟", ""),), 4)
+    assert "".join(text for text, _ in cropped) == "a张…"
+    assert sum(cell_len(text) for text, _ in fit_spans((("ab张", ""),), 4)) == 4
+
+
+async def test_key_bar_follows_the_pane_and_a_click_runs_the_key(demo):
+    app = make_app()
+    async with running(app, size=(80, 24)) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        text = screen_text(app).splitlines()[-1]
+        assert "Log contact" in text and "^p Commands" in text
+        assert "Next stage" not in text
+        await pilot.press("2")
+        await pilot.pause()
+        assert "Next stage" in screen_text(app).splitlines()[-1]
+        start = next(s for s, _e, item in bar._spans if item.key == "slash")
+        await pilot.click(KeyBar, offset=(start + 1, 0))
+        await pilot.pause()
+        from carcrm_tui.ui.screens.search import SearchScreen
+        assert isinstance(app.screen, SearchScreen)
+
+
+async def test_key_bar_drops_whole_keys_when_narrow(demo):
+    app = make_app()
+    async with running(app, size=(50, 24)) as pilot:
+        await pilot.pause()
+        line = screen_text(app).splitlines()[-1]
+        assert line.rstrip().endswith("^p Commands")
+        items, _palette = app.screen.query_one(KeyBar).items()
+        shown = [item for item in items if f" {item.display} {item.description} " in line]
+        assert 0 < len(shown) < len(items)
+        assert shown == items[:len(shown)]  # in order, none cut in half
+
+
+async def test_a_pane_key_before_the_panes_have_mounted_still_opens_it(demo, monkeypatch):
+    from carcrm_tui.ui.screens.main import MainScreen
+
+    # hold back the mount that normally follows Today's first paint
+    monkeypatch.setattr(MainScreen, "on_mount", lambda self: self.show_pane("today"))
+    app = make_app()
+    async with running(app, size=(80, 24)) as pilot:
+        screen = app.screen
+        assert not screen.panes_ready and not screen.query("#board-view")
+        await pilot.press("2")
+        await pilot.pause()
+        assert screen.panes_ready and screen.pane == "board"
+        assert screen.board_view.selected is not None
