@@ -133,3 +133,18 @@ async def test_a_pane_key_before_the_panes_have_mounted_still_opens_it(demo, mon
         await pilot.pause()
         assert screen.panes_ready and screen.pane == "board"
         assert screen.board_view.selected is not None
+
+
+async def test_after_logging_a_call_the_cursor_is_on_the_next_call_not_the_top(demo):
+    app = make_app()
+    busy_day(app)
+    async with running(app, size=(80, 24)) as pilot:
+        table = app.screen.query_one(TodayTable)
+        for _ in range(5):
+            await pilot.press("j")
+        logged = table.selected
+        following = table.rows_by_key[table.lines[table.cursor_row + 1].key]
+        await pilot.press("c", *"called", "ctrl+s")
+        await pilot.pause()
+        assert f"f{logged.followup_id}" not in table.rows_by_key
+        assert table.selected.followup_id == following.followup_id

@@ -176,7 +176,7 @@ class TodayTable(Translated, ScrollView, can_focus=True):
         return [line.key for line in self.lines]
 
     def show(self, view: TodayView, now, policy) -> None:
-        keep = self.selected_row
+        keep, where = self.selected_row, self.cursor_row
         lines: list[Line] = []
         self.rows_by_key, self.complaints_by_key = {}, {}
         if view.complaints:  # routed to me, on a 24-hour clock: first thing on the list
@@ -221,13 +221,19 @@ class TodayTable(Translated, ScrollView, can_focus=True):
         self._widths_for = -1
         self._strips.clear()
         self.virtual_size = Size(1, len(lines) + 1)  # + the column titles
-        self._restore(keep)
+        self._restore(keep, where)
         self.refresh()
 
-    def _restore(self, key: str | None) -> None:
+    def _restore(self, key: str | None, where: int) -> None:
+        """Back on the same row; if it has gone (just logged), on the row that took its place."""
         keys = self.keys
         if key is not None and key in keys:
             self.move_to(key)
+        elif key is not None and self.rows_by_key:
+            where = min(where, len(keys) - 1)
+            following = next((i for i in range(where, len(keys)) if self._actionable(i)), None)
+            self._set_cursor(following if following is not None else
+                             max(i for i in range(len(keys)) if self._actionable(i)))
         elif self.rows_by_key:
             self.move_to(next(iter(self.rows_by_key)))
         else:
