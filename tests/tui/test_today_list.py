@@ -1,5 +1,7 @@
 """The Today list (drawn line by line) and the key bar, driven as a consultant would."""
 
+from textual import events
+
 from carcrm_tui.store.models import Account
 from carcrm_tui.ui.widgets.key_bar import KeyBar
 from carcrm_tui.ui.widgets.today import COLUMNS, WHY_MIN, TodayTable, column_widths, fit_spans
@@ -148,3 +150,20 @@ async def test_after_logging_a_call_the_cursor_is_on_the_next_call_not_the_top(d
         await pilot.pause()
         assert f"f{logged.followup_id}" not in table.rows_by_key
         assert table.selected.followup_id == following.followup_id
+
+
+async def test_keys_typed_right_after_a_pane_key_go_to_the_new_pane(demo):
+    app = make_app()
+    async with running(app, size=(160, 50)) as pilot:
+        table = app.screen.query_one(TodayTable)
+        await pilot.press("2")
+        await pilot.pause()
+        board_card = app.screen.board_view.selected
+        start = table.cursor_row
+        for key in ("1", "j", "j"):  # as fast as a terminal delivers them: no pause between
+            app.post_message(events.Key(key, key))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.pane == "today"
+        assert table.cursor_row > start
+        assert app.screen.board_view.selected == board_card  # the hidden board did not take them

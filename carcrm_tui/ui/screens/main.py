@@ -249,7 +249,8 @@ class MainScreen(Translated, Screen):
         self.refresh_pane()
         target = {"today": "#today-table", "board": "#board-view", "customer": "#customer-view",
                   "late": "#late-table", "metrics": "#metrics-view"}[pane]
-        self.query_one(target).focus()
+        # now, not after the queued keys: "1 j j" typed fast must move Today's cursor, not the hidden board's
+        self.set_focus(self.query_one(target))
         self.refresh_bindings()
 
     def refresh_pane(self, *, reveal: bool = False) -> None:
