@@ -1,0 +1,54 @@
+"""Keys typed faster than a form opens land in the form (a fast typist, or a burst over SSH)."""
+
+from textual import events
+
+from carcrm_tui.store.models import FollowUp
+from carcrm_tui.ui.screens.log_contact import LogContactScreen
+from carcrm_tui.ui.screens.main import MainScreen
+from carcrm_tui.ui.widgets.today import TodayTable
+from carcrm_tui.ui.screens.search import SearchScreen
+from tests.tui.helpers import make_app, running
+
+
+def burst(app, keys) -> None:
+    """Keys as a terminal delivers a burst: all queued before the app handles the first."""
+    for key in keys:
+        char = key if len(key) == 1 else None
+        event = events.Key({"/": "slash", " ": "space"}.get(key, key), char)
+        event.set_sender(app)  # as the driver sends them
+        app.post_message(event)
+
+
+async def test_summary_typed_right_after_c_is_kept(demo):
+    app = make_app()
+    async with running(app) as pilot:
+        burst(app, "cCalled back")
+        for _ in range(10):
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, LogContactScreen)
+        assert app.screen.query_one("#summary").value == "Called back"
+
+
+async def test_search_typed_right_after_slash_is_kept(demo):
+    app = make_app()
+    async with running(app) as pilot:
+        burst(app, "/138")
+        for _ in range(10):
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#query").value == "138"
+
+
+async def test_a_whole_call_typed_in_one_burst_saves_exactly_what_was_typed(demo):
+    app = make_app()
+    async with running(app) as pilot:
+        table = app.screen.query_one(TodayTable)
+        row = table.selected
+        # ctrl+s is a priority key; the summary's keys are still on their way to the field
+        burst(app, ["c", *"No answer", "ctrl+s", "ctrl+s"])
+        for _ in range(20):
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, MainScreen)
+        assert FollowUp.get_by_id(row.followup_id).summary == "No answer"
+        assert FollowUp.select().where(FollowUp.summary == "No answer").count() == 1  # saved once
+        assert f"f{row.followup_id}" not in table.rows_by_key
