@@ -1,5 +1,6 @@
 """Keys typed faster than a form opens land in the form (a fast typist, or a burst over SSH)."""
 
+import pytest
 from textual import events
 
 from carcrm_tui.store.models import FollowUp
@@ -19,24 +20,18 @@ def burst(app, keys) -> None:
         app.post_message(event)
 
 
-async def test_summary_typed_right_after_c_is_kept(demo):
+@pytest.mark.parametrize("keys, form, field, typed", [
+    ("cCalled back", LogContactScreen, "#summary", "Called back"),  # the summary right after c
+    ("/138", SearchScreen, "#query", "138"),  # the number right after /
+])
+async def test_keys_typed_right_after_the_form_key_land_in_its_field(demo, keys, form, field, typed):
     app = make_app()
     async with running(app) as pilot:
-        burst(app, "cCalled back")
+        burst(app, keys)
         for _ in range(10):
             await pilot.pause(0.02)
-        assert isinstance(app.screen, LogContactScreen)
-        assert app.screen.query_one("#summary").value == "Called back"
-
-
-async def test_search_typed_right_after_slash_is_kept(demo):
-    app = make_app()
-    async with running(app) as pilot:
-        burst(app, "/138")
-        for _ in range(10):
-            await pilot.pause(0.02)
-        assert isinstance(app.screen, SearchScreen)
-        assert app.screen.query_one("#query").value == "138"
+        assert isinstance(app.screen, form)
+        assert app.screen.query_one(field).value == typed
 
 
 async def test_a_whole_call_typed_in_one_burst_saves_exactly_what_was_typed(demo):
