@@ -8,7 +8,6 @@ closes every screen of the previous person.
 from __future__ import annotations
 
 import time
-from weakref import WeakKeyDictionary
 
 from textual import events
 from textual.app import App
@@ -25,13 +24,12 @@ from carcrm_tui.ui.screens.lock import LockScreen
 from carcrm_tui.ui.screens.main import MainScreen
 from carcrm_tui.ui.screens.sign_in import SignInScreen
 from carcrm_tui.ui.theme import load_themes
+from carcrm_tui.ui.type_ahead import TypeAhead
 
 IDLE_CHECK_SECONDS = 5
-TYPE_AHEAD_POLL = 0.01  # how often held keys check whether the form has focused a field
-TYPE_AHEAD_MAX_WAIT = 1.0  # then they go to the screen as they are
 
 
-class CarCrmApp(App):
+class CarCrmApp(TypeAhead, App):
     TITLE = "carcrm"
     COMMANDS = {ScreenCommands}
     BINDINGS = [
@@ -54,9 +52,6 @@ class CarCrmApp(App):
         self.hint = hint
         self.language = language
         self.last_activity = time.monotonic()
-        self._held: list[events.Key] = []  # type-ahead: keys waiting for a form to open
-        self._typed_on: WeakKeyDictionary[events.Key, object] = WeakKeyDictionary()  # key -> screen in front
-        self._held_since = 0.0
         for th in load_themes().values():
             self.register_theme(th)
         self.theme = theme or policy.theme
@@ -103,58 +98,7 @@ class CarCrmApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.last_activity = time.monotonic()
-        if isinstance(event, events.Key):
-            if not event.is_forwarded:
-                if self._held or self._opening():
-                    self._hold(event)
-                else:
-                    await self._dispatch(event)
-                return
-            if self._typed_on.get(event, self.screen) is not self.screen:
-                # typed on the screen below before a form opened, and unused there: the form gets it
-                fresh = events.Key(event.key, event.character)
-                fresh.set_sender(self)
-                if self._held or self._opening():
-                    self._hold(fresh)
-                else:
-                    await self._dispatch(fresh)
-                return
         await super().on_event(event)
-
-    # ---- type-ahead -------------------------------------------------------
-    # "c" then the summary, typed fast or arriving as one burst over SSH:
-    # Textual hands every key to the focused widget first and runs "c"'s
-    # binding only when the key comes back unused, so the summary's keys have
-    # already gone to the list below, or reach a form that has not focused its
-    # first field yet. Either way they would be lost. They are held here and
-    # replayed, in order, to whatever now has focus.
-    async def _dispatch(self, event: events.Key) -> None:
-        self._typed_on[event] = self.screen
-        await super().on_event(event)
-
-    def _opening(self) -> bool:
-        """The screen on top is still opening: not mounted yet, or its first field not focused yet."""
-        screen = self.screen
-        if screen.focused is not None:
-            return False
-        return not screen.is_mounted or bool(screen.focus_chain)
-
-    def _hold(self, event: events.Key) -> None:
-        self._held.append(event)
-        if len(self._held) == 1:
-            self._held_since = time.monotonic()
-            self.set_timer(TYPE_AHEAD_POLL, self._release)
-
-    async def _release(self) -> None:
-        if self._opening() and time.monotonic() - self._held_since < TYPE_AHEAD_MAX_WAIT:
-            self.set_timer(TYPE_AHEAD_POLL, self._release)
-            return
-        while self._held:  # keys arriving meanwhile queue behind these
-            await self._dispatch(self._held.pop(0))
-            if self._held and self._opening():  # that key opened another form: wait for it too
-                self._held_since = time.monotonic()
-                self.set_timer(TYPE_AHEAD_POLL, self._release)
-                return
 
     def lock_if_idle(self) -> None:
         idle = time.monotonic() - self.last_activity

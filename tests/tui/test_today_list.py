@@ -79,6 +79,14 @@ def test_columns_share_a_narrow_terminal_and_the_reason_keeps_room():
         assert 1 + sum(widths.values()) + 2 * (len(COLUMNS) - 1) == width
         assert widths["why"] >= WHY_MIN
     assert column_widths([line], 160, titles)["customer"] > column_widths([line], 80, titles)["customer"]
+    # short content on a very narrow terminal: no column is widened past its text to reach a minimum
+    short = Line("f2", tuple((("ab", ""),) for _ in COLUMNS))
+    for width in (40, 45, 50, 60):
+        widths = column_widths([short], width, {key: "x" for key in COLUMNS})
+        assert 1 + sum(widths.values()) + 2 * (len(COLUMNS) - 1) == width, (width, widths)
+    # the name is the last thing to give up room
+    en = column_widths([line], 60, titles)
+    assert en["customer"] >= en["due"]
 
 
 def test_cells_are_cropped_with_an_ellipsis_or_padded_to_their_width():
@@ -167,3 +175,39 @@ async def test_keys_typed_right_after_a_pane_key_go_to_the_new_pane(demo):
         assert app.screen.pane == "today"
         assert table.cursor_row > start
         assert app.screen.board_view.selected == board_card  # the hidden board did not take them
+
+
+async def test_page_down_and_up_land_on_the_first_call_of_the_next_screen(demo):
+    app = make_app()
+    busy_day(app)
+    async with running(app, size=(80, 24)) as pilot:
+        table = app.screen.query_one(TodayTable)
+        body = table.scrollable_content_region.height - 1
+        calls = [i for i in range(len(table.lines)) if table._actionable(i)]
+        for key, direction in (("pagedown", 1), ("pagedown", 1), ("pageup", -1)):
+            target = max(0, min(len(table.lines) - 1, table.cursor_row + direction * body))
+            ahead = [i for i in calls if (i >= target if direction > 0 else i <= target)]
+            expected = (min(ahead) if direction > 0 else max(ahead)) if ahead else \
+                (max(i for i in calls if i <= target) if direction > 0 else min(i for i in calls if i >= target))
+            await pilot.press(key)
+            assert table.cursor_row == expected, (key, target)
+            assert table.lines[table.cursor_row].key in visible_keys(table)
+
+
+async def test_the_last_pane_key_wins_before_the_panes_have_mounted(demo, monkeypatch):
+    from carcrm_tui.ui.screens.main import MainScreen
+
+    monkeypatch.setattr(MainScreen, "on_mount", lambda self: self.show_pane("today"))
+    app = make_app()
+    async with running(app, size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.show_pane("board")
+        screen.show_pane("today")  # changed their mind before the board could mount
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.pane == "today"
+        screen.show_pane("board")
+        screen.show_pane("customer")
+        for _ in range(5):
+            await pilot.pause()
+        assert screen.pane == "customer"

@@ -47,3 +47,24 @@ async def test_a_whole_call_typed_in_one_burst_saves_exactly_what_was_typed(demo
         assert FollowUp.get_by_id(row.followup_id).summary == "No answer"
         assert FollowUp.select().where(FollowUp.summary == "No answer").count() == 1  # saved once
         assert f"f{row.followup_id}" not in table.rows_by_key
+
+
+async def test_keys_after_enter_do_not_end_up_in_the_saved_summary(demo):
+    app = make_app()
+    async with running(app) as pilot:
+        row = app.screen.query_one(TodayTable).selected
+        burst(app, ["c", *"hello", "enter", "j", "j"])  # Enter saves the call
+        for _ in range(20):
+            await pilot.pause(0.02)
+        assert FollowUp.get_by_id(row.followup_id).summary == "hello"
+
+
+async def test_a_paste_right_after_c_lands_in_the_summary(demo):
+    app = make_app()
+    async with running(app) as pilot:
+        burst(app, ["c"])
+        app.post_message(events.Paste("客户说周六来店"))
+        for _ in range(10):
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, LogContactScreen)
+        assert app.screen.query_one("#summary").value == "客户说周六来店"

@@ -69,7 +69,7 @@ class FormScreen(Translated, ModalScreen):
     FormScreen #form-keys { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save_typed", "key.save", id="form.save", priority=True),
+        Binding("ctrl+s", "save", "key.save", id="form.save", priority=True),
         Binding("escape", "cancel", "key.cancel", id="form.cancel"),
     ]
 
@@ -127,25 +127,6 @@ class FormScreen(Translated, ModalScreen):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    _save_waiting = False
-
-    def action_save_typed(self) -> None:
-        """ctrl+s is a priority key: it reaches the form ahead of keys typed just before it
-        that the focused field has not taken in yet (they arrive together over SSH). The
-        save waits behind them in the field's queue, so it reads all of them and no more."""
-        if self._save_waiting:
-            return
-        self._save_waiting = True
-        (self.focused or self).call_later(self._save_typed)
-
-    def _save_typed(self) -> None:
-        self._save_waiting = False
-        if self.is_current:  # not closed meanwhile
-            self.action_save()
-
-    def action_save(self) -> None:
-        raise NotImplementedError
 
 
 def code_options(kind: str, codes, *, blank: bool = False) -> list[tuple[str, str]]:

@@ -112,6 +112,7 @@ class MainScreen(Translated, Screen):
         self.board_only = BoardFilter()  # the board's own filter (consultant, source, grade, vehicle)
         self._mounting = None  # the other panes' mount, started after the first paint
         self.panes_ready = False
+        self._pending_pane: str | None = None  # asked for before the panes had mounted
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -241,8 +242,11 @@ class MainScreen(Translated, Screen):
     # ---- panes ------------------------------------------------------------
     def show_pane(self, pane: str) -> None:
         if pane != "today" and not self.panes_ready:  # a key pressed within the first moments
-            self.call_later(self._show_when_mounted, pane)
+            if self._pending_pane is None:
+                self.call_later(self._show_when_mounted)
+            self._pending_pane = pane  # the last one asked for wins
             return
+        self._pending_pane = None
         self.pane = pane
         self.query_one(ContentSwitcher).current = pane
         self._topbar()
@@ -275,9 +279,10 @@ class MainScreen(Translated, Screen):
             self.metrics_view.loading_text(self.period.label)
             self.count_metrics(self.period)
 
-    async def _show_when_mounted(self, pane: str) -> None:
+    async def _show_when_mounted(self) -> None:
         await self.mount_panes()
-        self.show_pane(pane)
+        if self._pending_pane is not None:  # not overtaken by a press of 1 meanwhile
+            self.show_pane(self._pending_pane)
 
     @work(thread=True, exclusive=True, group="health")
     def count_health(self, filt) -> None:

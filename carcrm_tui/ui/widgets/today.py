@@ -34,8 +34,8 @@ COLUMNS = ("due", "customer", "grade", "stage", "vehicle", "channel", "why")
 # widest a column grows before it is cropped; the last column takes what is left
 # (half as wide again from 120 columns)
 MAX_WIDTH = {"due": 18, "customer": 16, "grade": 5, "stage": 10, "vehicle": 16, "channel": 8}
-MIN_WIDTH = {"due": 6, "customer": 4, "grade": 2, "stage": 4, "vehicle": 4, "channel": 4}
-SHRINK_ORDER = ("vehicle", "channel", "stage", "customer", "due")
+MIN_WIDTH = {"due": 6, "customer": 6, "grade": 2, "stage": 4, "vehicle": 4, "channel": 4}
+SHRINK_ORDER = ("vehicle", "channel", "stage", "due", "customer")  # the name goes last
 GAP = 2
 WHY_MIN = 12
 
@@ -99,7 +99,7 @@ def column_widths(lines: list[Line], width: int, titles: dict[str, str]) -> dict
         over = sum(widths.values()) - budget
         if over <= 0:
             break
-        widths[key] = max(MIN_WIDTH[key], widths[key] - over)
+        widths[key] = max(min(MIN_WIDTH[key], widths[key]), widths[key] - over)
     widths["why"] = max(1, width - 1 - GAP * (len(COLUMNS) - 1) - sum(widths.values()))
     return widths
 
@@ -295,8 +295,9 @@ class TodayTable(Translated, ScrollView, can_focus=True):
     def action_page(self, direction: int) -> None:
         body = max(1, self.scrollable_content_region.height - 1)
         target = max(0, min(len(self.lines) - 1, self.cursor_row + direction * body))
+        before = self.cursor_row
         self._step(target, direction)
-        if self.cursor_row != target:  # only titles past the page: take the nearest row back
+        if self.cursor_row == before:  # only titles past the page: take the nearest row back
             self._step(target, -direction)
 
     def action_scroll_top(self) -> None:
