@@ -211,3 +211,23 @@ async def test_the_last_pane_key_wins_before_the_panes_have_mounted(demo, monkey
         for _ in range(5):
             await pilot.pause()
         assert screen.pane == "customer"
+
+
+async def test_a_be_back_before_the_panes_have_mounted_logs_the_visit_on_their_record(demo, monkeypatch):
+    from carcrm_tui.store.models import Customer, Lead
+    from carcrm_tui.ui.screens.log_contact import LogContactScreen
+    from carcrm_tui.ui.screens.main import MainScreen
+
+    monkeypatch.setattr(MainScreen, "on_mount", lambda self: self.show_pane("today"))
+    app = make_app()
+    known = (Customer.select().join(Lead, on=(Lead.customer == Customer.id))
+             .where((Customer.owner == app.session.actor.id) & (Lead.status == "open")).first())
+    async with running(app, size=(80, 24)) as pilot:
+        assert not app.screen.panes_ready
+        await pilot.press("n", *known.phone_digits, "enter")
+        for _ in range(5):
+            await pilot.pause()
+        assert isinstance(app.screen, LogContactScreen)
+        assert app.screen.title_text == known.name  # their record, not the row under Today's cursor
+        main = app.screen_stack[-2]
+        assert main.pane == "customer" and main.customer_id == known.id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
 from textual.binding import Binding
@@ -112,7 +112,7 @@ class MainScreen(Translated, Screen):
         self.board_only = BoardFilter()  # the board's own filter (consultant, source, grade, vehicle)
         self._mounting = None  # the other panes' mount, started after the first paint
         self.panes_ready = False
-        self._pending_pane: str | None = None  # asked for before the panes had mounted
+        self._pending_pane: tuple | None = None  # (pane, then) asked for before the panes had mounted
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -240,11 +240,12 @@ class MainScreen(Translated, Screen):
         self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
 
     # ---- panes ------------------------------------------------------------
-    def show_pane(self, pane: str) -> None:
+    def show_pane(self, pane: str, then: Callable[[], object] | None = None) -> None:
+        """Switch panes; `then` runs once the pane shows (at once, or after the panes mount)."""
         if pane != "today" and not self.panes_ready:  # a key pressed within the first moments
             if self._pending_pane is None:
                 self.call_later(self._show_when_mounted)
-            self._pending_pane = pane  # the last one asked for wins
+            self._pending_pane = (pane, then)  # the last one asked for wins
             return
         self._pending_pane = None
         self.pane = pane
@@ -256,6 +257,8 @@ class MainScreen(Translated, Screen):
         # now, not after the queued keys: "1 j j" typed fast must move Today's cursor, not the hidden board's
         self.set_focus(self.query_one(target))
         self.refresh_bindings()
+        if then is not None:
+            then()
 
     def refresh_pane(self, *, reveal: bool = False) -> None:
         self.seen_change = audit.last_change()
@@ -282,7 +285,7 @@ class MainScreen(Translated, Screen):
     async def _show_when_mounted(self) -> None:
         await self.mount_panes()
         if self._pending_pane is not None:  # not overtaken by a press of 1 meanwhile
-            self.show_pane(self._pending_pane)
+            self.show_pane(*self._pending_pane)
 
     @work(thread=True, exclusive=True, group="health")
     def count_health(self, filt) -> None:
@@ -322,9 +325,9 @@ class MainScreen(Translated, Screen):
             return
         view.show(self.detail, self.policy, self.now, history=history)
 
-    def open_customer(self, customer_id: int) -> None:
+    def open_customer(self, customer_id: int, then: Callable[[], object] | None = None) -> None:
         self.customer_id = customer_id
-        self.show_pane("customer")
+        self.show_pane("customer", then)
 
     def action_pane(self, pane: str) -> None:
         self.show_pane(pane)
@@ -446,12 +449,12 @@ class MainScreen(Translated, Screen):
             if result is None:
                 return
             kind, customer_id = result
-            self.open_customer(customer_id)
-            if kind == "known":
+            if kind == "known":  # a be-back: the visit is logged on their record
                 self.status(t("notice.be_back"))
-                self.action_log_contact(channel="visit")
+                self.open_customer(customer_id, then=partial(self.action_log_contact, channel="visit"))
             else:
                 self.status(t("notice.walkin_created"))
+                self.open_customer(customer_id)
 
         self.app.push_screen(
             screen("WalkInScreen")(lookup=partial(walkins.find_by_phone, self.session), create=create,
