@@ -14,12 +14,13 @@ and the screen on top has focused a field.
 from __future__ import annotations
 
 import time
+import weakref
 from collections import deque
 
 from textual import events
 
 POLL = 0.01  # while keys wait: how often to look again
-MAX_SETTLE = 0.5  # a key whose marker got lost (its widget went away) holds nothing up for longer
+MAX_SETTLE = 5.0  # a safety net: a marker that has not moved for this long no longer holds keys up
 MAX_OPENING = 1.0  # a screen that never focuses a field gets the keys as they are
 
 
@@ -32,8 +33,8 @@ class TypeAhead:
         self._settling = 0  # the marker of the key still on its way (0: none)
         self._settling_since = 0.0
         self._markers = 0
-        self._opening_since: float | None = None
-        self._gave_up_on: object | None = None  # a screen that never focused a field
+        self._waiting_for: tuple[weakref.ref, float] | None = None  # the screen opening, since when
+        self._gave_up_on: weakref.ref | None = None  # a screen that never focused a field
         self._polling = False
 
     async def on_event(self, event: events.Event) -> None:
@@ -49,13 +50,18 @@ class TypeAhead:
         if self._settling and now - self._settling_since > MAX_SETTLE:
             self._settling = 0
         while self._held and not self._settling:
-            if self._opening():
-                if self._opening_since is None:
-                    self._opening_since = now
-                if now - self._opening_since < MAX_OPENING:
+            if isinstance(self._held[0], events.Key) and not self.app_focus:
+                self.app_focus = True  # as Textual does on a key; it puts focus back where it was
+            if self._not_ready():
+                if not self.screen_stack:  # keys typed before the first screen: wait for it
                     break
-                self._gave_up_on = self.screen
-            self._opening_since = None
+                screen = self.screen
+                if self._waiting_for is None or self._waiting_for[0]() is not screen:
+                    self._waiting_for = (weakref.ref(screen), now)
+                if now - self._waiting_for[1] < MAX_OPENING:
+                    break
+                self._gave_up_on = weakref.ref(screen)
+            self._waiting_for = None
             event = self._held.popleft()
             target = self.focused or self.screen
             await super().on_event(event)
@@ -77,6 +83,7 @@ class TypeAhead:
         down to the widget, and that must reach the form before the next key does."""
         if marker != self._settling:
             return
+        self._settling_since = time.monotonic()  # it moves: the key is still being worked on
         while index < len(chain):
             if passes < 2 and chain[index].call_later(self._walk, marker, chain, index, passes + 1, rounds):
                 return
@@ -87,13 +94,11 @@ class TypeAhead:
         self._settling = 0
         self.call_later(self._send)
 
-    def _opening(self) -> bool:
+    def _not_ready(self) -> bool:
         """The screen on top is still opening: not mounted yet, or its first field not focused yet."""
         if not self.screen_stack:
             return True
-        if not self.app_focus:  # the terminal lost focus: Textual restores it on the next key
-            return False
         screen = self.screen
-        if screen.focused is not None or screen is self._gave_up_on:
+        if screen.focused is not None or (self._gave_up_on is not None and self._gave_up_on() is screen):
             return False
         return not screen.is_mounted or bool(screen.focus_chain)

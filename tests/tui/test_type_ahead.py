@@ -68,3 +68,15 @@ async def test_a_paste_right_after_c_lands_in_the_summary(demo):
             await pilot.pause(0.02)
         assert isinstance(app.screen, LogContactScreen)
         assert app.screen.query_one("#summary").value == "客户说周六来店"
+
+
+async def test_a_burst_while_the_terminal_was_unfocused_still_lands_in_the_form(demo):
+    app = make_app()
+    async with running(app) as pilot:
+        app.post_message(events.AppBlur())  # the window lost focus; the first key brings it back
+        await pilot.pause()
+        burst(app, ["c", *"ab"])
+        for _ in range(10):
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, LogContactScreen)
+        assert app.screen.query_one("#summary").value == "ab"
