@@ -4,7 +4,8 @@ from textual import events
 
 from carcrm_tui.store.models import Account
 from carcrm_tui.ui.widgets.key_bar import KeyBar
-from carcrm_tui.ui.widgets.today import COLUMNS, WHY_MIN, TodayTable, column_widths, fit_spans
+from carcrm_tui.ui.widgets.line_list import Line, column_widths, fit_spans
+from carcrm_tui.ui.widgets.today import COLUMNS, TodayTable
 from tests import factory
 from tests.conftest import NOW
 from tests.tui.helpers import make_app, running, screen_text
@@ -69,23 +70,22 @@ async def test_click_moves_the_cursor_and_a_second_click_opens(demo):
 
 
 def test_columns_share_a_narrow_terminal_and_the_reason_keeps_room():
-    from carcrm_tui.ui.widgets.today import Line
-
+    keys = COLUMNS.keys
     long = "长" * 30
-    line = Line("f1", tuple(((long, ""),) for _ in COLUMNS))
-    titles = {key: key for key in COLUMNS}
+    line = Line("f1", tuple(((long, ""),) for _ in keys))
+    titles = {key: key for key in keys}
     for width in (80, 100, 160):
-        widths = column_widths([line], width, titles)
-        assert 1 + sum(widths.values()) + 2 * (len(COLUMNS) - 1) == width
-        assert widths["why"] >= WHY_MIN
-    assert column_widths([line], 160, titles)["customer"] > column_widths([line], 80, titles)["customer"]
+        widths = column_widths([line], width, titles, COLUMNS)
+        assert 1 + sum(widths.values()) + 2 * (len(keys) - 1) == width
+        assert widths["why"] >= COLUMNS.last_min
+    assert column_widths([line], 160, titles, COLUMNS)["customer"] > column_widths([line], 80, titles, COLUMNS)["customer"]
     # short content on a very narrow terminal: no column is widened past its text to reach a minimum
-    short = Line("f2", tuple((("ab", ""),) for _ in COLUMNS))
+    short = Line("f2", tuple((("ab", ""),) for _ in keys))
     for width in (40, 45, 50, 60):
-        widths = column_widths([short], width, {key: "x" for key in COLUMNS})
-        assert 1 + sum(widths.values()) + 2 * (len(COLUMNS) - 1) == width, (width, widths)
+        widths = column_widths([short], width, {key: "x" for key in keys}, COLUMNS)
+        assert 1 + sum(widths.values()) + 2 * (len(keys) - 1) == width, (width, widths)
     # the name is the last thing to give up room
-    en = column_widths([line], 60, titles)
+    en = column_widths([line], 60, titles, COLUMNS)
     assert en["customer"] >= en["due"]
 
 
