@@ -94,7 +94,6 @@ class MainScreen(Translated, Screen):
     MainScreen #topbar { height: 1; background: $primary; color: $text; padding: 0 1; }
     MainScreen #status { height: 1; padding: 0 1; color: $text-muted; }
     MainScreen ContentSwitcher { height: 1fr; }
-    MainScreen TodayTable { height: 1fr; }
     """
 
     def __init__(self, session: Session) -> None:

@@ -1,55 +1,72 @@
-"""Who is late: the manager's list, each lead row opening its customer."""
+"""Who is late: the manager's list, each lead row opening its customer.
+
+A line-API list like Today, so section titles span the width instead of
+widening the first column, and it reads at 80 columns.
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.message import Message
-from textual.widgets import DataTable
 
 from carcrm_tui.i18n import duration, label, t
-from carcrm_tui.ui.keys import Translated
-from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.text import clean
+from carcrm_tui.ui.widgets.line_list import Columns, Line, LineList
+
+COLUMNS = Columns(
+    keys=("what", "customer", "owner", "grade", "stage"),
+    catalog="late",
+    max_width={"what": 20, "customer": 16, "owner": 10, "grade": 5},
+    min_width={"what": 8, "customer": 6, "owner": 4, "grade": 2},
+    shrink=("owner", "what", "customer"),
+    last_min=6,
+)
 
 
-class LateTable(Translated, DataTable):
+class LateTable(LineList):
+    """Lines are keyed "lead:<section>:<lead id>" (these open), "title:…", "none:…", "owner:…"."""
+
+    COLUMNS = COLUMNS
+
     class Opened(Message):
         def __init__(self, customer_id: int) -> None:
             super().__init__()
             self.customer_id = customer_id
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", **kwargs)
+        super().__init__(**kwargs)
         self.customers: dict[str, int] = {}
 
-    def on_mount(self) -> None:
-        for key in ("what", "customer", "owner", "grade", "stage"):
-            self.add_column(t(f"late.col.{key}"), key=key)
+    def actionable(self, key: str) -> bool:
+        return key in self.customers
+
+    def activate(self, key: str) -> None:
+        self.post_message(self.Opened(self.customers[key]))
 
     def show(self, report, display_name) -> None:
-        self.clear()
-        self.customers.clear()
+        keep = self.cursor_key if self.cursor_key in self.customers else None
+        where = self.cursor_row
+        lines: list[Line] = []
+        customers: dict[str, int] = {}
 
-        def section(title: str, rows, what) -> None:
-            self.add_row(Text(title, style="bold"), "", "", "", "", key=f"title:{title}")
+        def section(name: str, title: str, rows, what) -> None:
+            lines.append(Line(f"title:{name}", title=((title, "bold"),)))
             for r in rows:
-                key = f"lead:{title}:{r.lead_id}"
-                self.customers[key] = r.customer_id
-                self.add_row(Text(what(r), style="red"), plain(display_name(r.customer_name)), plain(r.owner_name),
-                             Text(r.grade), Text(label("stage", r.stage)), key=key)
+                key = f"lead:{name}:{r.lead_id}"
+                customers[key] = r.customer_id
+                lines.append(Line(key, (
+                    ((what(r), "red"),), ((clean(display_name(r.customer_name)), ""),), ((clean(r.owner_name), ""),),
+                    ((r.grade, "bold"),), ((label("stage", r.stage), ""),),
+                )))
             if not rows:
-                self.add_row(Text(t("today.none"), style="dim"), "", "", "", "", key=f"none:{title}")
+                lines.append(Line(f"none:{name}", title=((t("today.none"), "dim"),)))
 
-        section(t("late.response", n=len(report.response)), report.response,
+        section("response", t("late.response", n=len(report.response)), report.response,
                 lambda r: t("late.response_row", d=duration(r.minutes)))
-        self.add_row(Text(t("late.overdue"), style="bold"), "", "", "", "", key="title:overdue")
+        lines.append(Line("title:overdue", title=((t("late.overdue"), "bold"),)))
         for owner, n in report.overdue_by_consultant:
-            self.add_row(Text(t("late.overdue_row", n=n), style="yellow"), "", plain(owner), "", "", key=f"owner:{owner}")
-        section(t("late.quiet", n=len(report.quiet)), report.quiet, lambda r: t("late.days", n=r.minutes))
-        section(t("late.stale", n=len(report.stale)), report.stale, lambda r: t("late.days", n=r.minutes))
-        section(t("late.orphaned", n=len(report.orphaned)), report.orphaned, lambda r: t("late.disabled"))
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        customer = self.customers.get(event.row_key.value)
-        if customer is not None:
-            self.post_message(self.Opened(customer))
+            lines.append(Line(f"owner:{owner}", (((t("late.overdue_row", n=n), "yellow"),), (), ((clean(owner), ""),), (), ())))
+        section("quiet", t("late.quiet", n=len(report.quiet)), report.quiet, lambda r: t("late.days", n=r.minutes))
+        section("stale", t("late.stale", n=len(report.stale)), report.stale, lambda r: t("late.days", n=r.minutes))
+        section("orphaned", t("late.orphaned", n=len(report.orphaned)), report.orphaned, lambda r: t("late.disabled"))
+        self.customers = customers
+        self.set_lines(lines, keep, where, next(iter(customers), None))

@@ -99,6 +99,7 @@ class LineList(Translated, ScrollView, can_focus=True):
     COLUMNS: Columns
     DEFAULT_CSS = """
     LineList {
+        height: 1fr;
         background: $surface;
         color: $foreground;
         overflow-x: hidden;
