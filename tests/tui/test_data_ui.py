@@ -255,3 +255,15 @@ async def test_who_is_late_reads_at_80_columns(demo):
         assert first.key in table.customers
         await pilot.press("G")
         assert table.cursor_key in table.customers  # the last lead row, past the titles
+        await pilot.pause()
+        # and the sections after it (titles, "nothing here") show below it
+        assert visible_last(table) == table.lines[-1].key and table.cursor_key in visible(table)
+
+
+def visible(table) -> list[str]:
+    top = round(table.scroll_y)
+    return [line.key for line in table.lines[top:top + table.scrollable_content_region.height - 1]]
+
+
+def visible_last(table) -> str:
+    return visible(table)[-1]

@@ -234,6 +234,9 @@ class LineList(Translated, ScrollView, can_focus=True):
 
     def action_scroll_bottom(self) -> None:
         self._step(len(self.lines) - 1, -1)
+        body = self.scrollable_content_region.height - 1
+        if len(self.lines) - self.cursor_row <= body:  # the titles and "nothing here" lines below show too
+            self.scroll_to(y=max(0, len(self.lines) - body), animate=False)
 
     def action_select(self) -> None:
         key = self.cursor_key
