@@ -6,7 +6,6 @@ session and hands forms plain callables, so no widget touches the database.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Callable
 
@@ -185,7 +184,7 @@ class MainScreen(Translated, Screen):
     @property
     def board_filter(self) -> BoardFilter:
         """The board's filter with the tag shared with Today."""
-        return replace(self.board_only, tag=self.tag)
+        return self.board_only._replace(tag=self.tag)
 
     @property
     def list_name(self):
@@ -690,7 +689,7 @@ class MainScreen(Translated, Screen):
             if filt is None:
                 return
             self.tag = filt.tag
-            self.board_only = replace(filt, tag=None)
+            self.board_only = filt._replace(tag=None)
             what = " · ".join(filter_words(filt))
             self.status(t("notice.board_filter", what=what) if what else t("notice.filter_off"))
             self._topbar()
@@ -784,6 +783,4 @@ def filter_words(f: BoardFilter) -> list[str]:
 
 
 def _moved(card, stage, record):
-    from dataclasses import replace
-
-    return replace(card, stage=stage, lead_id=record["lead_id"])
+    return card._replace(stage=stage, lead_id=record["lead_id"])

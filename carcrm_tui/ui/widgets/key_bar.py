@@ -9,7 +9,7 @@ line of text, and only when the bindings change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -19,8 +19,7 @@ from textual.widget import Widget
 SEPARATOR = "▏"
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     key: str  # the key to simulate on a click
     display: str  # how the key is written ("^p", "/")
     description: str

@@ -10,7 +10,7 @@ and what Enter does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -30,8 +30,7 @@ Span = tuple[str, str]  # text, rich style
 Cell = tuple[Span, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):  # NamedTuples, not dataclasses: they load before the first screen
     """One line of the list: a row of cells, or a title spanning the width."""
 
     key: str
@@ -39,15 +38,14 @@ class Line:
     title: Cell = ()
 
 
-@dataclass(frozen=True)
-class Columns:
+class Columns(NamedTuple):
     """A list's columns: titles from `<catalog>.col.<key>`; the last takes what is left."""
 
     keys: tuple[str, ...]
     catalog: str
     max_width: dict[str, int]  # widest a column grows (half as wide again from 120 columns)
-    min_width: dict[str, int] = field(default_factory=dict)
-    shrink: tuple[str, ...] = ()  # who gives up room first on a narrow terminal
+    min_width: dict[str, int]  # narrowest it shrinks to on a narrow terminal
+    shrink: tuple[str, ...]  # who gives up room first
     last_min: int = 12
 
     def titles(self) -> dict[str, str]:
@@ -88,7 +86,7 @@ def column_widths(lines: list[Line], width: int, titles: dict[str, str], spec: C
         over = sum(widths.values()) - budget
         if over <= 0:
             break
-        widths[key] = max(min(spec.min_width.get(key, 4), widths[key]), widths[key] - over)
+        widths[key] = max(min(spec.min_width[key], widths[key]), widths[key] - over)
     widths[keys[-1]] = max(1, width - 1 - GAP * (len(keys) - 1) - sum(widths.values()))
     return widths
 
