@@ -27,23 +27,38 @@ sys.path.insert(0, str(ROOT))
 
 from carcrm_tui.demo.build import build  # noqa: E402
 
-# the board and memory, in a fresh app (cold start itself is COLD, below)
-STARTUP = textwrap.dedent('''
-    import json, statistics, sys, time
+# a fresh interpreter: the app for the consultant (argv: database, name), up to Today's rows
+TO_TODAY = textwrap.dedent('''
+    import asyncio, json, statistics, sys, time
+    t0 = time.perf_counter()
     from carcrm_tui.domain.policy import Policy
     from carcrm_tui.services.session import open_session
     from carcrm_tui.store import db
     from carcrm_tui.ui.app import CarCrmApp
-    from carcrm_tui.ui.widgets.board import BoardView
     from carcrm_tui.ui.widgets.today import TodayTable
     db.connect(sys.argv[1])
     policy = Policy()
     app = CarCrmApp(policy, session=open_session(sys.argv[2] or None, policy), language="zh")
+    async def until_today(pilot):
+        while not app.screen.query(TodayTable) or not app.screen.query_one(TodayTable).row_count:
+            await pilot.pause(0.005)
+''')
+# cold start: drawn and idle, as the hello-world app is
+COLD = TO_TODAY + textwrap.dedent('''
+    async def main():
+        async with app.run_test(size=(160, 50)) as pilot:
+            await until_today(pilot)
+            await pilot.pause()
+            print(json.dumps({"start": time.perf_counter() - t0}))
+    asyncio.run(main())
+''')
+# the board and memory
+STARTUP = TO_TODAY + textwrap.dedent('''
+    from carcrm_tui.ui.widgets.board import BoardView
     out = {}
     async def main():
         async with app.run_test(size=(160, 50)) as pilot:
-            while not app.screen.query(TodayTable) or not app.screen.query_one(TodayTable).row_count:
-                await pilot.pause(0.005)
+            await until_today(pilot)
             while not app.screen.panes_ready:  # the other panes mount behind Today's first paint
                 await pilot.pause(0.005)
             # time our own work (query + layout + drawing the visible lines); a Pilot
@@ -65,31 +80,11 @@ STARTUP = textwrap.dedent('''
                 board.render()
                 keys.append(time.perf_counter() - t)
             out["key"] = statistics.median(keys)
-    import asyncio; asyncio.run(main())
+    asyncio.run(main())
     # VmHWM: this process's own peak (ru_maxrss would carry the bench parent's peak across fork)
     hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
     out["rss_mb"] = int(hwm) / 1024
     print(json.dumps(out))
-''')
-# from a fresh interpreter to Today's rows, for the consultant
-COLD = textwrap.dedent('''
-    import json, sys, time
-    t0 = time.perf_counter()
-    from carcrm_tui.domain.policy import Policy
-    from carcrm_tui.services.session import open_session
-    from carcrm_tui.store import db
-    from carcrm_tui.ui.app import CarCrmApp
-    from carcrm_tui.ui.widgets.today import TodayTable
-    db.connect(sys.argv[1])
-    policy = Policy()
-    app = CarCrmApp(policy, session=open_session(sys.argv[2] or None, policy), language="zh")
-    async def main():
-        async with app.run_test(size=(160, 50)) as pilot:
-            while not app.screen.query(TodayTable) or not app.screen.query_one(TodayTable).row_count:
-                await pilot.pause(0.005)
-            await pilot.pause()  # drawn, as the hello-world app is
-            print(json.dumps({"start": time.perf_counter() - t0}))
-    import asyncio; asyncio.run(main())
 ''')
 HELLO = textwrap.dedent('''
     import json, time

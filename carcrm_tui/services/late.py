@@ -4,37 +4,16 @@ cadence), records not updated for N days, and customers of disabled accounts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from peewee import fn
 
 from carcrm_tui.domain.process import response_clock
 from carcrm_tui.services.errors import NotAllowed
 from carcrm_tui.services.session import Session
+from carcrm_tui.services.views import LateLead, LateReport
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead
 
 LIMIT = 100
 STALE_DAYS = 30
-
-
-@dataclass(frozen=True)
-class LateLead:
-    lead_id: int
-    customer_id: int
-    customer_name: str
-    owner_name: str
-    grade: str
-    stage: str
-    minutes: int  # how late (response) or how many days (quiet, stale)
-
-
-@dataclass(frozen=True)
-class LateReport:
-    response: list[LateLead]
-    overdue_by_consultant: list[tuple[str, int]]
-    quiet: list[LateLead]
-    stale: list[LateLead]
-    orphaned: list[LateLead]
 
 
 def _rows(query, owners: dict[int, str], measure) -> list[LateLead]:

@@ -129,6 +129,26 @@ class BoardSummary(NamedTuple):
         return self.cells.get((stage, grade), Tally())
 
 
+class LateLead(NamedTuple):
+    """A row of the manager's "who is late" list."""
+
+    lead_id: int
+    customer_id: int
+    customer_name: str
+    owner_name: str
+    grade: str
+    stage: str
+    minutes: int  # how late (response) or how many days (quiet, stale)
+
+
+class LateReport(NamedTuple):
+    response: list[LateLead]
+    overdue_by_consultant: list[tuple[str, int]]
+    quiet: list[LateLead]
+    stale: list[LateLead]
+    orphaned: list[LateLead]
+
+
 class TimelineEntry(NamedTuple):
     followup_id: int
     lead_id: int

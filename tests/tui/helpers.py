@@ -27,6 +27,12 @@ def screen_text(app) -> str:
     return "\n".join("".join(seg.text for seg in strip) for strip in strips)
 
 
+def visible_keys(table) -> list[str]:
+    """Keys of a line list's lines on screen (line 0 is the column titles)."""
+    top = round(table.scroll_y)
+    return [line.key for line in table.lines[top:top + table.scrollable_content_region.height - 1]]
+
+
 @asynccontextmanager
 async def running(app: CarCrmApp, size=(80, 24)):
     async with app.run_test(size=size) as pilot:
@@ -34,4 +40,4 @@ async def running(app: CarCrmApp, size=(80, 24)):
         yield pilot
 
 
-__all__ = ["make_app", "screen_text", "running", "Session"]
+__all__ = ["make_app", "screen_text", "running", "visible_keys", "Session"]

@@ -7,7 +7,7 @@ from carcrm_tui.services.reassign import consultants
 from carcrm_tui.store.models import Account, Customer, Lead
 from carcrm_tui.ui.widgets.board import BoardView
 from carcrm_tui.ui.screens.data_forms import ImportScreen, MergeScreen
-from tests.tui.helpers import make_app, running, screen_text
+from tests.tui.helpers import make_app, running, screen_text, visible_keys
 
 SHEETS = Path(__file__).parents[2] / "fixtures" / "import"
 
@@ -257,13 +257,5 @@ async def test_who_is_late_reads_at_80_columns(demo):
         assert table.cursor_key in table.customers  # the last lead row, past the titles
         await pilot.pause()
         # and the sections after it (titles, "nothing here") show below it
-        assert visible_last(table) == table.lines[-1].key and table.cursor_key in visible(table)
+        assert visible_keys(table)[-1] == table.lines[-1].key and table.cursor_key in visible_keys(table)
 
-
-def visible(table) -> list[str]:
-    top = round(table.scroll_y)
-    return [line.key for line in table.lines[top:top + table.scrollable_content_region.height - 1]]
-
-
-def visible_last(table) -> str:
-    return visible(table)[-1]

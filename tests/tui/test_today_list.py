@@ -8,7 +8,7 @@ from carcrm_tui.ui.widgets.line_list import Line, column_widths, fit_spans
 from carcrm_tui.ui.widgets.today import COLUMNS, TodayTable
 from tests import factory
 from tests.conftest import NOW
-from tests.tui.helpers import make_app, running, screen_text
+from tests.tui.helpers import make_app, running, screen_text, visible_keys
 
 
 def busy_day(app) -> None:
@@ -17,13 +17,6 @@ def busy_day(app) -> None:
     for i in range(60):
         lead = factory.lead(factory.customer(me, name=f"客户{i:02d}"), grade="AB"[i % 2])
         factory.due(lead, NOW.subtract(hours=i + 1) if i % 3 else NOW.add(minutes=10 * i))
-
-
-def visible_keys(table: TodayTable) -> list[str]:
-    """Keys of the lines on screen (line 0 is the column titles)."""
-    top = round(table.scroll_y)
-    body = table.scrollable_content_region.height - 1
-    return [line.key for line in table.lines[top:top + body]]
 
 
 async def test_cursor_stays_on_screen_and_skips_titles_at_80x24(demo):

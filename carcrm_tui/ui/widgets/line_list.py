@@ -131,7 +131,6 @@ class LineList(Translated, ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.lines: list[Line] = []
         self.cursor_row = 0
-        self.display_name = lambda name: name  # privacy mode swaps in initials
         self._widths: dict[str, int] = {}
         self._widths_for = -1
         self._strips: dict[tuple, Strip] = {}  # drawn lines, until the data, width or styles change

@@ -65,6 +65,7 @@ class TodayTable(LineList):
         super().__init__(**kwargs)
         self.rows_by_key: dict[str, DueRow] = {}
         self.complaints_by_key: dict = {}
+        self.display_name = lambda name: name  # privacy mode swaps in initials
 
     def actionable(self, key: str) -> bool:
         return key in self.rows_by_key or key in self.complaints_by_key or key.startswith("more:")
