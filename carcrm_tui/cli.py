@@ -2,7 +2,9 @@
 
 Headless paths (help, `demo --build-only`, errors) never import Textual: the UI
 is imported only when a screen is about to open. Every message goes through the
-translation layer and failures exit non-zero with a sentence, not a traceback.
+translation layer. One handler at the top turns every failure into a sentence
+and an exit code (listed in --help); details go to the log file, never to the
+screen — a traceback on a shared terminal can show a PIN or a customer.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ import sys
 from typing import Sequence
 
 from carcrm_tui import __version__
-from carcrm_tui.config import ConfigError, config_path, default_database, demo_database, load_policy
+from carcrm_tui.config import ConfigError, Preferences, config_path, default_database, demo_database, load_preferences
 from carcrm_tui.i18n import LANGUAGES, detect_language, set_language, t
 from carcrm_tui.resources import data_path
+from carcrm_tui.store.faults import StorageFault
+
+# exit codes (cli.epilog lists them for users)
+OK, PROBLEMS, USAGE, REFUSED, STORAGE, UNEXPECTED, INTERRUPTED, PIPE_CLOSED = 0, 1, 2, 3, 4, 5, 130, 141
 
 
 def _theme_names() -> list[str]:
@@ -30,11 +36,15 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool) -> None:
     parser.add_argument("--theme", metavar="NAME", default=default,
                         help=t("cli.help.theme", names=", ".join(_theme_names())))
     parser.add_argument("--user", metavar="NAME", default=default, help=t("cli.help.user"))
+    # the browser view runs the app with this: every visitor signs in with a PIN (no OS-login trust)
+    parser.add_argument("--served", action="store_true", default=argparse.SUPPRESS if sub else False,
+                        help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carcrm", description=t("cli.description"),
-                                     epilog=t("cli.epilog"), formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     epilog=t("cli.epilog") + "\n\n" + t("cli.exit_codes"),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"carcrm {__version__}")
     _common(parser, sub=False)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -43,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=600, metavar="N", help=t("cli.help.customers"))
     demo.add_argument("--seed", type=int, default=7, help=t("cli.help.seed"))
     demo.add_argument("--build-only", action="store_true", help=t("cli.help.build_only"))
-    from carcrm_tui import cli_data, cli_users
+    from carcrm_tui import cli_data, cli_site, cli_users
 
+    cli_site.add_parsers(subs, _common)
     cli_users.add_parsers(subs, _common)
     cli_data.add_parsers(subs, _common)
     return parser
@@ -61,48 +72,148 @@ def _early_language(argv: Sequence[str]) -> str:
     return env if env in LANGUAGES else detect_language()
 
 
-def fail(message: str, code: int = 2) -> int:
+def fail(message: str, code: int = USAGE) -> int:
     print(f"carcrm: {message}", file=sys.stderr)
     return code
 
 
+def storage_sentence(fault: StorageFault) -> str:
+    return t(f"error.storage.{fault.kind}")
+
+
+def _os_error(e: OSError) -> int:
+    from carcrm_tui.files import DISK_FULL
+
+    if e.errno in DISK_FULL:
+        return fail(t("error.storage.disk_full"), STORAGE)
+    return fail(t("cli.os_error", path=e.filename or "", reason=e.strerror or str(e)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every way a command can end, as an exit code and at most one sentence."""
+    os.umask(0o077)  # the database, its -wal/-shm, backups, exports and logs are the login's own
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `carcrm report … | head`: the reader has what it wanted
+        _silence_stdout()
+        return PIPE_CLOSED
+    except KeyboardInterrupt:
+        return fail(t("cli.interrupted"), INTERRUPTED)
+    except StorageFault as e:
+        _log_quietly(e, "storage fault")
+        return fail(storage_sentence(e), STORAGE)
+    except OSError as e:  # a file the command writes or reads: a full disk, a missing folder
+        _log_quietly(e, "file")
+        return _os_error(e)
+    except Exception as e:  # a bug: a sentence here, the traceback (no local variables) in the log
+        from carcrm_tui import logs
+
+        try:
+            path = logs.record_exception(e)
+        except Exception:
+            return fail(t("cli.unexpected_no_log"), UNEXPECTED)
+        return fail(t("cli.unexpected", log=str(path)), UNEXPECTED)
+
+
+def _log_quietly(e: BaseException, context: str) -> None:
+    from carcrm_tui import logs
+
+    try:
+        logs.record_exception(e, context)
+    except Exception:
+        pass  # the log's own disk may be the full one
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(_early_language(argv))
     args = build_parser().parse_args(argv)
 
-    path = config_path(args.config)
     try:
-        policy = load_policy(path)
+        prefs = load_preferences(config_path(args.config))
     except ConfigError as e:
         reason = t(f"policy.{e.reason}", **{k: str(v) for k, v in e.params.items()})
         return fail(t("cli.bad_config", path=str(e.path), key=e.key, reason=reason))
-    language = args.lang or policy.language or _early_language([])
+    language = args.lang or prefs.language or _early_language([])
     set_language(language)
-    theme = args.theme or policy.theme
-    if theme not in _theme_names():
+    args.chosen_language = bool(args.lang or prefs.language)  # else the site's language applies
+    theme = args.theme or prefs.theme
+    if theme and theme not in _theme_names():
         return fail(t("cli.bad_theme", name=theme, names=", ".join(_theme_names())))
 
     if args.command == "demo":
-        return _demo(args, policy, language, theme)
+        return _demo(args, prefs, theme)
+    db_target = args.db or default_database()
+    if args.command in ("init", "policy"):
+        from carcrm_tui import cli_site
+
+        return cli_site.run(args, db_target, fail)
     if args.command in ("import", "export", "backup", "restore", "check", "report"):
         from carcrm_tui import cli_data
 
-        return cli_data.run(args, policy, args.db or default_database(), language, fail)
+        return cli_data.run(args, db_target, language, fail)
     if args.command == "user":
         from carcrm_tui import cli_users
 
-        return cli_users.run(args, policy, args.db or default_database(), fail)
-    return _open(args.db or default_database(), args.user or os.environ.get("CARCRM_USER"), policy, language, theme)
+        return cli_users.run(args, db_target, fail)
+    return _open(db_target, args.user or os.environ.get("CARCRM_USER"), args, prefs, theme)
 
 
-def _demo(args, policy, language: str, theme: str) -> int:
+def open_site(db_target: str):
+    """Connect and read the site policy; the site's language applies unless the person chose one."""
+    from carcrm_tui.services import site
+    from carcrm_tui.store import db
+
+    db.connect(db_target)
+    policy = site.load()
+    if policy.file_group:
+        os.umask(0o007)  # several OS logins share the data through that group (SECURITY.md)
+    return policy
+
+
+def open_or_say(db_target: str, args) -> tuple[object | None, int]:
+    """(policy, 0), or (None, exit code) with the reason said."""
+    from carcrm_tui.domain.policy import PolicyError
+    from carcrm_tui.store.migrations import SchemaTooNew
+
+    try:
+        policy = open_site(db_target)
+    except SchemaTooNew as e:
+        return None, fail(t("cli.schema_too_new", found=e.found))
+    except StorageFault as e:
+        return None, fail(t("cli.db_error", target=_shown(db_target), reason=storage_sentence(e)), STORAGE)
+    except PolicyError as e:
+        reason = t(f"policy.{e.reason}", **{k: str(v) for k, v in e.params.items()})
+        return None, fail(t("cli.bad_site_policy", key=e.key, reason=reason))
+    except Exception as e:  # a bad URL, a missing driver: say which and why
+        from carcrm_tui import logs
+        from carcrm_tui.store.faults import scrub
+
+        logs.record_exception(e, "opening the database")
+        return None, fail(t("cli.db_error", target=_shown(db_target), reason=scrub(str(e))), STORAGE)
+    if not getattr(args, "chosen_language", False) and policy.language:
+        set_language(policy.language)
+    return policy, OK
+
+
+def _shown(db_target: str) -> str:
+    from carcrm_tui.store.faults import scrub
+
+    return scrub(db_target)
+
+
+def _demo(args, prefs: Preferences, theme: str) -> int:
     import pendulum
 
-    from dataclasses import replace
-
-    from carcrm_tui.demo.build import build, load_data
-    from carcrm_tui.domain.policy import Policy
+    from carcrm_tui.demo.build import build
 
     if args.customers < 1:
         return fail(t("cli.bad_customers"))
@@ -116,49 +227,47 @@ def _demo(args, policy, language: str, theme: str) -> int:
             print(f"\r{t('cli.demo_progress', done=done, total=total)}", end="", file=sys.stderr, flush=True)
 
     built = build(target, pendulum.now("UTC"), customers=args.customers, seed=args.seed, progress=progress)
-    if policy.dealership == Policy().dealership:  # no name configured: show the demo's
-        policy = replace(policy, dealership=load_data()["dealership"]["name"])
     if interactive and args.customers >= 5000:
         print(file=sys.stderr)
     print(t("cli.demo_built", path=str(built.path), customers=built.customers, leads=built.leads,
             followups=built.followups))
     if args.build_only:
-        return 0
-    return _open(str(built.path), args.user, policy, language, theme, hint=t("signin.demo_hint"), demo=True)
+        return OK
+    return _open(str(built.path), args.user, args, prefs, theme, hint=t("signin.demo_hint"), demo=True)
 
 
-def _open(db_target: str, user: str | None, policy, language: str, theme: str, *,
+def _open(db_target: str, user: str | None, args, prefs: Preferences, theme: str, *,
           hint: str = "", demo: bool = False) -> int:
-    import getpass
+    import pendulum
 
     from carcrm_tui.services import accounts, auth
     from carcrm_tui.services.session import Session
     from carcrm_tui.store import db
-    from carcrm_tui.store.migrations import SchemaTooNew
 
-    try:
-        db.connect(db_target)
-    except SchemaTooNew as e:
-        return fail(t("cli.schema_too_new", found=e.found))
-    except Exception as e:  # unreadable file, bad URL, server down: say which and why
-        return fail(t("cli.db_error", target=db_target, reason=str(e)))
+    policy, code = open_or_say(db_target, args)
+    if policy is None:
+        return code
     if not auth.has_accounts():
         db.close()
-        return fail(t("cli.no_accounts", db=db_target))
+        return fail(t("cli.no_accounts", db=_shown(db_target)))
     if user and accounts.find(user) is None:
         db.close()
         return fail(t("cli.no_user", name=user))
-    trusted = auth.trusted_os_account(getpass.getuser(), policy)  # SSH sites: the OS login is enough
+    # SSH sites may trust the real OS login; never the browser view
+    trusted = auth.trusted_os_account(policy, pendulum.now("UTC"), served=bool(getattr(args, "served", False)))
     session = Session(actor=trusted, policy=policy) if trusted else None
     if demo and not user:
         actor = accounts.default_actor()  # the demo suggests the consultant with work today
         user = actor.name if actor else None
+    language = args.lang or prefs.language or policy.language or _early_language([])
 
     from carcrm_tui.ui.app import CarCrmApp  # Textual loads only now
 
-    CarCrmApp(policy, session=session, language=language, theme=theme, user=user, hint=hint).run()
+    app = CarCrmApp(policy, session=session, language=language, theme=theme or policy.theme, user=user, hint=hint,
+                    keymap=dict(prefs.keymap) if prefs.keymap else None)
+    app.run()
     db.close()
-    return 0
+    return app.return_code or OK
 
 
 if __name__ == "__main__":

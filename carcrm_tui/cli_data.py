@@ -58,7 +58,8 @@ def _is_file_db(target: str) -> bool:
     return not target.startswith(("postgres://", "postgresql://"))
 
 
-def run(args, policy, db_target: str, language: str, fail) -> int:
+def run(args, db_target: str, language: str, fail) -> int:
+    from carcrm_tui.cli import open_or_say
     from carcrm_tui.services.errors import NotAllowed, ServiceError
     from carcrm_tui.store import db
 
@@ -67,10 +68,9 @@ def run(args, policy, db_target: str, language: str, fail) -> int:
         return fail(t("cli.sqlite_only"))
     if command == "check":
         return _check(db_target, fail)
-    try:
-        db.connect(db_target)
-    except Exception as e:
-        return fail(t("cli.db_error", target=db_target, reason=str(e)))
+    policy, code = open_or_say(db_target, args)
+    if policy is None:
+        return code
     try:
         session = _session(args, policy)
         if command in ("backup", "restore") and session.actor.role not in ("manager", "admin"):
@@ -84,17 +84,21 @@ def run(args, policy, db_target: str, language: str, fail) -> int:
             print(t("cli.exported", n=count, path=args.file))
             return 0
         if command == "backup":
-            from carcrm_tui.services.maintenance import backup
+            from carcrm_tui.services import maintenance
 
             stamp = pendulum.now(policy.tz).format("YYYYMMDD-HHmmss")
             dest = Path(args.dest or Path(db_target).with_name(f"{Path(db_target).stem}-{stamp}.sqlite"))
             if dest.is_dir():
                 dest = dest / f"{Path(db_target).stem}-{stamp}.sqlite"
-            backup(db_target, dest)
+            try:
+                maintenance.backup(db_target, dest)
+            except maintenance.BackupFailed as e:
+                return fail(t("cli.backup_failed", reason=str(e)), 4)
+            maintenance.audit_file(session, "backup", dest)
             print(t("cli.backed_up", path=str(dest)))
             return 0
         if command == "restore":
-            return _restore(args, db_target, fail)
+            return _restore(args, session, db_target, fail)
         if command == "report":
             return _report(args, session, fail)
     except (PermissionError, ServiceError) as e:
@@ -214,23 +218,36 @@ def _is_date(text: str | None) -> bool:
 
 
 def _check(db_target: str, fail) -> int:
-    from carcrm_tui.services.maintenance import check
+    import tomllib
+
+    from carcrm_tui import logs
+    from carcrm_tui.services import maintenance
     from carcrm_tui.store.migrations import LATEST
 
     if not Path(db_target).exists():
         return fail(t("cli.no_database", path=db_target))
-    result = check(db_target)
+    result = maintenance.check(db_target)
     print(t("cli.check_integrity", result=result.integrity))
-    print(t("cli.check_schema", found=result.schema, latest=LATEST))
+    if result.schema >= 0:
+        print(t("cli.check_schema", found=result.schema, latest=LATEST))
     for name, count in result.orphans.items():
         if count:
             print(t("cli.check_orphans", what=name, n=count))
-    print(t("cli.check_ok") if result.ok else t("cli.check_problems"))
-    return 0 if result.ok else 1
+    try:
+        group = tomllib.loads(maintenance.stored_policy_text(db_target)).get("security", {}).get("file_group", "")
+    except (tomllib.TOMLDecodeError, AttributeError):
+        group = ""
+    files = maintenance.companions(db_target) + ([logs.log_file()] if logs.log_file().exists() else [])
+    loose = maintenance.loose_modes(files, bool(group))
+    for path, mode in loose:
+        print(t("cli.check_mode", path=str(path), mode=f"{mode:04o}", fix="660" if group else "600"))
+    ok = result.ok and not loose
+    print(t("cli.check_ok") if ok else t("cli.check_problems"))
+    return 0 if ok else 1
 
 
-def _restore(args, db_target: str, fail) -> int:
-    from carcrm_tui.services.maintenance import restore
+def _restore(args, session, db_target: str, fail) -> int:
+    from carcrm_tui.services import maintenance
 
     if not args.yes:
         if not sys.stdin.isatty():
@@ -240,8 +257,15 @@ def _restore(args, db_target: str, fail) -> int:
             print(t("cli.restore_cancelled"))
             return 1
     try:
-        saved = restore(args.file, db_target)
-    except (ValueError, OSError) as e:
-        return fail(str(e))
+        saved = maintenance.restore(args.file, db_target)
+    except maintenance.BackupFailed as e:
+        return fail(t("cli.not_a_backup", file=args.file, reason=str(e)))
+    except ValueError:
+        return fail(t("cli.backup_too_new", file=args.file))
+    from carcrm_tui.store import db
+
+    db.close()  # the file under the connection was replaced: reopen it to record who did it
+    db.connect(db_target)
+    maintenance.audit_file(session, "restore", Path(args.file))
     print(t("cli.restored", path=db_target, saved=str(saved)))
     return 0

@@ -29,11 +29,16 @@ def add_parsers(subs, common) -> None:
     pin.add_argument("name", metavar="NAME")
     off = cmds.add_parser("disable", help=t("cli.help.user_disable"))
     off.add_argument("name", metavar="NAME")
-    for p in (add, pin, off):
+    on = cmds.add_parser("enable", help=t("cli.help.user_enable"))
+    on.add_argument("name", metavar="NAME")
+    role = cmds.add_parser("set-role", help=t("cli.help.user_set_role"))
+    role.add_argument("name", metavar="NAME")
+    role.add_argument("--role", choices=("consultant", "manager", "admin"), required=True)
+    for p in (add, pin, off, on, role):
         common(p, sub=True)
 
 
-def _new_pin() -> str:
+def new_pin() -> str:
     if sys.stdin.isatty():
         first = getpass.getpass(t("cli.new_pin"))
         if getpass.getpass(t("cli.repeat_pin")) != first:
@@ -43,12 +48,15 @@ def _new_pin() -> str:
 
 
 def acting_account(name: str | None, policy):
-    """Who runs this command: a trusted OS login, or --user with a PIN."""
+    """Who runs this command: a trusted OS login (the real uid's), or --user with a PIN."""
     from carcrm_tui.services import auth
 
-    trusted = auth.trusted_os_account(getpass.getuser(), policy)
-    if trusted and (not name or name == trusted.name):
-        return trusted
+    login = auth.os_login()
+    mapped = policy.os_users.get(login) if login else None
+    if mapped and (not name or name == mapped):
+        trusted = auth.trusted_os_account(policy, pendulum.now("UTC"))
+        if trusted:
+            return trusted
     if not name:
         raise PermissionError(t("cli.need_user"))
     pin = os.environ.get("CARCRM_PIN")
@@ -86,22 +94,23 @@ def refusal(e: Exception, fail) -> int:
 REFUSALS = (PermissionError, ValueError)  # plus every ServiceError, checked in refusal()
 
 
-def run(args, policy, db_target: str, fail) -> int:
+def run(args, db_target: str, fail) -> int:
+    from carcrm_tui.cli import open_or_say
     from carcrm_tui.services import auth
     from carcrm_tui.services.errors import NotAllowed, ServiceError
     from carcrm_tui.store import db
 
-    try:
-        db.connect(db_target)
-    except Exception as e:
-        return fail(t("cli.db_error", target=db_target, reason=str(e)))
+    policy, code = open_or_say(db_target, args)
+    if policy is None:
+        return code
     now = pendulum.now("UTC")
     try:
         actor = None
         if args.user_command != "add" or auth.has_accounts():
             actor = acting_account(args.user or os.environ.get("CARCRM_USER"), policy)
         if args.user_command == "add":
-            created = auth.add_account(actor, args.name, args.role, _new_pin(), now, seniority=args.seniority)
+            created = auth.add_account(actor, args.name, args.role, new_pin(), now, seniority=args.seniority,
+                                       policy=policy)
             print(t("cli.user_added", name=created.name, role=label("role", created.role)))
         elif args.user_command == "list":
             if actor.role not in ("manager", "admin"):
@@ -112,11 +121,14 @@ def run(args, policy, db_target: str, fail) -> int:
                 state = t("cli.active") if a.active else t("cli.disabled")
                 print(f"{a.name}\t{label('role', a.role)}\t{state}")
         elif args.user_command == "set-pin":
-            auth.set_pin(actor, args.name, _new_pin(), now)
+            auth.set_pin(actor, args.name, new_pin(), now, policy)
             print(t("cli.pin_set", name=args.name))
-        elif args.user_command == "disable":
-            auth.disable(actor, args.name, now)
-            print(t("cli.user_disabled", name=args.name))
+        elif args.user_command in ("disable", "enable"):
+            auth.set_active(actor, args.name, args.user_command == "enable", now)
+            print(t("cli.user_disabled" if args.user_command == "disable" else "cli.user_enabled", name=args.name))
+        elif args.user_command == "set-role":
+            auth.set_role(actor, args.name, args.role, now)
+            print(t("cli.role_set", name=args.name, role=label("role", args.role)))
     except (*REFUSALS, ServiceError) as e:
         return refusal(e, fail)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.i18n import t
 from carcrm_tui.services.errors import Conflict, NotFound, Rejected, ValidationFailed
+from carcrm_tui.store.faults import StorageFault
 
 
 def invalid_sentence(err: Invalid) -> str:
@@ -15,6 +16,10 @@ def invalid_sentence(err: Invalid) -> str:
 
 
 def error_sentence(exc: Exception, policy=None) -> str:
+    if isinstance(exc, StorageFault):
+        return t(f"error.storage.{exc.kind}")
+    if isinstance(exc, OSError) and getattr(exc, "errno", None) in (28, 27, 122):
+        return t("error.storage.disk_full")
     if isinstance(exc, Conflict):
         when = exc.when.in_timezone(policy.tz).format("HH:mm") if policy else exc.when.format("YYYY-MM-DD HH:mm")
         return t("error.conflict", who=exc.who, when=when)

@@ -1,6 +1,15 @@
-"""Shared fixtures: real SQLite files in tmp dirs, a fixed clock, a small demo showroom."""
+"""Shared fixtures: real SQLite files in tmp dirs, a real PostgreSQL database, a fixed clock,
+a small demo showroom.
+
+The PostgreSQL half needs a server (scripts/postgres-for-tests starts one; CARCRM_TEST_PG_URL
+points elsewhere). One fresh database is created per run and emptied between tests; where no
+server answers, those tests are skipped and the run's summary says so.
+"""
 
 from __future__ import annotations
+
+import os
+import uuid
 
 import pendulum
 import pytest
@@ -23,6 +32,62 @@ def now():
 @pytest.fixture
 def policy():
     return Policy()
+
+
+PG_ADMIN_URL = os.environ.get("CARCRM_TEST_PG_URL",
+                              "postgresql://carcrm_test:carcrm_test@localhost:5432/postgres")
+_pg_skipped: list[str] = []
+
+
+def _pg_connect(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The admin URL of a PostgreSQL server, or the PostgreSQL half is skipped (and said so)."""
+    try:
+        _pg_connect(PG_ADMIN_URL).close()
+    except Exception as e:  # no driver, no server, no role
+        reason = f"no PostgreSQL server at {PG_ADMIN_URL.split('@')[-1]} ({type(e).__name__})"
+        _pg_skipped.append(reason)
+        pytest.skip(reason)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server):
+    """A fresh database for this run; dropped at the end."""
+    name = f"carcrm_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with _pg_connect(pg_server) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    yield pg_server.rsplit("/", 1)[0] + "/" + name
+    with _pg_connect(pg_server) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty_pg(db) -> None:
+    """Every table emptied and its ids restarted: each test starts from a new database's state."""
+    tables = [t for t in db.get_tables() if t != "schema_version"]
+    if tables:
+        db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def pg_database(pg_url):
+    db = store_db.connect(pg_url)
+    empty_pg(db)
+    yield db
+    store_db.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _pg_skipped:
+        terminalreporter.write_sep("=", "PostgreSQL half skipped", yellow=True)
+        terminalreporter.write_line(f"{_pg_skipped[0]}: the tests on a real PostgreSQL server did not run. "
+                                    "Run scripts/postgres-for-tests (as root) or set CARCRM_TEST_PG_URL.")
 
 
 @pytest.fixture
@@ -53,6 +118,15 @@ def demo(demo_path):
 
 def session_for(name: str, policy: Policy | None = None, at=NOW) -> Session:
     return Session(actor=accounts.find(name), policy=policy or Policy(), clock=fixed_clock(at))
+
+
+@pytest.fixture(autouse=True)
+def cheap_pin_hashes(monkeypatch):
+    """PINs hashed at the demo's cost in tests: the real cost (half a second a hash, on purpose)
+    is asserted by test_auth and timed by `make bench`; the CLI tests run it for real."""
+    from carcrm_tui.services import auth
+
+    monkeypatch.setattr(auth, "COST", auth.DEMO_COST)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import os
 import random
 import tomllib
@@ -22,7 +23,7 @@ from pendulum import DateTime
 from carcrm_tui.domain.policy import DEFAULT_GRADES, Policy
 from carcrm_tui.domain.process import add_years, after_sales_plan, quote_totals
 from carcrm_tui.resources import data_path
-from carcrm_tui.services.auth import hash_pin
+from carcrm_tui.services.auth import DEMO_COST, hash_pin
 from carcrm_tui.store import db as store_db
 from carcrm_tui.store import search_index
 from carcrm_tui.store.fields import utc_text
@@ -134,10 +135,13 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
                              .total_minutes()))
     created = _text(now - 200 * day)
     accounts = data["accounts"]
-    hashes: dict[str, str] = {}  # the demo hashes each distinct PIN once (scrypt is slow on purpose)
+    hashes: dict[str, str] = {}  # the demo's PINs are in the README: hashed cheaply, once each
+    # the demo's site policy: its dealership's name (the rest is the shipped defaults)
+    conn.execute("INSERT INTO site_policy (toml, updated_at) VALUES (?, ?)",
+                 (f"[dealership]\nname = {json.dumps(data['dealership']['name'], ensure_ascii=False)}\n", created))
     conn.executemany(
         "INSERT INTO account (name, role, seniority, active, created_at, pin_hash, failed_pins) VALUES (?, ?, ?, 1, ?, ?, 0)",
-        [(a["name"], a["role"], a["seniority"], created, hashes.get(a["pin"]) or hashes.setdefault(a["pin"], hash_pin(a["pin"])))
+        [(a["name"], a["role"], a["seniority"], created, hashes.get(a["pin"]) or hashes.setdefault(a["pin"], hash_pin(a["pin"], DEMO_COST)))
          for a in accounts],
     )
     consultant_ids = [i + 1 for i, a in enumerate(accounts) if a["role"] == "consultant"]

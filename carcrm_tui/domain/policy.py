@@ -76,6 +76,10 @@ class Policy:
     max_failed_pins: int = 5
     lockout_minutes: int = 15
     os_users: Mapping[str, str] = field(default_factory=dict)  # trusted OS login -> account (SSH)
+    pin_digits: int = 4  # shortest PIN of a consultant
+    pin_digits_privileged: int = 6  # shortest PIN of a manager or admin
+    lookups_per_hour: int = 20  # a consultant's lookups that hit colleagues' customers
+    file_group: str = ""  # OS group that shares the data files (0660); "" = private to one login (0600)
     # the sales process (issue "the whole sales process")
     score_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS))
     hot_score: int = 80  # domain.md: high intent >= 80
@@ -153,6 +157,18 @@ def _int(data: Mapping[str, Any], key: str, path: str, default: int, *, minimum:
         raise PolicyError(f"{path}.{key}" if path else key, "not_integer", value=value)
     if value < minimum:
         raise PolicyError(f"{path}.{key}" if path else key, "too_small", value=value, minimum=minimum)
+    return value
+
+
+SECURITY_KEYS = {"idle_lock_minutes", "max_failed_pins", "lockout_minutes", "os_users", "pin_digits",
+                 "pin_digits_privileged", "lookups_per_hour", "file_group"}
+
+
+def _bounded(data: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    """A security number within limits no site can go past (a lockout after 10⁸ tries is no lockout)."""
+    value = _int(data, key, "security", default, minimum=low)
+    if value > high:
+        raise PolicyError(f"security.{key}", "too_large", value=value, maximum=high)
     return value
 
 
@@ -242,11 +258,16 @@ def policy_from_dict(data: Mapping[str, Any]) -> Policy:
 
     security = _table(data, "security")
     for key in security:
-        if key not in {"idle_lock_minutes", "max_failed_pins", "lockout_minutes", "os_users"}:
+        if key not in SECURITY_KEYS:
             raise PolicyError(f"security.{key}", "unknown_key")
     os_users = security.get("os_users", {})
     if not isinstance(os_users, Mapping) or not all(isinstance(v, str) and v for v in os_users.values()):
         raise PolicyError("security.os_users", "not_table")
+    file_group = security.get("file_group", "")
+    if not isinstance(file_group, str):
+        raise PolicyError("security.file_group", "not_text")
+    pin_digits = _int(security, "pin_digits", "security", 4, minimum=4)
+    privileged = _int(security, "pin_digits_privileged", "security", 6, minimum=6)
 
     process = _table(data, "process")
     allowed = {"score_weights", "hot_score", "online_response_minutes", "thank_you_hours", "complaint_hours",
@@ -291,10 +312,11 @@ def policy_from_dict(data: Mapping[str, Any]) -> Policy:
         purchase_tax_rate=float(tax),
         after_sales=after,
         holidays=holidays,
-        idle_lock_minutes=_int(security, "idle_lock_minutes", "security", 5, minimum=1),
-        max_failed_pins=_int(security, "max_failed_pins", "security", 5, minimum=1),
-        lockout_minutes=_int(security, "lockout_minutes", "security", 15, minimum=1),
-        os_users=dict(os_users),
+        idle_lock_minutes=_bounded(security, "idle_lock_minutes", 5, 1, 60),
+        max_failed_pins=_bounded(security, "max_failed_pins", 5, 1, 10),
+        lockout_minutes=_int(security, "lockout_minutes", "security", 15, minimum=5),
+        os_users=dict(os_users), pin_digits=min(pin_digits, 8), pin_digits_privileged=min(privileged, 8),
+        lookups_per_hour=_bounded(security, "lookups_per_hour", 20, 1, 200), file_group=file_group,
         dealership=name, timezone=str(tz), language=language, theme=theme,
         grades=grades, stages=tuple(stages), win_rates=rates,
         upcoming_days=upcoming, first_followup_hours=first,

@@ -62,14 +62,37 @@ class AuditEntry:
 
 
 def customer_history(session, customer_id: int, limit: int = 100) -> list[AuditEntry]:
-    """A customer's trail, newest first. Managers only."""
+    """A customer's trail, newest first, with record ids as the names they stand for. Managers only."""
     if session.actor.role != "manager":
         raise NotAllowed()
     get_customer(session, customer_id)
     names = {a.id: a.name for a in Account.select(Account.id, Account.name)}
     q = (AuditLog.select().where(AuditLog.customer_id == customer_id)
          .order_by(AuditLog.id.desc()).limit(limit))
-    return [AuditEntry(r.at, names.get(r.actor_id, ""), r.action, r.entity, r.field, r.old, r.new) for r in q]
+    rows = list(q)
+    words = _id_words(rows, names)
+    return [AuditEntry(r.at, names.get(r.actor_id, ""), r.action, r.entity, r.field,
+                       words.get((r.field, r.old), r.old), words.get((r.field, r.new), r.new)) for r in rows]
+
+
+def _id_words(rows, names: dict[int, str]) -> dict[tuple[str, str], str]:
+    """Owner 2 → 李娜, vehicle 7 → 比亚迪 汉 EV, referred_by 31 → 王芳: older rows stored ids."""
+    from carcrm_tui.store.models import Customer, Vehicle
+
+    wanted: dict[str, set[int]] = {"owner": set(), "vehicle": set(), "referred_by": set()}
+    for r in rows:
+        if r.field in wanted:
+            wanted[r.field] |= {int(v) for v in (r.old, r.new) if v.isdigit()}
+    out: dict[tuple[str, str], str] = {}
+    for i in wanted["owner"]:
+        out[("owner", str(i))] = names.get(i, str(i))
+    if wanted["vehicle"]:
+        for v in Vehicle.select().where(Vehicle.id.in_(wanted["vehicle"])):
+            out[("vehicle", str(v.id))] = f"{v.brand} {v.series} {v.model}".strip()
+    if wanted["referred_by"]:
+        for c in Customer.select(Customer.id, Customer.name).where(Customer.id.in_(wanted["referred_by"])):
+            out[("referred_by", str(c.id))] = c.name
+    return out
 
 
 def last_change() -> int:

@@ -130,7 +130,7 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
     return cards
 
 
-def move(session: Session, lead_id: int, version: int, direction: int, values: dict | None = None) -> str:
+def move(session: Session, lead_id: int, version: int, direction: int, values: dict | None = None) -> process.Moved:
     """Move a lead one stage forward (+1) or back (-1); past the last stage it is won.
 
     Stages that record something (needs, test drive, quote, order, delivery) need

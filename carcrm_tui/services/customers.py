@@ -24,13 +24,15 @@ from carcrm_tui.domain.validation import (
 from carcrm_tui.services import audit
 from carcrm_tui.store.queries import customer_by_phone
 from carcrm_tui.services.catalogue import vehicle_view
-from carcrm_tui.services.errors import Conflict, ValidationFailed
+from carcrm_tui.services.errors import FieldConflicts, ValidationFailed
 from carcrm_tui.services.scope import customer_filter, get_customer, get_lead
 from carcrm_tui.services.session import Session
 from carcrm_tui.services import complaints
-from carcrm_tui.services.views import CustomerDetail, LeadView, QuoteView, TestDriveView, TimelineEntry
+from carcrm_tui.services.views import (
+    CustomerDetail, LeadView, QuoteView, RevealedPhones, TestDriveView, TimelineEntry,
+)
 from carcrm_tui.store.models import (
-    Account, Customer, CustomerTag, FollowUp, Lead, Quote, TestDrive, Vehicle, database,
+    Account, Customer, CustomerPhone, CustomerTag, FollowUp, Lead, Quote, TestDrive, Vehicle, database,
 )
 
 TIMELINE_PAGE = 100
@@ -51,6 +53,30 @@ CHOICES = {
     "use": ("",) + P.USES,
     "decision_maker": ("",) + P.DECISION_MAKERS,
 }
+
+
+def more_phones(customer_id: int) -> tuple[str, ...]:
+    """Numbers beyond the main and backup phone (kept when two records of one person merged)."""
+    return tuple(p for (p,) in CustomerPhone.select(CustomerPhone.phone).where(CustomerPhone.customer == customer_id)
+                 .order_by(CustomerPhone.id).tuples())
+
+
+def reveal(session: Session, customer_id: int) -> RevealedPhones:
+    """The full numbers of one customer, recorded in the audit trail (the screen keeps them shown
+    until the record changes, the user moves on, or the terminal locks)."""
+    c = get_customer(session, customer_id)
+    with database.atomic():
+        audit.record(session.actor.id, session.now(), "reveal", "customer", c.id, c.id, {"phone": ("", "shown")})
+    referrer = Customer.get_or_none(Customer.id == c.referred_by_id) if c.referred_by_id else None
+    return RevealedPhones(c.id, c.version, c.phone, c.phone2, more_phones(c.id), referrer.phone if referrer else "")
+
+
+def with_phones(d: CustomerDetail, phones: RevealedPhones | None) -> CustomerDetail:
+    """The masked record with revealed numbers put back — while it is the record that was revealed."""
+    if phones is None or phones.customer_id != d.id or phones.version != d.version:
+        return d
+    return d._replace(phone=phones.phone, phone2=phones.phone2, more_phones=phones.more_phones,
+                      referrer_phone=phones.referrer_phone if d.referrer_name else "", phones_revealed=True)
 
 
 def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PAGE,
@@ -93,6 +119,7 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
         complaints=tuple(complaints.for_customer(session, c.id)),
         referrer_name=referrer.name if referrer else "", referrer_phone=show(referrer.phone) if referrer else "",
         referrals=Customer.select().where(Customer.referred_by == c.id).count(),
+        more_phones=tuple(show(p) for p in more_phones(c.id)),
     )
 
 
@@ -102,6 +129,9 @@ def deal_price_visible(session: Session, lead: Lead) -> bool:
 
 
 def _lead_view(lead: Lead, owners: dict[int, str], session: Session) -> LeadView:
+    """A lead as the actor may see it: another consultant's deal terms (price, deposit, quotes)
+    stay with that consultant and the managers, even on a customer both can open."""
+    terms = deal_price_visible(session, lead)
     return LeadView(
         id=lead.id, owner_name=owners.get(lead.owner_id, ""), grade=lead.grade, score=lead.score,
         stage=lead.stage, status=lead.status,
@@ -111,11 +141,11 @@ def _lead_view(lead: Lead, owners: dict[int, str], session: Session) -> LeadView
         urgency=lead.urgency, expected_purchase_date=lead.expected_purchase_date,
         competitor_models=lead.competitor_models, decision_maker=lead.decision_maker,
         objections=lead.objections, expected_value=lead.expected_value,
-        deal_price=lead.deal_price if deal_price_visible(session, lead) else None,
+        deal_price=lead.deal_price if terms else None,
         lost_reason=lead.lost_reason, lost_competitor=lead.lost_competitor,
         created_at=lead.created_at, stage_changed_at=lead.stage_changed_at,
         last_contact_at=lead.last_contact_at, version=lead.version,
-        spin_summary=lead.spin_summary, grade_reason=lead.grade_reason, deposit=lead.deposit,
+        spin_summary=lead.spin_summary, grade_reason=lead.grade_reason, deposit=lead.deposit if terms else None,
         ordered_at=lead.ordered_at, expected_delivery_date=lead.expected_delivery_date,
         delivered_on=lead.delivered_on, service_advisor=lead.service_advisor, vin=lead.vin, plate=lead.plate,
         test_drives=tuple(
@@ -124,7 +154,7 @@ def _lead_view(lead: Lead, owners: dict[int, str], session: Session) -> LeadView
         quotes=tuple(
             QuoteView(q.created_at, vehicle_label(q.vehicle_id), q.configuration, q.guide_price, q.discount,
                       q.trade_in, q.finance_plan, q.car_price, q.purchase_tax, q.insurance, q.plates, q.total)
-            for q in Quote.select().where(Quote.lead == lead.id).order_by(Quote.id.desc()).limit(5)),
+            for q in Quote.select().where(Quote.lead == lead.id).order_by(Quote.id.desc()).limit(5)) if terms else (),
     )
 
 
@@ -207,64 +237,123 @@ def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, d
     return cust, lead, errors
 
 
-def update(
-    session: Session,
-    customer_id: int,
-    customer_version: int,
-    changes: dict[str, object],
-    lead_id: int | None = None,
-    lead_version: int | None = None,
-) -> CustomerDetail:
+# form field -> the columns it writes (the rest write the column of the same name)
+COLUMNS = {"name": ("name", "name_pinyin"), "phone": ("phone", "phone_digits"), "phone2": ("phone2", "phone2_digits"),
+           "referrer": ("referred_by",), "budget": ("budget_min", "budget_max")}
+_MISSING = object()
+
+
+def _comparable(key: str, cust: dict, lead: dict):
+    """A parsed form value in the shape `_current` reads from the rows."""
+    try:
+        if key in ("phone", "phone2"):
+            return cust[f"{key}_digits"]
+        if key == "referrer":
+            return cust["referred_by"]
+        if key == "tags":
+            return tuple(sorted(cust["tags"]))
+        if key == "budget":
+            return lead["budget_min"], lead["budget_max"]
+        return lead[key] if key in LEAD_FIELDS else cust[key]
+    except KeyError:
+        return _MISSING
+
+
+def _current(key: str, c: Customer, lead: Lead | None):
+    if key in ("phone", "phone2"):
+        return getattr(c, f"{key}_digits")
+    if key == "referrer":
+        return c.referred_by_id
+    if key == "tags":
+        return tuple(sorted(customer_tags(c.id)))
+    if key in LEAD_FIELDS:
+        if lead is None:
+            return _MISSING
+        if key == "budget":
+            return lead.budget_min, lead.budget_max
+        if key == "vehicle":
+            return lead.vehicle_id
+        return getattr(lead, key)
+    return getattr(c, key)
+
+
+def update(session: Session, customer_id: int, changes: dict[str, object], *, base: dict[str, object],
+           lead_id: int | None = None) -> CustomerDetail:
+    """Write the fields this user changed — and only those — merging with what colleagues saved since.
+
+    `changes` holds the fields the user edited, as typed; `base` what each of them showed
+    when the form opened. Field by field, inside the write lock: if the record still holds
+    the base value, the user's value is written; if it already holds the user's value,
+    nothing is; if a colleague changed it to something else, that field is a conflict and
+    nothing at all is written (FieldConflicts names them; the form asks which to keep).
+    """
     cust, lead_cols, errors = parse_changes(session, changes)
     if lead_cols and lead_id is None:
         errors.update({k: Invalid("no_lead") for k in changes if k in LEAD_FIELDS})
     if errors:
         raise ValidationFailed(errors)
+    base_cust, base_lead, _base_errors = parse_changes(session, {k: base.get(k, "") for k in changes})
     now = session.now()
     actor = session.actor.id
     with database.atomic():
         customer = get_customer(session, customer_id)
-        if cust.get("referred_by") == customer.id:
-            raise ValidationFailed({"referrer": Invalid("referrer_self")})
-        if "phone" in cust:
-            if customer_by_phone(cust["phone_digits"], Customer.id != customer.id) is not None:
-                raise ValidationFailed({"phone": Invalid("phone_known")})
-        tags = cust.pop("tags", None)
-        tags_changed = False
-        if tags is not None:
-            old = customer_tags(customer.id)
-            if tuple(sorted(old)) != tuple(sorted(tags)):
-                CustomerTag.delete().where(CustomerTag.customer == customer.id).execute()
-                if tags:
-                    CustomerTag.insert_many([{"customer": customer.id, "tag": t} for t in tags]).execute()
-                audit.record(actor, now, "update", "customer", customer.id, customer.id,
-                             {"tags": ("、".join(old), "、".join(tags))})
-                tags_changed = True  # a tag change is a change of the record: versioned like the rest
-        if cust or tags_changed:
-            if cust:
-                audit.record(actor, now, "update", "customer", customer.id, customer.id, audit.diff(customer, cust))
-            n = Customer.update(
-                {**cust, "updated_at": now, "updated_by": actor, "version": Customer.version + 1}
-            ).where((Customer.id == customer.id) & (Customer.version == customer_version)).execute()
-            if n == 0:
-                raise _conflict(Customer, customer.id)
-        if lead_cols:
+        lead = None
+        if lead_id is not None:
             lead = get_lead(session, lead_id)
             if lead.customer_id != customer.id:
                 raise ValidationFailed({"lead": Invalid("no_lead")})
-            if "vehicle" in lead_cols or "budget_max" in lead_cols:
-                vid = lead_cols.get("vehicle", lead.vehicle_id)
+        write, clashes = [], []
+        for key in changes:
+            mine, theirs = _comparable(key, cust, lead_cols), _current(key, customer, lead)
+            was = _comparable(key, base_cust, base_lead)
+            if theirs == mine:
+                continue  # already so: nothing to write, nothing to fight over
+            if was is not _MISSING and theirs == was:
+                write.append(key)
+            else:
+                clashes.append(key)
+        if clashes:
+            raise _field_conflicts(clashes, customer, lead)
+        cust_write = {col: cust[col] for key in write if key not in LEAD_FIELDS
+                      for col in COLUMNS.get(key, (key,)) if col in cust}
+        lead_write = {col: lead_cols[col] for key in write if key in LEAD_FIELDS
+                      for col in COLUMNS.get(key, (key,)) if col in lead_cols}
+        if cust_write.get("referred_by") == customer.id:
+            raise ValidationFailed({"referrer": Invalid("referrer_self")})
+        if "phone_digits" in cust_write:
+            if customer_by_phone(cust_write["phone_digits"], Customer.id != customer.id) is not None:
+                raise ValidationFailed({"phone": Invalid("phone_known")})
+        tags = cust_write.pop("tags", None)
+        if tags is not None:
+            old = customer_tags(customer.id)
+            CustomerTag.delete().where(CustomerTag.customer == customer.id).execute()
+            if tags:
+                CustomerTag.insert_many([{"customer": customer.id, "tag": t} for t in tags]).execute()
+            audit.record(actor, now, "update", "customer", customer.id, customer.id,
+                         {"tags": ("、".join(old), "、".join(tags))})
+        if cust_write or tags is not None:  # a tag change is a change of the record: versioned like the rest
+            if cust_write:
+                audit.record(actor, now, "update", "customer", customer.id, customer.id,
+                             audit.diff(customer, cust_write))
+            Customer.update({**cust_write, "updated_at": now, "updated_by": actor, "version": Customer.version + 1}
+                            ).where(Customer.id == customer.id).execute()
+        if lead_write:
+            if "vehicle" in lead_write or "budget_max" in lead_write:
+                vid = lead_write.get("vehicle", lead.vehicle_id)
                 v = Vehicle.get_or_none(Vehicle.id == vid) if vid else None
-                lead_cols["expected_value"] = expected_value(
-                    v.guide_price if v else None, lead_cols.get("budget_max", lead.budget_max)
-                )
-            audit.record(actor, now, "update", "lead", lead.id, customer.id, audit.diff(lead, lead_cols))
-            n = Lead.update(
-                {**lead_cols, "updated_at": now, "updated_by": actor, "version": Lead.version + 1}
-            ).where((Lead.id == lead.id) & (Lead.version == lead_version)).execute()
-            if n == 0:
-                raise _conflict(Lead, lead.id)
+                lead_write["expected_value"] = expected_value(
+                    v.guide_price if v else None, lead_write.get("budget_max", lead.budget_max))
+            audit.record(actor, now, "update", "lead", lead.id, customer.id, audit.diff(lead, lead_write))
+            Lead.update({**lead_write, "updated_at": now, "updated_by": actor, "version": Lead.version + 1}
+                        ).where(Lead.id == lead.id).execute()
     return detail(session, customer_id)
+
+
+def _field_conflicts(fields: list[str], customer: Customer, lead: Lead | None) -> FieldConflicts:
+    """Who last changed the record that holds the first clashing field, and when."""
+    row = lead if lead is not None and fields[0] in LEAD_FIELDS else customer
+    who = Account.get_or_none(Account.id == row.updated_by_id)
+    return FieldConflicts(who.name if who else "?", row.updated_at, tuple(fields))
 
 
 def referrer_by_phone(text: str) -> int:
@@ -287,9 +376,3 @@ def all_tags(session: Session) -> list[str]:
          .join(Customer, on=(CustomerTag.customer == Customer.id)).where(customer_filter(session))
          .group_by(CustomerTag.tag).order_by(fn.COUNT(CustomerTag.id).desc(), CustomerTag.tag).tuples())
     return [tag for tag, _n in q]
-
-
-def _conflict(model, row_id: int) -> Conflict:
-    row = model.get_by_id(row_id)
-    who = Account.get_or_none(Account.id == row.updated_by_id)
-    return Conflict(who.name if who else "?", row.updated_at)

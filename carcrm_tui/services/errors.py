@@ -32,6 +32,19 @@ class Conflict(ServiceError):
         return f"changed by {self.who} at {self.when}"
 
 
+@dataclass
+class FieldConflicts(ServiceError):
+    """Colleagues changed these fields to other values since the form opened; nothing was written."""
+
+    who: str
+    when: pendulum.DateTime
+    fields: tuple[str, ...]
+    code = "field_conflicts"
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.fields)} changed by {self.who} at {self.when}"
+
+
 class ValidationFailed(ServiceError):
     code = "invalid"
 

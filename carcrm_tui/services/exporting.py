@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Iterator
 
 from carcrm_tui.domain.sheet import EXPORT_HEADERS
+from carcrm_tui.files import whole
+from carcrm_tui.services import audit
 from carcrm_tui.domain.validation import format_budget
 from carcrm_tui.i18n import label, set_language, language
 from carcrm_tui.services.scope import customer_filter, lead_filter
 from carcrm_tui.services.session import Session
-from carcrm_tui.store.models import Account, Customer, CustomerTag, FollowUp, Lead, Vehicle
+from carcrm_tui.store.models import Account, Customer, CustomerTag, FollowUp, Lead, Vehicle, database
 
 CUSTOMER_COLUMNS = ("name", "phone", "phone2", "gender", "age_range", "wechat", "email", "source", "customer_type",
                     "tags", "birthday", "do_not_contact", "notes", "owner", "grade", "stage", "status", "vehicle",
@@ -127,27 +129,27 @@ def export(session: Session, path: str | Path, what: str = "customers", lang: st
     path = Path(path)
     headers, rows = (customer_rows if what == "customers" else followup_rows)(session, lang)
     count = 0
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
+    with whole(path) as tmp:  # a half-written export never takes the file's name, nor stays as .part
+        if path.suffix.lower() == ".xlsx":
+            from openpyxl import Workbook
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(what)
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([_xlsx_safe(_no_controls(v)) for v in row])
-            count += 1
-        tmp = path.with_name(path.name + ".part")
-        book.save(tmp)
-        tmp.replace(path)
-        return count
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([_xlsx_safe(v) for v in row])  # Excel runs formulas from CSV too
-            count += 1
-    tmp.replace(path)  # a half-written export never takes the file's name
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet(what)
+            sheet.append(headers)
+            for row in rows:
+                sheet.append([_xlsx_safe(_no_controls(v)) for v in row])
+                count += 1
+            book.save(tmp)
+        else:
+            with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(headers)
+                for row in rows:
+                    writer.writerow([_xlsx_safe(v) for v in row])  # Excel runs formulas from CSV too
+                    count += 1
+    with database.atomic():
+        audit.record(session.actor.id, session.now(), "export", "file", None,
+                     changes={"what": ("", what), "rows": ("", count), "file": ("", path.name)})
     return count
 
 

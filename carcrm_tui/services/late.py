@@ -37,6 +37,7 @@ def report(session: Session, stale_days: int = STALE_DAYS, limit: int = LIMIT) -
         if clock.breached:
             response.append(LateLead(lead.id, lead.customer_id, lead.customer_name, owners.get(lead.owner_id, ""),
                                      lead.grade, lead.stage, -clock.minutes_left))
+    response.sort(key=lambda r: -r.minutes)  # worst first: SLAs differ by grade and source
     overdue = (FollowUp.select(FollowUp.owner, fn.COUNT(FollowUp.id))
                .where(FollowUp.done_at.is_null() & (FollowUp.due_at < now))
                .group_by(FollowUp.owner).order_by(fn.COUNT(FollowUp.id).desc()).tuples())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import NamedTuple
 
 import pendulum
 
@@ -132,8 +133,17 @@ def _local_time(text: str, today: dt.date, policy) -> pendulum.DateTime:
     return pendulum.datetime(day.year, day.month, day.day, hour, minute, tz=policy.tz).in_timezone("UTC")
 
 
-def advance(session: Session, lead_id: int, version: int, direction: int, values: dict | None = None) -> str:
-    """Move one stage on (+1, with the stage's details) or back (-1). Returns the new stage or "won"."""
+class Moved(NamedTuple):
+    """Where a move took the lead, and its grade before and after (an order makes it O; needs
+    analysis may regrade it) — so the screen can say so rather than change it silently."""
+
+    stage: str  # the new stage, or "won"
+    grade_before: str
+    grade: str
+
+
+def advance(session: Session, lead_id: int, version: int, direction: int, values: dict | None = None) -> Moved:
+    """Move one stage on (+1, with the stage's details) or back (-1)."""
     values = values or {}
     now = session.now()
     policy = session.policy
@@ -186,7 +196,8 @@ def advance(session: Session, lead_id: int, version: int, direction: int, values
         if target == "needs" and direction > 0 and not lead.grade_reason:
             _regrade(session, lead.id, now)
         audit.record(actor, now, "won" if target == "won" else "move", "lead", lead.id, lead.customer_id, record)
-    return target
+        grade = Lead.select(Lead.grade).where(Lead.id == lead.id).scalar()
+    return Moved(target, lead.grade, grade)
 
 
 def _deliver(session, lead, out, changes, record, now) -> None:

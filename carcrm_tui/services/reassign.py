@@ -9,7 +9,7 @@ move with their leads, so staff turnover never strands a customer
 from __future__ import annotations
 
 from carcrm_tui.domain.validation import Invalid
-from carcrm_tui.services import audit
+from carcrm_tui.services import audit, notices
 from carcrm_tui.services.errors import NotAllowed, ValidationFailed
 from carcrm_tui.services.session import Session
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, database
@@ -57,7 +57,30 @@ def reassign(session: Session, to: list[str], *, lead_ids: list[int] | None = No
             for lead_id, owner_id, customer_id in moves:
                 audit.record(session.actor.id, now, "reassign", "lead", lead_id, customer_id,
                              {"owner": (names.get(owner_id, ""), names.get(target_id, ""))})
+        _tell(session, plan, names, now)
     return sum(len(m) for m in plan.values())
+
+
+def _tell(session: Session, plan: dict, names: dict[int, str], now) -> None:
+    """Both consultants hear of a handover: per customer for one lead, as a count for a book."""
+    by = names.get(session.actor.id, "")
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for target_id, moves in plan.items():
+        for _lead_id, owner_id, customer_id in moves:
+            pairs.setdefault((owner_id, target_id), []).append(customer_id)
+    single = [cid for cids in pairs.values() if len(cids) == 1 for cid in cids]
+    customer_names = dict(Customer.select(Customer.id, Customer.name).where(Customer.id.in_(single)).tuples()) \
+        if single else {}
+    for (owner_id, target_id), cids in pairs.items():
+        if len(cids) == 1:
+            name = customer_names.get(cids[0], "")
+            notices.tell(owner_id, now, "reassigned_from", cids[0], customer=name, to=names.get(target_id, ""), by=by)
+            notices.tell(target_id, now, "reassigned_to", cids[0], customer=name, source=names.get(owner_id, ""),
+                         by=by)
+        else:
+            notices.tell(owner_id, now, "reassigned_from_many", None, n=len(cids), to=names.get(target_id, ""), by=by)
+            notices.tell(target_id, now, "reassigned_to_many", None, n=len(cids), source=names.get(owner_id, ""),
+                         by=by)
 
 
 

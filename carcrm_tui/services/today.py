@@ -6,7 +6,7 @@ from peewee import JOIN, fn
 
 from carcrm_tui.domain.process import response_clock
 from carcrm_tui.domain.schedule import DueGroup, due_reason, today_window
-from carcrm_tui.services import complaints
+from carcrm_tui.services import complaints, notices
 from carcrm_tui.services.customers import customer_tags
 from carcrm_tui.domain.validation import mask_phone
 from carcrm_tui.services.session import Session
@@ -64,7 +64,7 @@ def today(session: Session, limit: int = PAGE, tag: str | None = None,
             totals[group] = count.where(mine & bound).scalar()
     open_complaints = [c for c in complaints.assigned_to_me(session)
                        if not tag or tag in customer_tags(c.customer_id)]
-    return TodayView(groups, totals, open_complaints)
+    return TodayView(groups, totals, open_complaints, notices.unread(session))
 
 
 def _row(r: tuple, group: DueGroup, now, policy) -> DueRow:

@@ -57,10 +57,21 @@ class DueRow(NamedTuple):
     response: object = None  # ResponseClock while the lead awaits its first response
 
 
+class NoticeView(NamedTuple):
+    """A message for the signed-in person (a colleague's merge, a handed-over lead, a be-back)."""
+
+    id: int
+    at: DateTime
+    kind: str  # translation key under notice_kind.
+    customer_id: int | None
+    params: dict
+
+
 class TodayView(NamedTuple):
     groups: dict[DueGroup, list[DueRow]]
     totals: dict[DueGroup, int]  # may exceed the rows loaded
     complaints: tuple | list = ()  # open complaints routed to the actor
+    notices: tuple | list = ()  # unread messages for the actor, newest first
 
 
 class BoardCard(NamedTuple):
@@ -249,6 +260,7 @@ class CustomerDetail(NamedTuple):
     referrer_name: str = ""  # the owner who sent this customer (老客户转介绍)
     referrer_phone: str = ""  # masked like the customer's own phones
     referrals: int = 0  # customers this one has sent us
+    more_phones: tuple[str, ...] = ()  # numbers beyond main and backup (kept by merges), masked like them
 
     @property
     def lead(self) -> LeadView | None:
@@ -257,6 +269,17 @@ class CustomerDetail(NamedTuple):
             if lead.status == "open":
                 return lead
         return self.leads[0] if self.leads else None
+
+
+class RevealedPhones(NamedTuple):
+    """A customer's full numbers as revealed (audited) at one version of the record."""
+
+    customer_id: int
+    version: int
+    phone: str
+    phone2: str
+    more_phones: tuple[str, ...]
+    referrer_phone: str = ""
 
 
 class CustomerHit(NamedTuple):

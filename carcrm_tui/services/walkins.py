@@ -8,32 +8,36 @@ from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.grading import expected_value, grade_for_urgency
 from carcrm_tui.domain.names import pinyin_keys
 from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, parse_phone
-from carcrm_tui.services import audit, process
-from carcrm_tui.services.errors import ValidationFailed
+from carcrm_tui.services import audit, notices, process
+from carcrm_tui.services.errors import NotFound, Rejected, ValidationFailed
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import NameMatch, PhoneMatch, WalkInInput
-from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, Vehicle, database
+from carcrm_tui.store.models import Account, AuditLog, Customer, FollowUp, Lead, ShowroomVisit, Vehicle, database
 from carcrm_tui.store.queries import customer_by_phone
 
 
 def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
     """Look a phone up across the whole showroom (a be-back may be a colleague's customer).
 
+    A colleague's customer says only who looks after them — never a name or number —
+    and the lookup is audited and limited (a consultant cannot walk the number space).
     Raises Invalid when the text is not a phone number.
     """
     c = customer_by_phone(parse_phone(phone).digits)
     if c is None:
         return None
     visible = session.sees_everyone or c.owner_id == session.actor.id
+    if not visible:
+        _colleague_lookup(session, c.id)
     owner = Account.get_by_id(c.owner_id).name
     return PhoneMatch(c.id, c.name if visible else "", owner, visible)
-
 
 
 def same_name(session: Session, name: str, limit: int = 5) -> list[NameMatch]:
     """Customers already carrying this exact name — a warning at entry, never a block.
 
-    Shows only what a stranger's record may show: masked phone and owner."""
+    A consultant's own customers show their masked phone; a colleague's show only who
+    looks after them (audited like a phone lookup). Managers see masked phones of all."""
     from carcrm_tui.domain.validation import mask_phone
 
     text = (name or "").strip()
@@ -41,7 +45,52 @@ def same_name(session: Session, name: str, limit: int = 5) -> list[NameMatch]:
         return []
     q = (Customer.select(Customer, Account).join(Account, on=(Customer.owner == Account.id))
          .where(Customer.name == text).order_by(Customer.id).limit(limit))
-    return [NameMatch(c.id, mask_phone(c.phone), c.owner.name) for c in q]
+    out = []
+    for c in q:
+        mine = session.sees_everyone or c.owner_id == session.actor.id
+        if not mine:
+            _colleague_lookup(session, c.id)
+        out.append(NameMatch(c.id, mask_phone(c.phone) if mine else "", c.owner.name))
+    return out
+
+
+LOOKUP_WINDOW_MINUTES = 60
+
+
+def _colleague_lookup(session: Session, customer_id: int) -> None:
+    """Audit a consultant's lookup that hit a colleague's customer; refuse past the hourly limit.
+
+    The same customer twice within the hour counts once (a name typed letter by letter)."""
+    now = session.now()
+    since = now.subtract(minutes=LOOKUP_WINDOW_MINUTES)
+    mine = (AuditLog.actor == session.actor.id) & (AuditLog.action == "lookup") & (AuditLog.at >= since)
+    if AuditLog.select().where(mine & (AuditLog.entity_id == customer_id)).exists():
+        return
+    if AuditLog.select().where(mine).count() >= session.policy.lookups_per_hour:
+        raise Rejected("lookup_limit", n=session.policy.lookups_per_hour)
+    with database.atomic():
+        audit.record(session.actor.id, now, "lookup", "customer", customer_id, customer_id)
+
+
+def colleague_be_back(session: Session, phone: str) -> str:
+    """A colleague's customer walked back in: the visit is recorded on their lead (showroom
+    traffic, a thank-you task for the owner) and the owner told. Returns the owner's name.
+
+    The receptionist learns nothing more of the customer than the owner's name."""
+    c = customer_by_phone(parse_phone(phone).digits)
+    if c is None:
+        raise NotFound(phone)
+    now = session.now()
+    with database.atomic():
+        lead = (Lead.select().where(Lead.customer == c.id).order_by((Lead.status == "open").desc(), Lead.id.desc())
+                .first())
+        if lead is not None:
+            process.record_visit(session, lead, "be_back", now)
+        else:
+            ShowroomVisit.insert(customer=c.id, at=now, kind="be_back", consultant=session.actor.id).execute()
+        audit.record(session.actor.id, now, "visit", "customer", c.id, c.id, {"visit": ("", "be_back")})
+        notices.tell(c.owner_id, now, "be_back", c.id, customer=c.name, by=session.actor.name)
+    return Account.get_by_id(c.owner_id).name
 
 
 @dataclass(frozen=True)
@@ -76,7 +125,7 @@ def register_walkin(session: Session, data: WalkInInput) -> WalkInCreated:
     vehicle = Vehicle.get_or_none(Vehicle.id == data.vehicle_id) if data.vehicle_id else None
     if data.vehicle_id and vehicle is None:
         errors["vehicle"] = Invalid("choose_one", field="vehicle")
-    if phone and not errors and find_by_phone(session, data.phone) is not None:
+    if phone and not errors and customer_by_phone(phone.digits) is not None:
         errors["phone"] = Invalid("phone_known")
     if errors:
         raise ValidationFailed(errors)

@@ -15,16 +15,17 @@ from pathlib import Path
 import random
 import time
 
-from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from carcrm_tui.store import migrations
+from carcrm_tui.store.faults import FaultAware, StorageFault
 from carcrm_tui.store.models import database
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "normal",
     "foreign_keys": 1,
-    "busy_timeout": 10_000,
+    "busy_timeout": 5_000,
     "cache_size": -32_000,  # 32 MB page cache
     "temp_store": "memory",
 }
@@ -34,26 +35,31 @@ sqlite3.register_adapter(dt.datetime, lambda v: v.isoformat(" "))
 sqlite3.register_adapter(dt.date, lambda v: v.isoformat())
 
 
-class ShowroomSqliteDatabase(SqliteDatabase):
+class ShowroomSqliteDatabase(FaultAware, SqliteDatabase):
     """SQLite whose write transactions wait their turn instead of failing.
 
     Every outer transaction is BEGIN IMMEDIATE, so that is the only statement that
     waits for the write lock. SQLite's busy handler is not fair: under a burst of
     writers one terminal can lose repeatedly past the busy timeout. Retrying the
-    BEGIN with jitter keeps "database is locked" away from users under load.
+    BEGIN with jitter keeps "database is locked" away from users under load; past
+    `begin_patience` the caller gets StorageFault("busy") and says so.
     """
 
-    begin_patience = 60.0  # seconds
+    begin_patience = 10.0  # seconds: a person at a terminal is told after this, not frozen for a minute
 
     def begin(self, lock_type=None):
         deadline = time.monotonic() + self.begin_patience
         while True:
             try:
                 return super().begin(lock_type)
-            except OperationalError as e:
-                if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() > deadline:
+            except StorageFault as e:
+                if e.kind != "busy" or time.monotonic() > deadline:
                     raise
                 time.sleep(random.uniform(0.002, 0.03))
+
+
+class ShowroomPostgresqlDatabase(FaultAware, PostgresqlDatabase):
+    """PostgreSQL through psycopg 3, with the same fault words as SQLite."""
 
 
 def connect(target: str | Path) -> Database:
@@ -63,7 +69,7 @@ def connect(target: str | Path) -> Database:
         from playhouse.db_url import parse
 
         params = parse(text)
-        db: Database = PostgresqlDatabase(params.pop("database"), **params)
+        db: Database = ShowroomPostgresqlDatabase(params.pop("database"), prefer_psycopg3=True, **params)
     else:
         path = Path(text).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from peewee import Database, SqliteDatabase
 
 from carcrm_tui.store import search_index
 from carcrm_tui.store.models import (
-    MODELS, AuditLog, Complaint, CustomerTag, Quote, ShowroomVisit, TestDrive,
+    MODELS, AuditLog, Complaint, CustomerPhone, CustomerTag, Notice, Quote, ShowroomVisit, SitePolicy, TestDrive,
 )
 
 
@@ -95,10 +95,16 @@ def _v5_manager_metrics(db: Database) -> None:
         db.execute_sql(sql)
 
 
+def _v6_trust(db: Database) -> None:
+    """0.6: every phone of merged records kept, notices to people, the site policy in the database."""
+    db.create_tables([CustomerPhone, Notice, SitePolicy])
+    search_index.install(db)  # the phones column now includes the extra numbers
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
-                                                  5: _v5_manager_metrics}
-LATEST = 5
+                                                  5: _v5_manager_metrics, 6: _v6_trust}
+LATEST = 6
 
 
 class SchemaTooNew(RuntimeError):

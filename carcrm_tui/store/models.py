@@ -79,13 +79,21 @@ class Customer(BaseModel):
     referred_by = ForeignKeyField("self", null=True, backref="referrals", on_delete="SET NULL", index=True)
 
 
+class CustomerPhone(BaseModel):
+    """More numbers of one customer than the main and backup phone (kept when records merge)."""
+
+    customer = ForeignKeyField(Customer, backref="extra_phones", on_delete="CASCADE", index=True)
+    phone = CharField(max_length=32)  # E.164
+    digits = CharField(max_length=20, index=True)
+
+
 class Lead(BaseModel):
     customer = ForeignKeyField(Customer, backref="leads", on_delete="CASCADE", index=True)
     owner = ForeignKeyField(Account, backref="leads", index=False)
     grade = CharField(max_length=4)
     score = IntegerField(default=0)
     stage = CharField(max_length=24)
-    status = CharField(max_length=12, default="open")  # open | won | lost | dormant
+    status = CharField(max_length=12, default="open")  # open | won | lost | dormant | merged (a duplicate)
     vehicle = ForeignKeyField(Vehicle, null=True, backref="leads", on_delete="SET NULL")
     budget_min = IntegerField(null=True)  # yuan
     budget_max = IntegerField(null=True)
@@ -237,6 +245,32 @@ class AuditLog(BaseModel):
         indexes = ((("customer_id", "id"), False), (("actor", "at"), False))
 
 
+class Notice(BaseModel):
+    """Something a person must hear about that happened to their customers while they were
+    elsewhere: a colleague's merge, a handed-over lead, a be-back at reception."""
+
+    account = ForeignKeyField(Account, backref="notices", on_delete="CASCADE", index=False)
+    at = UTCDateTimeField()
+    kind = CharField(max_length=32)  # a translation key under notice_kind.
+    customer_id = IntegerField(null=True)
+    params = TextField(default="{}")  # JSON: the words the sentence needs (names, stages)
+    read_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("account", "read_at", "id"), False),)
+
+
+class SitePolicy(BaseModel):
+    """The dealership's policy as its admin set it (TOML text): grades, cadences, security.
+
+    In the database, not a user's config file: a consultant must not be able to
+    raise the PIN lockout or map their OS login to a manager by editing a file."""
+
+    toml = TextField(default="")
+    updated_at = UTCDateTimeField()
+    updated_by = ForeignKeyField(Account, null=True, backref="+", index=False)
+
+
 # today's follow-ups for one consultant: only the open ones, by due time
 FollowUp.add_index(
     FollowUp.index(FollowUp.owner, FollowUp.due_at, name="followup_open_by_owner_due").where(
@@ -256,4 +290,4 @@ FollowUp.add_index(
 )
 
 MODELS = (Account, Vehicle, Customer, Lead, FollowUp, AuditLog, CustomerTag, TestDrive, Quote, ShowroomVisit,
-          Complaint)
+          Complaint, CustomerPhone, Notice, SitePolicy)

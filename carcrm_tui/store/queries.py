@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from peewee import SQL, fn
 
-from carcrm_tui.store.models import Customer, database
+from carcrm_tui.store.models import Customer, CustomerPhone, database
 
 
 def customer_by_phone(digits: str, *conditions) -> Customer | None:
-    """The customer with this number as main or backup phone.
+    """The customer with this number as main, backup or one more phone (kept by a merge).
 
-    Two indexed lookups, not `phone_digits = ? OR phone2_digits = ?`: the backup
+    Separate indexed lookups, not `phone_digits = ? OR phone2_digits = ?`: the backup
     column is almost all empty, so SQLite's planner abandons the OR-union and
     scans the whole table (20 ms per lookup at 100k customers, seconds per import).
     """
     if not digits:
         return None
     if not conditions:  # the import's hot path: plain statements, no SQL building per row
-        for column in ("phone_digits", "phone2_digits"):
-            mark = "%s" if database.obj.__class__.__name__.startswith("Postgres") else "?"
-            row = database.execute_sql(
-                f'SELECT id FROM customer WHERE {column} = {mark} ORDER BY id LIMIT 1', (digits,)).fetchone()
+        mark = "%s" if database.obj.__class__.__name__.startswith("Postgres") else "?"
+        for sql in (f"SELECT id FROM customer WHERE phone_digits = {mark} ORDER BY id LIMIT 1",
+                    f"SELECT id FROM customer WHERE phone2_digits = {mark} ORDER BY id LIMIT 1",
+                    f"SELECT customer_id FROM customer_phone WHERE digits = {mark} ORDER BY id LIMIT 1"):
+            row = database.execute_sql(sql, (digits,)).fetchone()
             if row:
                 return Customer.get_by_id(row[0])
         return None
@@ -29,7 +30,8 @@ def customer_by_phone(digits: str, *conditions) -> Customer | None:
         found = query.first()
         if found is not None:
             return found
-    return None
+    more = CustomerPhone.select(CustomerPhone.customer).where(CustomerPhone.digits == digits)
+    return Customer.select().where(Customer.id.in_(more), *conditions).order_by(Customer.id).first()
 
 
 def total_days_since(column, now):

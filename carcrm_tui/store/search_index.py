@@ -19,7 +19,14 @@ FOLLOWUP_FTS = """
 CREATE VIRTUAL TABLE IF NOT EXISTS followup_fts USING fts5(
     summary, feedback, content='follow_up', content_rowid='id', tokenize='trigram'
 )"""
-CUSTOMER_ROW = "new.name, new.name_pinyin, new.phone_digits || ' ' || new.phone2_digits, new.wechat, new.notes"
+# a customer's numbers: main, backup, and the more that merges kept (customer_phone)
+PHONES = ("{c}.phone_digits || ' ' || {c}.phone2_digits || COALESCE((SELECT ' ' || group_concat(p.digits, ' ') "
+          "FROM customer_phone p WHERE p.customer_id = {c}.id), '')")
+CUSTOMER_ROW = f"new.name, new.name_pinyin, {PHONES.format(c='new')}, new.wechat, new.notes"
+_REINDEX = ("DELETE FROM customer_fts WHERE rowid = {row}.customer_id; "
+            "INSERT INTO customer_fts (rowid, name, name_pinyin, phones, wechat, notes) "
+            f"SELECT c.id, c.name, c.name_pinyin, {PHONES.format(c='c')}, c.wechat, c.notes "
+            "FROM customer c WHERE c.id = {row}.customer_id;")
 TRIGGERS = (
     f"""CREATE TRIGGER IF NOT EXISTS customer_fts_ins AFTER INSERT ON customer BEGIN
         INSERT INTO customer_fts (rowid, name, name_pinyin, phones, wechat, notes) VALUES (new.id, {CUSTOMER_ROW});
@@ -31,6 +38,12 @@ TRIGGERS = (
     END""",
     """CREATE TRIGGER IF NOT EXISTS customer_fts_del AFTER DELETE ON customer BEGIN
         DELETE FROM customer_fts WHERE rowid = old.id;
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS customer_phone_ins AFTER INSERT ON customer_phone BEGIN
+        {_REINDEX.format(row="new")}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS customer_phone_del AFTER DELETE ON customer_phone BEGIN
+        {_REINDEX.format(row="old")}
     END""",
     """CREATE TRIGGER IF NOT EXISTS followup_fts_ins AFTER INSERT ON follow_up BEGIN
         INSERT INTO followup_fts (rowid, summary, feedback) VALUES (new.id, new.summary, new.feedback);
@@ -45,8 +58,8 @@ TRIGGERS = (
             VALUES ('delete', old.id, old.summary, old.feedback);
     END""",
 )
-TRIGGER_NAMES = ("customer_fts_ins", "customer_fts_upd", "customer_fts_del",
-                 "followup_fts_ins", "followup_fts_upd", "followup_fts_del")
+TRIGGER_NAMES = ("customer_fts_ins", "customer_fts_upd", "customer_fts_del", "customer_phone_ins",
+                 "customer_phone_del", "followup_fts_ins", "followup_fts_upd", "followup_fts_del")
 
 
 def available(db: Database) -> bool:
@@ -57,8 +70,12 @@ def install(db: Database) -> None:
     """Create the FTS tables and triggers (idempotent) and index what is already there."""
     if not available(db):
         return
+    from carcrm_tui.store.models import CustomerPhone
+
+    CustomerPhone.create_table(safe=True)  # the phones column reads it (an upgrade from before 0.6 too)
     db.execute_sql(CUSTOMER_FTS)
     db.execute_sql(FOLLOWUP_FTS)
+    drop_triggers(db)  # an upgrade may change a trigger's body: always the current one
     for sql in TRIGGERS:
         db.execute_sql(sql)
     rebuild(db)
@@ -71,7 +88,7 @@ def rebuild(db: Database) -> None:
     db.execute_sql("DELETE FROM customer_fts")
     db.execute_sql(
         "INSERT INTO customer_fts (rowid, name, name_pinyin, phones, wechat, notes) "
-        "SELECT id, name, name_pinyin, phone_digits || ' ' || phone2_digits, wechat, notes FROM customer"
+        f"SELECT c.id, c.name, c.name_pinyin, {PHONES.format(c='c')}, c.wechat, c.notes FROM customer c"
     )
     db.execute_sql("INSERT INTO followup_fts (followup_fts) VALUES ('rebuild')")
 

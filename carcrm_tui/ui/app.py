@@ -2,7 +2,11 @@
 
 A terminal is shared: the app starts at sign-in (unless the site trusts the OS
 login), locks itself after the policy's idle minutes, and switching user
-closes every screen of the previous person.
+closes every screen of the previous person. Nothing but a sentence ever
+reaches the screen when something breaks: control characters are filtered
+from every line written, and an unexpected error ends the app with one line
+and the details in the log file (a traceback shows local variables — a PIN,
+a customer's number).
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from carcrm_tui.ui.keys import translate_bindings
 from carcrm_tui.ui.screens.lock import LockScreen
 from carcrm_tui.ui.screens.main import MainScreen
 from carcrm_tui.ui.screens.sign_in import SignInScreen
+from carcrm_tui.ui.filters import ControlFilter
 from carcrm_tui.ui.theme import load_themes
 from carcrm_tui.ui.type_ahead import TypeAhead
+
+UNEXPECTED_EXIT = 5
 
 IDLE_CHECK_SECONDS = 5
 
@@ -45,6 +52,7 @@ class CarCrmApp(TypeAhead, App):
         set_language(language)  # before any widget is built: bindings translate on construction
         super().__init__()
         translate_bindings(self)
+        self._filters.append(ControlFilter())  # the last step before the terminal
         self.policy = policy
         self.clock = clock
         self.session = session
@@ -67,7 +75,7 @@ class CarCrmApp(TypeAhead, App):
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
 
     # ---- who is at the keyboard -------------------------------------------
-    def show_sign_in(self) -> None:
+    def show_sign_in(self, message: str = "") -> None:
         def signed_in(account) -> None:
             self.session = Session(actor=account, policy=self.policy, clock=self.clock)
             self.last_activity = time.monotonic()
@@ -76,22 +84,61 @@ class CarCrmApp(TypeAhead, App):
         self.push_screen(
             SignInScreen(accounts=auth.signable_accounts(), dealership=self.policy.dealership,
                          sign_in=lambda name, pin: auth.sign_in(name, pin, self.clock(), self.policy),
-                         preselect=self.preselect, hint=self.hint, policy=self.policy),
+                         preselect=self.preselect, hint=self.hint, policy=self.policy, message=message),
             signed_in,
         )
 
-    def action_switch_user(self) -> None:
+    def action_switch_user(self, message: str = "") -> None:
         """Close every screen of the current person and go back to sign-in."""
         self.session = None
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.preselect = None
-        self.show_sign_in()
+        self.show_sign_in(message)
+
+    def session_ended(self) -> None:
+        """The account was disabled or its role changed on another terminal: this session is over."""
+        self.action_switch_user(t("signin.session_ended"))
+
+    async def action_quit(self) -> None:
+        """A signed-in shared terminal asks before it drops to the shell."""
+        if self.session is None:
+            self.exit()
+            return
+        from carcrm_tui.ui.screens.process_forms import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        self.push_screen(ConfirmScreen(title=t("quit.title"), text=t("quit.confirm"), submit=lambda: True,
+                                       policy=self.policy),
+                         lambda done: done and self.exit())
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug: one sentence on exit, the traceback (without local variables) in the log, status 5."""
+        from rich.text import Text
+
+        from carcrm_tui import logs
+
+        try:
+            where = str(logs.record_exception(error, "the app stopped"))
+            sentence = t("cli.unexpected", log=where)
+        except Exception:
+            sentence = t("cli.unexpected_no_log")
+        self._return_code = UNEXPECTED_EXIT
+        if self._exception is None:  # Pilot re-raises it in tests
+            self._exception = error
+            self._exception_event.set()
+        self.bell()
+        self._exit_renderables.append(Text(f"carcrm: {sentence}"))
+        self._close_messages_no_wait()
 
     def action_lock(self) -> None:
         if self.session is None or isinstance(self.screen, (LockScreen, SignInScreen)):
             return
         name = self.session.actor.name
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.forget_reveals()  # whoever unlocks sees masked numbers again
         self.push_screen(LockScreen(name=name, policy=self.policy,
                                     unlock=lambda pin: auth.sign_in(name, pin, self.clock(), self.policy)))
 

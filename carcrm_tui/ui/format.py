@@ -53,3 +53,34 @@ def budget_text(lo: int | None, hi: int | None) -> str:
 
 def codes(kind: str, values) -> str:
     return "、".join(label(kind, v) for v in values) if values else ""
+
+
+# audit fields whose values are codes, and the catalog kind that names them
+HISTORY_KINDS = {"gender": "gender", "source": "source", "customer_type": "ctype", "stage": "stage",
+                 "status": "status", "channel": "channel", "outcome": "outcome", "urgency": "urgency", "use": "use",
+                 "decision_maker": "decider", "lost_reason": "lost", "attitude": "attitude", "role": "role",
+                 "category": "category", "department": "department"}
+
+
+def history_value(field: str, value: str, policy: Policy) -> str:
+    """One old or new value of the audit trail in words: codes as labels, instants in the
+    dealership's local time, yes/no for flags, "—" for nothing."""
+    if value in ("", None):
+        return "—"
+    if field in HISTORY_KINDS:
+        return label(HISTORY_KINDS[field], value) or value
+    if field == "focus_points":
+        return codes("focus", [p for p in value.split(",") if p])
+    if value in ("True", "False"):
+        return label("yesno", "yes" if value == "True" else "no")
+    if len(value) >= 19 and value[4] == "-" and value[10] in " T" and value[13] == ":":
+        try:
+            instant = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=dt.timezone.utc)
+        import pendulum
+
+        return local(pendulum.instance(instant), policy)
+    return value

@@ -1,8 +1,13 @@
 """Stored text on screen: always data, never markup, never terminal control codes.
 
 Names and notes may contain "[/]", "[Acme]", emoji or pasted ANSI escapes.
-They only ever reach the screen through `plain()`, which builds a rich Text
-(no markup parsing) and swaps control characters for visible stand-ins.
+Widgets put them on screen through `plain()`, which builds a rich Text (no
+markup parsing) and swaps control characters for visible stand-ins (␛). The
+same pattern also runs as the app's last line filter (`ControlFilter`) over
+every line about to be written — status line, notifications, titles, the
+value an input starts with — so a path that forgot `plain()` still cannot
+send an escape sequence to the terminal. (Rich only, no Textual: the headless
+reports clean their text here too.)
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import re
 from rich.cells import cell_len
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def _visible(match: re.Match) -> str:
@@ -32,7 +37,12 @@ def clean(value: object, *, one_line: bool = True) -> str:
         text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
     else:
         text = text.replace("\t", "    ")
-    return _CONTROL.sub(_visible, text)
+    return CONTROL.sub(_visible, text)
+
+
+def visible(text: str) -> str:
+    """Only the control characters swapped (newlines too): for one-line inputs' starting values."""
+    return CONTROL.sub(_visible, text.replace("\n", " ").replace("\t", " "))
 
 
 def plain(value: object, style: str = "", *, one_line: bool = True) -> Text:

@@ -42,11 +42,20 @@ def test_help_explains_every_option_in_both_languages():
 
 def test_bad_config_is_a_sentence_not_a_traceback(tmp_path, capsys):
     cfg = tmp_path / "config.toml"
-    cfg.write_text("[grades.H]\ncadence_days = 0\n", encoding="utf-8")
+    cfg.write_text('language = "fr"\n', encoding="utf-8")
     rc = main(["--lang", "en", "--config", str(cfg), "--db", str(tmp_path / "x.sqlite")])
     err = capsys.readouterr().err
     assert rc == 2
-    assert "grades.H.cadence_days" in err and "at least 1" in err and "Traceback" not in err
+    assert "language" in err and '"zh" or "en"' in err and "Traceback" not in err
+
+
+def test_a_personal_config_cannot_carry_the_sites_policy(tmp_path, capsys):
+    """A consultant's own file must not weaken the lockout or grant a manager's account."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[security]\nmax_failed_pins = 100000000\nos_users = { lina = "王经理" }\n', encoding="utf-8")
+    rc = main(["--lang", "en", "--config", str(cfg), "--db", str(tmp_path / "x.sqlite")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "security" in err and "carcrm policy set" in err
 
 
 def test_unknown_user_and_empty_database_exit_non_zero(tmp_path, capsys, monkeypatch):

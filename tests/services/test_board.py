@@ -89,14 +89,15 @@ def test_move_forward_back_and_to_won(floor):
     _, leads = floor
     session = session_for("李娜")
     lead = leads[3]  # H in quote
-    assert board.move(session, lead.id, 1, +1, ORDER) == "order"
+    moved = board.move(session, lead.id, 1, +1, ORDER)
+    assert moved.stage == "order" and (moved.grade_before, moved.grade) == ("H", "O")  # said, not silent
     ordered = Lead.get_by_id(lead.id)
     assert (ordered.grade, ordered.deal_price, ordered.deposit) == ("O", 195_000, 10_000)  # an order is grade O
-    assert board.move(session, lead.id, 2, -1) == "quote"
+    assert board.move(session, lead.id, 2, -1).stage == "quote"
     board.move(session, lead.id, 3, +1, ORDER)
-    assert board.move(session, lead.id, 4, +1) == "delivery"
+    assert board.move(session, lead.id, 4, +1).stage == "delivery"
     factory.due(Lead.get_by_id(lead.id), NOW.add(days=1))
-    assert board.move(session, lead.id, 5, +1, DELIVERY) == "won"
+    assert board.move(session, lead.id, 5, +1, DELIVERY).stage == "won"
     won = Lead.get_by_id(lead.id)
     assert won.status == "won" and won.closed_at == NOW and won.vin == "LSGJA52U7KS123456"
     assert Customer.get_by_id(won.customer_id).customer_type == "owner"

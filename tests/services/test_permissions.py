@@ -28,7 +28,7 @@ def test_a_colleague_reaches_nothing(shop):
     s = session_for("张伟")
     for call in (lambda: customers.detail(s, c.id),
                  lambda: customers.detail(s, c.id, reveal=True),
-                 lambda: customers.update(s, c.id, 1, {"notes": "x"}),
+                 lambda: customers.update(s, c.id, {"notes": "x"}, base={"notes": ""}),
                  lambda: contacts.log_contact(s, ld.id, ContactInput(summary="x")),
                  lambda: board.move(s, ld.id, 1, +1),
                  lambda: board.mark_lost(s, ld.id, 1, "budget")):
@@ -64,7 +64,7 @@ def test_every_change_is_audited_with_old_and_new(shop):
     s = session_for("李娜")
     contacts.log_contact(s, ld.id, ContactInput(summary="回访", grade="A"))
     board.move(s, ld.id, 2, +1)
-    customers.update(s, c.id, 1, {"name": "客户乙"})
+    customers.update(s, c.id, {"name": "客户乙"}, base={"name": "客户甲"})
     trail = [(a.action, a.field, a.old, a.new) for a in AuditLog.select().order_by(AuditLog.id)]
     assert ("log_contact", "summary", "", "回访") in trail
     assert ("update", "grade", "H", "A") in trail
@@ -78,8 +78,8 @@ def test_every_change_is_audited_with_old_and_new(shop):
 
 def test_a_refused_change_leaves_no_audit_row(shop):
     c, _ = shop
-    customers.update(session_for("王经理"), c.id, 1, {"notes": "经理"})
+    customers.update(session_for("王经理"), c.id, {"notes": "经理"}, base={"notes": ""})
     before = AuditLog.select().count()
     with pytest.raises(Exception):
-        customers.update(session_for("李娜"), c.id, 1, {"notes": "旧版本"})
+        customers.update(session_for("李娜"), c.id, {"notes": "旧版本"}, base={"notes": ""})
     assert AuditLog.select().count() == before

@@ -23,7 +23,7 @@ def lead(database):
 
 
 def step(ld, values=None, direction=1):
-    return board.move(session_for("李娜"), ld.id, Lead.get_by_id(ld.id).version, direction, values)
+    return board.move(session_for("李娜"), ld.id, Lead.get_by_id(ld.id).version, direction, values).stage
 
 
 def test_needs_analysis_requires_urgency_and_budget_and_suggests_the_grade(lead):

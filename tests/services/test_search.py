@@ -106,7 +106,7 @@ def test_new_and_renamed_customers_are_found_at_once(book):
     assert [h.matched for h in search.search(s, "smg")] == ["pinyin"]
     assert names(search.search(s, "13300004444")) == ["司马光"]
     customer = book["曾慧"]
-    customers.update(s, customer.id, 1, {"name": "曾小慧"})
+    customers.update(s, customer.id, {"name": "曾小慧"}, base={"name": customer.name})
     assert names(search.search(s, "zengxiaohui")) == ["曾小慧"]
     assert names(search.search(s, "曾小慧")) == ["曾小慧"]
 

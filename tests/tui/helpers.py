@@ -33,6 +33,26 @@ def visible_keys(table) -> list[str]:
     return [line.key for line in table.lines[top:top + table.scrollable_content_region.height - 1]]
 
 
+async def wait_for(pilot, predicate, *, timeout: float = 10.0, what: str = ""):
+    """Let the app run until `predicate()` holds; fail with what the screen shows if it never does."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except Exception:  # a widget not mounted yet, a screen still opening
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout}s for {what or predicate}; the screen shows:\n"
+                                 f"{screen_text(pilot.app)}")
+        await pilot.pause()
+        await asyncio.sleep(0.02)
+
+
 @asynccontextmanager
 async def running(app: CarCrmApp, size=(80, 24)):
     async with app.run_test(size=size) as pilot:

@@ -207,32 +207,6 @@ async def test_edit_with_a_bad_phone_shows_the_error_and_saves_nothing(demo):
         assert Lead.get(Lead.customer == customer_id).budget_max == 220_000
 
 
-async def test_edit_conflict_keeps_input_and_reapplies(demo):
-    from carcrm_tui.services import customers
-    from tests.conftest import session_for
-
-    app = make_app()
-    async with running(app, size=(160, 50)) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        customer_id = app.screen.customer_id
-        await pilot.press("e")
-        app.screen.query_one("#f-notes").value = "mine"
-        # another terminal saves first
-        manager = [a for a in accounts.list_accounts() if a.role == "manager"][0]
-        customers.update(session_for(manager.name), customer_id, Customer.get_by_id(customer_id).version, {"notes": "theirs"})
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, EditCustomerScreen)
-        text = screen_text(app)
-        assert manager.name in text and "Notes: now “theirs”" in text  # who, and what they changed
-        assert Customer.get_by_id(customer_id).notes == "theirs"
-        assert app.screen.query_one("#f-notes").value == "mine"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert Customer.get_by_id(customer_id).notes == "mine"
-
-
 async def test_palette_offers_panes_and_the_current_records_actions(demo):
     app = make_app()
     async with running(app, size=(100, 30)) as pilot:

@@ -56,12 +56,13 @@ async def test_hostile_text_renders_as_typed_in_every_pane(database):
             assert_clean(text)
             assert "[red]wx[/red]" in text and "[b]bold?[/b]" in text and "[Acme] Roadster [/]" in text
 
-            await pilot.press("e")  # the edit form shows the raw values too
+            await pilot.press("e")  # the edit form shows the values as typed, escapes made visible
             await pilot.pause()
-            assert a.screen.query_one("#f-name").value == HOSTILE_NAME
+            assert a.screen.query_one("#f-name").value == "[/] [Acme] ␛[31m😀张"
             await pilot.press("escape", "c")
             await pilot.pause()
             assert_clean(screen_text(a))
+            assert Customer.get_by_id(customer_id).name == HOSTILE_NAME  # nothing untouched was written
 
 
 

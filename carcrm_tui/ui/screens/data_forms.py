@@ -12,7 +12,8 @@ from textual.widgets.option_list import Option
 
 from carcrm_tui.i18n import label, t
 from carcrm_tui.services.session import in_worker
-from carcrm_tui.ui.format import date_text
+from carcrm_tui.ui.format import date_text, phone_text
+from carcrm_tui.ui_text import error_sentence
 from carcrm_tui.ui.screens.form import FormScreen, Row
 from carcrm_tui.ui.text import fit, plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
@@ -30,7 +31,9 @@ def _value(detail, name: str) -> str:
 
 
 class MergeScreen(FormScreen):
-    """Find the other record, then choose per field which value survives (ctrl+s merges)."""
+    """Find the other record (↓ into the list, Enter picks), see both side by side with their
+    full numbers, choose per field which value survives, and which open lead stays open when
+    both have one; ctrl+s merges. Every phone number is kept whatever is chosen."""
 
     DEFAULT_CSS = """
     MergeScreen #merge-fields { height: auto; max-height: 16; }
@@ -38,14 +41,15 @@ class MergeScreen(FormScreen):
     """
 
     def __init__(self, *, keep, find: Callable[[str], list], load: Callable[[int], object],
-                 submit: Callable[[int, set], object], policy) -> None:
+                 submit: Callable[[int, set, int | None], object], policy) -> None:
         super().__init__()
         self.keep, self.find, self.load, self.submit, self.policy = keep, find, load, submit, policy
         self.other = None
 
     def compose(self):
         with Vertical(id="form"):
-            yield Static(Text(t("merge.title")).append(" — ").append_text(plain(self.keep.name)), id="form-title")
+            yield Static(Text(t("merge.title")).append(" — ").append_text(plain(self.keep.name))
+                         .append(f"  {phone_text(self.keep.phone)}"), id="form-title")
             yield Input(placeholder=t("merge.find_hint"), id="find")
             yield OptionList(id="found")
             yield VerticalScroll(id="merge-fields")
@@ -61,26 +65,48 @@ class MergeScreen(FormScreen):
 
     @work(thread=True, exclusive=True, group="merge-find")
     def lookup(self, text: str) -> None:
-        hits = [h for h in in_worker(self.find, text) if h.customer_id != self.keep.id]
+        try:
+            hits = [h for h in in_worker(self.find, text) if h.customer_id != self.keep.id]
+        except Exception as e:  # a refusal or a storage fault: said in the form, the query kept
+            self.app.call_from_thread(self.message, error_sentence(e, self.policy))
+            return
         self.app.call_from_thread(self.show_found, hits)
 
     def show_found(self, hits) -> None:
         found = self.query_one("#found", OptionList)
         found.clear_options()
         for h in hits:
-            found.add_option(Option(plain(h.name, "bold").append(f"  {h.phone}  ").append_text(plain(h.owner_name)),
-                                    id=str(h.customer_id)))
+            line = plain(h.name, "bold").append(f"  {phone_text(h.phone)}  ").append_text(plain(h.owner_name))
+            if h.stage:
+                line.append(f"  {h.grade} · {label('stage', h.stage) if h.stage in self.policy.stages else label('status', h.stage)}",
+                            style="dim")
+            found.add_option(Option(line, id=str(h.customer_id)))
+
+    def on_key(self, event) -> None:
+        """↓ in the query moves into the list (nothing is chosen until Enter there)."""
+        found = self.query_one("#found", OptionList)
+        if event.key == "down" and self.focused is self.query_one("#find") and found.option_count:
+            found.focus()
+            found.highlighted = 0
+            event.stop()
+            event.prevent_default()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         found = self.query_one("#found", OptionList)
-        if event.input.id == "find" and found.option_count:
-            self.choose(int(found.get_option_at_index(found.highlighted or 0).id))
+        if event.input.id == "find" and found.option_count == 1:
+            self.choose(int(found.get_option_at_index(0).id))  # one hit: Enter takes it
+        elif event.input.id == "find" and found.option_count:
+            found.focus()
+            found.highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.choose(int(event.option.id))
 
     def choose(self, customer_id: int) -> None:
-        self.other = self.load(customer_id)
+        ok, other = self.attempt(self.load, customer_id)
+        if not ok:
+            return
+        self.other = other
         box = self.query_one("#merge-fields", VerticalScroll)
         box.remove_children()
         rows = []
@@ -89,8 +115,18 @@ class MergeScreen(FormScreen):
             if mine != theirs:
                 options = [("keep", fit(mine or "—", 30).plain.rstrip()), ("other", fit(theirs or "—", 30).plain.rstrip())]
                 rows.append(Row(name, ChoiceBar(options, "keep", id=f"m-{name}")))
-        if not rows:
-            rows.append(Static(Text(t("merge.same"), style="dim")))
+        open_leads = [ld for ld in (*self.keep.leads, *self.other.leads) if ld.status == "open"]
+        if len(open_leads) > 1:
+            options = [(str(ld.id), f"{ld.grade} · {label('stage', ld.stage)} · {ld.owner_name}") for ld in open_leads]
+            furthest = max(open_leads, key=lambda ld: self.policy.stages.index(ld.stage)
+                           if ld.stage in self.policy.stages else -1)
+            rows.append(Row("lead", ChoiceBar(options, str(furthest.id), id="m-lead"), caption=t("merge.open_lead")))
+        phones = {p for p in (self.keep.phone, self.keep.phone2, self.other.phone, self.other.phone2,
+                              *self.keep.more_phones, *self.other.more_phones) if p}
+        rows.append(Static(Text(t("merge.phones_kept", phones="、".join(phone_text(p) for p in sorted(phones))),
+                                style="dim")))
+        if not any(isinstance(r, Row) and r.field != "lead" for r in rows):
+            rows.insert(0, Static(Text(t("merge.same"), style="dim")))
         box.mount_all(rows)
         self.query_one("#found").display = False
         self.message(t("merge.ready", other=self.other.name, leads=len(self.other.leads)))
@@ -100,7 +136,8 @@ class MergeScreen(FormScreen):
             return
         take = {name for name in MERGE_FIELDS
                 if self.query(f"#m-{name}") and self.query_one(f"#m-{name}", ChoiceBar).value == "other"}
-        ok, result = self.attempt(self.submit, self.other.id, take)
+        lead = int(self.query_one("#m-lead", ChoiceBar).value) if self.query("#m-lead") else None
+        ok, result = self.attempt(self.submit, self.other.id, take, lead)
         if ok:
             self.dismiss(result)
 

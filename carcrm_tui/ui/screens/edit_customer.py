@@ -1,8 +1,12 @@
 """Edit a customer's record and needs in one form, validated field by field.
 
-The form keeps the versions it was opened with. If another terminal saved in
-between, the save is refused with who and when; the user's input stays, and a
-second ctrl+s re-applies it on top of the newer record.
+The form remembers what every field showed when it opened and sends only the
+fields the user changed, with those starting values. The service merges them
+with whatever colleagues saved meanwhile, field by field: a field only they
+changed takes their value here too (the form shows it), a field only this user
+changed is written, and a field both changed to different values is shown
+side by side — theirs and yours — to be chosen explicitly before anything is
+written. Nothing the user did not touch is ever written.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from textual.widgets import Input, Select, Static
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.i18n import LANGUAGES, catalog, label, t
-from carcrm_tui.services.errors import Conflict
+from carcrm_tui.services.errors import FieldConflicts
 from carcrm_tui.services.views import CustomerDetail, VehicleView
 from carcrm_tui.ui.format import budget_text, date_text, phone_text
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
-from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.text import plain, visible
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
 
 TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "email", "age_range", "birthday", "tags", "notes", "referrer",
@@ -52,9 +56,10 @@ def focus_codes(text: str) -> str:
 
 
 class EditCustomerScreen(FormScreen):
-    handles = (Conflict,)
+    handles = (FieldConflicts,)
+
     def __init__(self, *, detail: CustomerDetail, vehicles: list[VehicleView], policy,
-                 save: Callable[[dict, int, int | None], CustomerDetail],
+                 save: Callable[[dict, dict], CustomerDetail],
                  reload: Callable[[], CustomerDetail]) -> None:
         super().__init__()
         self.reload = reload
@@ -62,17 +67,19 @@ class EditCustomerScreen(FormScreen):
         self.vehicles = vehicles
         self.policy = policy
         self.save = save
-        self.customer_version = detail.version
-        self.lead_version = detail.lead.version if detail.lead else None
+        self.base = self._initial(detail)  # what each field showed when the form opened
+        self.clashes: dict[str, str] = {}  # field -> their value, while the user chooses
 
     def _initial(self, detail: CustomerDetail | None = None) -> dict[str, str]:
         d = detail or self.detail
         lead = d.lead
+        # stored text starts in a one-line input: control characters shown as ␛ …, never sent raw
         values = {
-            "name": d.name, "phone": phone_text(d.phone), "phone2": phone_text(d.phone2), "wechat": d.wechat,
-            "email": d.email, "gender": d.gender, "age_range": d.age_range, "birthday": date_text(d.birthday),
-            "source": d.source, "customer_type": d.customer_type, "tags": ",".join(d.tags),
-            "do_not_contact": "yes" if d.do_not_contact else "no", "notes": d.notes,
+            "name": visible(d.name), "phone": phone_text(d.phone), "phone2": phone_text(d.phone2),
+            "wechat": visible(d.wechat), "email": visible(d.email), "gender": d.gender,
+            "age_range": visible(d.age_range), "birthday": date_text(d.birthday),
+            "source": d.source, "customer_type": d.customer_type, "tags": visible(",".join(d.tags)),
+            "do_not_contact": "yes" if d.do_not_contact else "no", "notes": visible(d.notes),
             "referrer": phone_text(d.referrer_phone) if d.referrer_phone else "",
         }
         if lead:
@@ -81,8 +88,8 @@ class EditCustomerScreen(FormScreen):
                 "budget": budget_text(lead.budget_min, lead.budget_max), "urgency": lead.urgency,
                 "expected_purchase_date": date_text(lead.expected_purchase_date), "use": lead.use,
                 "focus_points": "、".join(label("focus", p) for p in lead.focus_points),
-                "competitor_models": lead.competitor_models, "decision_maker": lead.decision_maker,
-                "objections": lead.objections,
+                "competitor_models": visible(lead.competitor_models), "decision_maker": lead.decision_maker,
+                "objections": visible(lead.objections),
             })
         return values
 
@@ -90,6 +97,7 @@ class EditCustomerScreen(FormScreen):
         values = self._initial()
         with Vertical(id="form"):
             yield Static(Text(t("edit.title")).append(" — ").append_text(plain(self.detail.name)), id="form-title")
+            yield Vertical(id="clashes")
             with VerticalScroll(id="edit-fields"):
                 for name in ORDER:
                     if name in LEAD_ONLY and self.detail.lead is None:
@@ -118,50 +126,105 @@ class EditCustomerScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#f-name", Input).focus()
 
-    def collect(self) -> dict:
-        changes: dict = {}
+    def shown(self) -> dict:
+        """Every field as the form shows it now, in the shape of `_initial`."""
+        out: dict = {}
         for name in ORDER:
             if name in LEAD_ONLY and self.detail.lead is None:
                 continue
             widget = self.query_one(f"#f-{name}")
-            if isinstance(widget, Input):
-                value = widget.value
-            elif isinstance(widget, Select):
-                value = widget.value if isinstance(widget.value, int) else None
+            if isinstance(widget, Select):
+                out[name] = widget.value if isinstance(widget.value, int) else None
             else:
-                value = widget.value
-            if name == "do_not_contact":
-                value = value == "yes"
-            elif name == "focus_points":
-                value = focus_codes(value)
-            changes[name] = value
-        if changes.get("referrer", "").strip() == (self._initial().get("referrer") or ""):
-            del changes["referrer"]  # unchanged: no lookup, nothing to record
-        return changes
+                out[name] = widget.value
+        return out
+
+    def _set(self, name: str, value) -> None:
+        widget = self.query_one(f"#f-{name}")
+        if isinstance(widget, Select):
+            widget.value = value if value else Select.NULL
+        else:
+            widget.value = value if value is not None else ""
+
+    @staticmethod
+    def _service_value(name: str, value):
+        if name == "do_not_contact":
+            return value == "yes"
+        if name == "focus_points":
+            return focus_codes(value or "")
+        return value
+
+    def collect(self) -> tuple[dict, dict]:
+        """(the fields the user changed, as typed; what each of them showed at the start)."""
+        now = self.shown()
+        changed = [k for k, v in now.items() if str(v or "") != str(self.base.get(k) or "")]
+        return ({k: self._service_value(k, now[k]) for k in changed},
+                {k: self._service_value(k, self.base.get(k)) for k in changed})
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.focus_next()
 
     def action_save(self) -> None:
+        if self.clashes and not self._settle_clashes():
+            return
+        changes, base = self.collect()
+        if not changes:
+            self.dismiss(self.detail)  # nothing changed: nothing to write
+            return
         try:
-            ok, detail = self.attempt(self.save, self.collect(), self.customer_version, self.lead_version)
-        except Conflict as e:
-            # keep the input, say what the other terminal changed; the next save re-applies
+            ok, detail = self.attempt(self.save, changes, base)
+        except FieldConflicts as e:
             self.show_errors({})
-            self.message("\n".join([service_error_text(e, self.policy), *self.their_changes(), t("edit.reapply")]))
+            self._show_clashes(e)
             return
         if ok:
             self.dismiss(detail)
 
-    def their_changes(self) -> list[str]:
-        """What the other save changed, against what this form was opened with."""
+    def _show_clashes(self, conflict: FieldConflicts) -> None:
+        """Their newer record under the fields the user did not touch; theirs and yours side by side
+        for each field both changed — nothing is chosen for the user."""
         current = self.reload()
-        before, after = self._initial(), self._initial(current)
-        lines = [t("edit.their_value", field=t(f"field.{name}"), value=after.get(name) or "—")
-                 for name in ORDER if str(before.get(name) or "") != str(after.get(name) or "")]
-        self.detail = current  # the next conflict is measured from here
-        self.customer_version = current.version
-        self.lead_version = current.lead.version if current.lead else None
-        return lines
+        theirs = self._initial(current)
+        mine = self.shown()
+        for name in mine:
+            if str(mine[name] or "") == str(self.base.get(name) or "") and name not in conflict.fields:
+                self._set(name, theirs.get(name))  # untouched here: show what they saved
+                self.base[name] = theirs.get(name)
+        box = self.query_one("#clashes", Vertical)
+        box.remove_children()
+        rows = []
+        self.clashes = {}
+        for name in conflict.fields:
+            self.clashes[name] = theirs.get(name)
+            options = [("", t("edit.choose")),
+                       ("theirs", t("edit.theirs", who=conflict.who, value=self._text(name, theirs.get(name)))),
+                       ("mine", t("edit.yours", value=self._text(name, mine.get(name))))]
+            rows.append(Row(f"clash-{name}", ChoiceBar(options, "", id=f"clash-{name}"), caption=t(f"field.{name}")))
+        box.mount_all(rows)
+        self.detail = current
+        when = conflict.when.in_timezone(self.policy.tz).format("HH:mm") if self.policy else ""
+        self.message(t("error.field_conflicts", who=conflict.who, when=when))
+        self.call_after_refresh(lambda: rows and rows[0].widget.focus())
 
+    def _text(self, name: str, value) -> str:
+        if name == "vehicle":
+            return next((v.label for v in self.vehicles if v.id == value), "—")
+        if name in CHOICE_FIELDS and value:
+            kind = CHOICE_FIELDS[name][0]
+            return label(kind, value)
+        return str(value) if value not in (None, "") else "—"
 
+    def _settle_clashes(self) -> bool:
+        """Apply the user's choice per clashing field; False (and say so) while one is unchosen."""
+        choices = {name: self.query_one(f"#clash-{name}", ChoiceBar).value for name in self.clashes}
+        if any(not c for c in choices.values()):
+            self.message(t("edit.choose_each"))
+            return False
+        for name, choice in choices.items():
+            theirs = self.clashes[name]
+            if choice == "theirs":
+                self._set(name, theirs)
+            self.base[name] = theirs  # either way the record now holds theirs: mine goes on top of it
+        self.clashes = {}
+        self.query_one("#clashes", Vertical).remove_children()
+        return True

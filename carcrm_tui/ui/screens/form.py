@@ -17,6 +17,7 @@ from textual.widgets import Label, Static
 from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.i18n import label, t
 from carcrm_tui.services.errors import ServiceError, ValidationFailed
+from carcrm_tui.store.faults import StorageFault
 from carcrm_tui.ui_text import error_sentence, invalid_sentence
 from carcrm_tui.ui.keys import Translated
 
@@ -115,9 +116,13 @@ class FormScreen(Translated, ModalScreen):
         except ValidationFailed as e:
             errors = {(fields or {}).get(k, k): v for k, v in e.errors.items()}
             self.show_errors(errors)
-        except ServiceError as e:
+        except (ServiceError, StorageFault) as e:
             if isinstance(e, self.handles):
                 raise
+            if isinstance(e, StorageFault):
+                from carcrm_tui import logs
+
+                logs.record_exception(e, "storage fault in a form")
             self.show_errors({})
             self.message(service_error_text(e, getattr(self, "policy", None)))
         return False, None
@@ -125,8 +130,36 @@ class FormScreen(Translated, ModalScreen):
     def keys_hint(self) -> Static:
         return Static(Text(t("form.keys")), id="form-keys")
 
+    _start: tuple | None = None  # the form's values once it had drawn: what "unchanged" means
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._remember)
+
+    def _remember(self) -> None:
+        self._start = self.values()
+
+    def values(self) -> tuple:
+        """Every field's current value, for telling whether the person changed anything."""
+        out = []
+        for widget in self.query("Input, ChoiceBar, Select, SelectionList, TextArea"):
+            value = tuple(widget.selected) if hasattr(widget, "selected") and not hasattr(widget, "value") \
+                else getattr(widget, "value", getattr(widget, "text", None))
+            out.append((widget.id, repr(value)))
+        return tuple(out)
+
+    @property
+    def changed(self) -> bool:
+        return self._start is not None and self.values() != self._start
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc leaves at once when nothing was typed; otherwise it asks before throwing work away."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+        from carcrm_tui.ui.screens.process_forms import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen(title=t("discard.title"), text=t("discard.confirm"), submit=lambda: True),
+                             lambda discard: discard and self.dismiss(None))
 
 
 def code_options(kind: str, codes, *, blank: bool = False) -> list[tuple[str, str]]:

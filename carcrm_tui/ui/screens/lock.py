@@ -15,12 +15,12 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from carcrm_tui.i18n import t
-from carcrm_tui.services.auth import AccountLocked, SignInFailed
 from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.screens.pin_check import PinCheck
 from carcrm_tui.ui.text import plain
 
 
-class LockScreen(Translated, Screen):
+class LockScreen(PinCheck, Translated, Screen):
     DEFAULT_CSS = """
     LockScreen { align: center middle; background: $background; }
     LockScreen > #lock { width: 60; max-width: 100%; height: auto; border: round $warning; padding: 0 1; }
@@ -46,15 +46,13 @@ class LockScreen(Translated, Screen):
         self.query_one("#pin", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        pin = event.value
-        event.input.value = ""
-        message = self.query_one("#lock-message", Static)
-        try:
-            self.unlock(pin)
-        except SignInFailed as e:
-            message.update(Text(t("signin.wrong_pin", n=e.remaining)))
-            return
-        except AccountLocked as e:
-            message.update(Text(t("signin.locked", until=e.until.in_timezone(self.policy.tz).format("HH:mm"))))
-            return
+        self.check_pin(self.unlock, event.value)
+
+    def say(self, text: str) -> None:
+        self.query_one("#lock-message", Static).update(Text(text))
+
+    def pin_input(self) -> Input:
+        return self.query_one("#pin", Input)
+
+    def pin_accepted(self, account) -> None:
         self.dismiss(True)

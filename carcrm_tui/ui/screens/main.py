@@ -6,6 +6,9 @@ session and hands forms plain callables, so no widget touches the database.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import time
 from functools import partial
 from typing import TYPE_CHECKING, Callable
 
@@ -20,9 +23,11 @@ from carcrm_tui.domain.policy import SOURCES as P_SOURCES
 from carcrm_tui.i18n import label, t
 from carcrm_tui.domain.validation import initials
 from carcrm_tui.services import (
-    audit, board, catalogue, complaints, contacts, customers, late, merge, process, reassign, search, today, walkins,
+    audit, auth, board, catalogue, complaints, contacts, customers, late, merge, notices, process, reassign, search,
+    today, walkins,
 )
 from carcrm_tui.services.errors import NotFound, ServiceError
+from carcrm_tui.store.faults import StorageFault
 from carcrm_tui.services.session import Session, in_worker
 from carcrm_tui.services.views import BoardFilter
 from carcrm_tui.ui.keys import Translated
@@ -53,12 +58,47 @@ def screen(name: str):
 
     return getattr(importlib.import_module(f"carcrm_tui.ui.screens.{_SCREENS[name]}"), name)
 LIVE_REFRESH_SECONDS = 1.0
+VALIDITY_EVERY = 3  # polls between checks that the account is still enabled, in the same role
+REFUSALS = (ServiceError, StorageFault)
 
 
 def as_is(name: str) -> str:
     return name
 
 
+def _survive(method):
+    """A refusal or a storage fault inside a key's action or a handler becomes a sentence on the
+    status line; the screen lives on and nothing the user typed is lost (forms keep their input)."""
+    if asyncio.iscoroutinefunction(method):
+        @functools.wraps(method)
+        async def guarded_async(self, *args, **kwargs):
+            try:
+                return await method(self, *args, **kwargs)
+            except REFUSALS as e:
+                self.refused(e)
+        return guarded_async
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except REFUSALS as e:
+            self.refused(e)
+    return guarded
+
+
+GUARDED = ("poll_changes", "refresh_pane", "after_move", "open_customer", "show_pane", "handle_complaint",
+           "load_customer", "_show_when_mounted", "mount_panes")
+
+
+def survives(cls):
+    for name, value in list(vars(cls).items()):
+        if callable(value) and (name.startswith(("action_", "on_")) or name in GUARDED):
+            setattr(cls, name, _survive(value))
+    return cls
+
+
+@survives
 class MainScreen(Translated, Screen):
     BINDINGS = [
         Binding("1", "pane('today')", "key.today", id="pane.today", show=False),
@@ -111,6 +151,10 @@ class MainScreen(Translated, Screen):
         self._mounting = None  # the other panes' mount, started after the first paint
         self.panes_ready = False
         self._pending_pane: tuple | None = None  # (pane, then) asked for before the panes had mounted
+        self.revealed = None  # RevealedPhones of the open customer, shown until it changes or we move on
+        self._polls = 0
+        self._poll_failures = 0
+        self._poll_resume = 0.0  # monotonic time before which the poll rests (backing off a lost database)
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -174,9 +218,29 @@ class MainScreen(Translated, Screen):
     def poll_changes(self) -> None:
         """Live refresh: another terminal committed → redraw the visible pane, cursor kept.
 
-        Only when this screen is on top: an open form or the lock screen is left alone.
+        Only when this screen is on top: an open form or the lock screen is left alone. Every
+        few polls it also checks that the account is still enabled in the same role (a disabled
+        account's session ends here). A database that stops answering is said once and polled
+        again with growing pauses, never with a traceback.
         """
-        latest = audit.last_change()
+        if time.monotonic() < self._poll_resume:
+            return
+        try:
+            self._polls += 1
+            if self._polls % VALIDITY_EVERY == 0 and not auth.still_valid(self.session.actor):
+                self.app.session_ended()
+                return
+            latest = audit.last_change()
+        except StorageFault as e:
+            self._poll_failures += 1
+            self._poll_resume = time.monotonic() + min(30.0, 2.0 ** self._poll_failures)
+            self.status(t(f"error.storage.{e.kind}"), error=True)
+            return
+        if self._poll_failures:
+            self._poll_failures = 0
+            self.status(t("notice.reconnected"))
+            self.refresh_pane()
+            return
         # the metrics pane counts whole months: it recounts on r or a new period, not on every change
         if latest != self.seen_change and self.app.screen is self and self.pane != "metrics":
             self.refresh_pane()
@@ -235,7 +299,15 @@ class MainScreen(Translated, Screen):
         self._topbar()
 
     def status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
+        """Sentences often carry a customer's name: through plain(), like every stored text."""
+        self.query_one("#status", Static).update(plain(text, "bold red" if error else ""))
+
+    def refused(self, e: Exception) -> None:
+        if isinstance(e, StorageFault):
+            from carcrm_tui import logs
+
+            logs.record_exception(e, "storage fault on the main screen")
+        self.status(service_error_text(e, self.policy), error=True)
 
     # ---- panes ------------------------------------------------------------
     def show_pane(self, pane: str, then: Callable[[], object] | None = None) -> None:
@@ -246,6 +318,8 @@ class MainScreen(Translated, Screen):
             self._pending_pane = (pane, then)  # the last one asked for wins
             return
         self._pending_pane = None
+        if pane != "customer":
+            self.revealed = None  # moving away ends a reveal
         self.pane = pane
         self.query_one(ContentSwitcher).current = pane
         self._topbar()
@@ -258,7 +332,7 @@ class MainScreen(Translated, Screen):
         if then is not None:
             then()
 
-    def refresh_pane(self, *, reveal: bool = False) -> None:
+    def refresh_pane(self) -> None:
         self.seen_change = audit.last_change()
         if self.pane == "today":
             table = self.query_one(TodayTable)
@@ -270,7 +344,7 @@ class MainScreen(Translated, Screen):
             view.load(board.summary(self.session, self.board_filter), self.now, keep=view.selected if view.columns else None)
             self.count_health(self.board_filter)
         elif self.pane == "customer":
-            self.load_customer(reveal=reveal)
+            self.load_customer()
         elif self.pane == "late":
             self.late_table.show(late.report(self.session), self.list_name)
         elif self.pane == "metrics":
@@ -287,7 +361,11 @@ class MainScreen(Translated, Screen):
 
     @work(thread=True, exclusive=True, group="health")
     def count_health(self, filt) -> None:
-        health = in_worker(board.health, self.session, filt)
+        try:
+            health = in_worker(board.health, self.session, filt)
+        except REFUSALS as e:
+            self.app.call_from_thread(self.refused, e)
+            return
         self.app.call_from_thread(self.board_view.set_health, health)
 
     @work(thread=True, exclusive=True, group="metrics")
@@ -295,8 +373,18 @@ class MainScreen(Translated, Screen):
         """A month of figures is a few GROUP BYs over 100,000 customers: off the UI thread."""
         from carcrm_tui.services import metrics
 
-        snap = in_worker(metrics.snapshot, self.session, period)
-        self.app.call_from_thread(self.metrics_view.show, snap)
+        try:
+            snap = in_worker(metrics.snapshot, self.session, period)
+        except REFUSALS as e:
+            self.app.call_from_thread(self.refused, e)
+            return
+        self.app.call_from_thread(self.metrics_ready, snap)
+
+    def metrics_ready(self, snap) -> None:
+        """Only the month asked for last: a slower count of an earlier month is dropped, so the
+        label always names the month whose numbers are shown."""
+        if snap.period == self.period:
+            self.metrics_view.show(snap)
 
     def action_period(self, step: int) -> None:
         from carcrm_tui.domain.metrics import add_months
@@ -307,25 +395,36 @@ class MainScreen(Translated, Screen):
         self.period = metrics.Period(start, add_months(start, 1))
         self.refresh_pane()
 
-    def load_customer(self, *, reveal: bool = False) -> None:
+    def load_customer(self) -> None:
         view = self.customer_view
         if self.customer_id is None:
             view.clear()
             return
         try:
-            self.detail = customers.detail(self.session, self.customer_id, reveal=reveal)
+            detail = customers.detail(self.session, self.customer_id)
             history = (audit.customer_history(self.session, self.customer_id)
                        if self.session.actor.role == "manager" else None)
         except NotFound:
-            self.detail, self.customer_id = None, None
+            self.detail, self.customer_id, self.revealed = None, None, None
             view.clear()
             self.status(t("error.not_found"), error=True)
             return
+        self.detail = customers.with_phones(detail, self.revealed)
+        if self.revealed is not None and not self.detail.phones_revealed:
+            self.revealed = None  # the record changed since: its numbers are masked again
         view.show(self.detail, self.policy, self.now, history=history)
 
     def open_customer(self, customer_id: int, then: Callable[[], object] | None = None) -> None:
+        if customer_id != self.customer_id:
+            self.revealed = None
         self.customer_id = customer_id
         self.show_pane("customer", then)
+
+    def forget_reveals(self) -> None:
+        """The screen locks: revealed numbers are masked again for whoever unlocks it."""
+        self.revealed = None
+        if self.pane == "customer" and self.detail is not None and self.detail.phones_revealed:
+            self.refresh_pane()
 
     def action_pane(self, pane: str) -> None:
         self.show_pane(pane)
@@ -339,8 +438,12 @@ class MainScreen(Translated, Screen):
         self.refresh_pane()
 
     def action_reveal(self) -> None:
-        """Show the full phone numbers of the open customer (recorded in the audit trail)."""
-        self.refresh_pane(reveal=True)
+        """Show the full phone numbers of the open customer (recorded in the audit trail) until the
+        record changes, the user moves on or the screen locks — live refresh keeps them shown."""
+        if self.customer_id is None:
+            return
+        self.revealed = customers.reveal(self.session, self.customer_id)
+        self.refresh_pane()
 
     def on_today_table_opened(self, event: TodayTable.Opened) -> None:
         self.open_customer(event.row.customer_id)
@@ -358,6 +461,20 @@ class MainScreen(Translated, Screen):
 
     def on_today_table_complaint_opened(self, event: TodayTable.ComplaintOpened) -> None:
         self.handle_complaint(event.complaint.id)
+
+    def on_today_table_notice_opened(self, event: TodayTable.NoticeOpened) -> None:
+        """A message read: it leaves the list, and its customer opens (if the reader may see them)."""
+        notice = event.notice
+        notices.mark_read(self.session, notice.id)
+        if notice.customer_id is not None and notice.kind != "be_back_elsewhere":
+            try:
+                customers.detail(self.session, notice.customer_id)
+            except NotFound:
+                self.refresh_pane()
+                return
+            self.open_customer(notice.customer_id)
+        else:
+            self.refresh_pane()
 
     def handle_complaint(self, complaint_id: int) -> None:
         c = complaints.get(self.session, complaint_id)
@@ -447,7 +564,10 @@ class MainScreen(Translated, Screen):
             if result is None:
                 return
             kind, customer_id = result
-            if kind == "known":  # a be-back: the visit is logged on their record
+            if kind == "colleague":  # a colleague's be-back: recorded on their customer, the owner told
+                self.status(t("notice.be_back_colleague", owner=customer_id))
+                self.refresh_pane()
+            elif kind == "known":  # a be-back: the visit is logged on their record
                 self.status(t("notice.be_back"))
                 self.open_customer(customer_id, then=partial(self.action_log_contact, channel="visit"))
             else:
@@ -457,7 +577,8 @@ class MainScreen(Translated, Screen):
         self.app.push_screen(
             screen("WalkInScreen")(lookup=partial(walkins.find_by_phone, self.session), create=create,
                          vehicles=self.vehicles(), policy=self.policy,
-                         same_name=partial(walkins.same_name, self.session)),
+                         same_name=partial(walkins.same_name, self.session),
+                         colleague_be_back=partial(walkins.colleague_be_back, self.session)),
             done,
         )
 
@@ -471,9 +592,8 @@ class MainScreen(Translated, Screen):
         detail = customers.detail(self.session, detail.id, reveal=True)
         self.seen_change = audit.last_change()
 
-        def save(changes, customer_version, lead_version):
-            return customers.update(self.session, detail.id, customer_version, changes,
-                                    lead_id=lead.id if lead else None, lead_version=lead_version)
+        def save(changes, base):
+            return customers.update(self.session, detail.id, changes, base=base, lead_id=lead.id if lead else None)
 
         def done(result) -> None:
             if result is not None:
@@ -500,30 +620,35 @@ class MainScreen(Translated, Screen):
         move = partial(board.move, self.session, record["lead_id"], record["version"], direction)
         if not fields:
             try:
-                stage = move()
-            except ServiceError as e:
-                self.status(service_error_text(e, self.policy), error=True)
+                moved = move()
+            except REFUSALS as e:
+                self.refused(e)
                 self.refresh_pane()
                 return
-            self.after_move(record, stage)
+            self.after_move(record, moved)
             return
         lead = customers.detail(self.session, record["customer_id"]).lead
         self.app.push_screen(
             screen("StageScreen")(name=record["name"], target=target, fields=fields, lead=lead, vehicles=self.vehicles(),
                         policy=self.policy, now=self.now, submit=lambda values: move(values)),
-            lambda stage: stage and self.after_move(record, stage),
+            lambda moved: moved and self.after_move(record, moved),
         )
 
-    def after_move(self, record: dict, stage: str) -> None:
+    def after_move(self, record: dict, moved) -> None:
+        stage = moved.stage
         where = label("status", "won") if stage == "won" else label("stage", stage)
-        self.status(t("notice.moved", name=record["name"], stage=where))
+        if moved.grade != moved.grade_before:  # an order makes it O; needs analysis may regrade it: say so
+            self.status(t("notice.moved_regraded", name=record["name"], stage=where, before=moved.grade_before,
+                          after=moved.grade))
+        else:
+            self.status(t("notice.moved", name=record["name"], stage=where))
         if self.pane == "board":
             view = self.board_view
             card = view.selected  # still the moved card: the columns are reloaded below
             keep = None
             if stage != "won" and card is not None and card.lead_id == record["lead_id"]:
                 view.select_stage(stage)
-                keep = _moved(card, stage, record)
+                keep = _moved(card, stage, record)._replace(grade=moved.grade)
             view.load(board.summary(self.session, self.board_filter), self.now, keep=keep)
             self.count_health(self.board_filter)
         else:
@@ -579,9 +704,10 @@ class MainScreen(Translated, Screen):
             return
         keep = self.detail
         self.app.push_screen(
-            screen("MergeScreen")(keep=keep, find=partial(search.search, self.session), policy=self.policy,
-                        load=partial(customers.detail, self.session),
-                        submit=lambda other, take: merge.merge(self.session, keep.id, other, take)),
+            screen("MergeScreen")(keep=customers.detail(self.session, keep.id, reveal=True),
+                                  find=partial(merge.candidates, self.session, keep.id), policy=self.policy,
+                                  load=partial(customers.detail, self.session, reveal=True),
+                                  submit=lambda other, take, lead: merge.merge(self.session, keep.id, other, take, lead)),
             lambda done: done and (self.status(t("notice.merged")), self.refresh_pane()),
         )
 

@@ -169,7 +169,9 @@ class GradeScreen(FormScreen):
 
 
 class ConfirmScreen(FormScreen):
-    """A yes/no step with consequences spelled out (ctrl+s confirms)."""
+    """A yes/no step with consequences spelled out (Enter or ctrl+s confirms, esc cancels)."""
+
+    BINDINGS = [Binding("enter", "save", "key.confirm", id="confirm.yes")]
 
     def __init__(self, *, title: str, text: str, submit: Callable[[], object], policy=None) -> None:
         super().__init__()
@@ -177,10 +179,10 @@ class ConfirmScreen(FormScreen):
 
     def compose(self):
         with Vertical(id="form"):
-            yield Static(Text(self.title_text), id="form-title")
-            yield Static(Text(self.text))
+            yield Static(plain(self.title_text), id="form-title")
+            yield Static(plain(self.text, one_line=False))
             yield Static("", id="form-message")
-            yield self.keys_hint()
+            yield Static(Text(t("confirm.keys")), id="form-keys")
 
     def action_save(self) -> None:
         ok, _ = self.attempt(self.submit)

@@ -16,14 +16,13 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from carcrm_tui.i18n import label, t
-from carcrm_tui.services.auth import AccountLocked, SignInFailed
-from carcrm_tui.services.errors import NotFound
 from carcrm_tui.services.views import AccountView
 from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.screens.pin_check import PinCheck
 from carcrm_tui.ui.text import plain
 
 
-class SignInScreen(Translated, Screen):
+class SignInScreen(PinCheck, Translated, Screen):
     DEFAULT_CSS = """
     SignInScreen { align: center middle; }
     SignInScreen > #signin {
@@ -39,7 +38,8 @@ class SignInScreen(Translated, Screen):
     BINDINGS = [Binding("escape", "back", "key.back", id="signin.back")]
 
     def __init__(self, *, accounts: list[AccountView], sign_in: Callable[[str, str], AccountView],
-                 dealership: str, preselect: str | None = None, hint: str = "", policy=None) -> None:
+                 dealership: str, preselect: str | None = None, hint: str = "", policy=None,
+                 message: str = "") -> None:
         super().__init__()
         self.accounts = accounts
         self.sign_in_fn = sign_in
@@ -47,6 +47,7 @@ class SignInScreen(Translated, Screen):
         self.chosen: str | None = preselect if any(a.name == preselect for a in accounts) else None
         self.hint = hint
         self.policy = policy
+        self.first_message = message  # why we are back here (e.g. the account was disabled elsewhere)
 
     def compose(self):
         with Vertical(id="signin"):
@@ -59,6 +60,8 @@ class SignInScreen(Translated, Screen):
 
     def on_mount(self) -> None:
         self._fill("")
+        if self.first_message:
+            self.say(self.first_message)
         if self.chosen:
             self._choose(self.chosen)
         else:
@@ -122,17 +125,11 @@ class SignInScreen(Translated, Screen):
     def try_pin(self, pin: str) -> None:
         if not self.chosen:
             return
-        self.query_one("#pin", Input).value = ""
-        try:
-            account = self.sign_in_fn(self.chosen, pin)
-        except SignInFailed as e:
-            self.say(t("signin.wrong_pin", n=e.remaining))
-            return
-        except AccountLocked as e:
-            until = e.until.in_timezone(self.policy.tz).format("HH:mm") if self.policy else str(e.until)
-            self.say(t("signin.locked", until=until))
-            return
-        except NotFound:
-            self.say(t("error.not_found"))
-            return
+        name = self.chosen
+        self.check_pin(lambda typed: self.sign_in_fn(name, typed), pin)
+
+    def pin_input(self) -> Input:
+        return self.query_one("#pin", Input)
+
+    def pin_accepted(self, account) -> None:
         self.dismiss(account)

@@ -13,24 +13,29 @@ from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.i18n import t
 from carcrm_tui.services.views import PhoneMatch, VehicleView, WalkInInput
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
+from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
 
 DETAIL_ROWS = ("name", "gender", "vehicle", "urgency", "budget", "source", "summary")
 
 
 class WalkInScreen(FormScreen):
-    """Dismisses with ("known", customer_id), ("new", customer_id) or None."""
+    """Dismisses with ("known", customer_id), ("new", customer_id), ("colleague", owner name) or None."""
 
     def __init__(self, *, lookup: Callable[[str], PhoneMatch | None],
                  create: Callable[[WalkInInput], int], vehicles: list[VehicleView], policy,
-                 same_name: Callable[[str], list] = lambda name: []) -> None:
+                 same_name: Callable[[str], list] = lambda name: [],
+                 colleague_be_back: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self.same_name = same_name
+        self.colleague_be_back = colleague_be_back
+        self.colleague: PhoneMatch | None = None  # a colleague's customer walked in: record, tell the owner
         self.lookup = lookup
         self.create = create
         self.vehicles = vehicles
         self.policy = policy
         self.checked_phone: str | None = None
+        self.colleague_phone = ""
 
     def compose(self):
         with Vertical(id="form"):
@@ -59,16 +64,23 @@ class WalkInScreen(FormScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "name":
-            matches = self.same_name(event.value)
+            ok, matches = self.attempt(self.same_name, event.value)
             warning = self.query_one("#same-name", Static)
-            warning.update(Text(t("walkin.same_name", who="、".join(f"{m.masked_phone}（{m.owner_name}）" for m in matches)),
-                                style="bold yellow") if matches else "")
-        if event.input.id == "phone" and self.checked_phone is not None and event.value != self.checked_phone:
-            self.checked_phone = None
-            self._details(False)
+            who = "、".join(f"{m.masked_phone}（{m.owner_name}）" if m.masked_phone else m.owner_name
+                           for m in matches or ())
+            warning.update(plain(t("walkin.same_name", who=who), "bold yellow") if matches else "")
+        if event.input.id == "phone":
+            known = self.checked_phone if self.checked_phone is not None else (
+                self.colleague_phone if self.colleague is not None else None)
+            if known is not None and event.value != known:  # another number: look it up afresh
+                self.checked_phone = self.colleague = None
+                self.message("")
+                self._details(False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "phone" or self.checked_phone is None:
+        if self.colleague is not None:
+            self.action_save()
+        elif event.input.id == "phone" or self.checked_phone is None:
             self.check_phone()
         else:
             self.action_save()
@@ -76,16 +88,20 @@ class WalkInScreen(FormScreen):
     def check_phone(self) -> None:
         phone = self.query_one("#phone", Input).value
         try:
-            match = self.lookup(phone)
+            ok, match = self.attempt(self.lookup, phone)
         except Invalid as e:
             self.show_errors({"phone": e})
+            return
+        if not ok:
             return
         self.show_errors({})
         if match is not None and match.visible:
             self.dismiss(("known", match.customer_id))
             return
-        if match is not None:
-            self.show_errors({"phone": Invalid("phone_other_owner", owner=match.owner_name)})
+        if match is not None:  # a colleague's customer: all we may know is who looks after them
+            self.colleague, self.colleague_phone = match, phone
+            self.message(t("walkin.colleague_customer", owner=match.owner_name))
+            self.query_one("#form-keys", Static).update(Text(t("walkin.keys_colleague")))
             return
         self.checked_phone = phone
         self._details(True)
@@ -93,6 +109,11 @@ class WalkInScreen(FormScreen):
         self.query_one("#name", Input).focus()
 
     def action_save(self) -> None:
+        if self.colleague is not None and self.colleague_be_back is not None:
+            ok, owner = self.attempt(self.colleague_be_back, self.colleague_phone)
+            if ok:
+                self.dismiss(("colleague", owner))
+            return
         if self.checked_phone is None:
             self.check_phone()
             return

@@ -74,7 +74,7 @@ class BoardView(Translated, Widget, can_focus=True):
         Binding("down,j", "card(1)", show=False),
         Binding("pageup", "card(-10)", show=False),
         Binding("pagedown", "card(10)", show=False),
-        Binding("home,g", "card_top", show=False),
+        Binding("home", "card_top", show=False),  # not g: that is the screen's "set the grade"
         Binding("enter", "open", show=False),
     ]
 

@@ -15,6 +15,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from carcrm_tui.ui.text import clean
+
 
 class ChoiceBar(Widget, can_focus=True):
     DEFAULT_CSS = """
@@ -71,7 +73,7 @@ class ChoiceBar(Widget, can_focus=True):
         parts: list[Text] = []
         for i, (_value, label) in enumerate(self.options):
             style = "reverse bold" if i == self.index else ""
-            parts.append(Text(f" {label} ", style=style))
+            parts.append(Text(f" {clean(label)} ", style=style))  # labels may hold stored values
         # keep the chosen option visible when the row is wider than the screen
         start = 0
         while start < self.index and sum(cell_len(p.plain) for p in parts[start:self.index + 1]) > width - 2:

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from carcrm_tui.i18n import label, money, t
 from carcrm_tui.services.views import CustomerDetail
-from carcrm_tui.ui.format import budget_text, codes, date_text, local, phone_text
+from carcrm_tui.ui.format import budget_text, codes, date_text, history_value, local, phone_text
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import plain
 
@@ -52,6 +52,8 @@ def header(detail: CustomerDetail) -> Text:
     line.append(phone_text(detail.phone), style="bold")
     if detail.phone2:
         line.append(f" · {t('field.phone2')} {phone_text(detail.phone2)}")
+    if detail.more_phones:
+        line.append(f" · {t('customer.more_phones')} " + "、".join(phone_text(p) for p in detail.more_phones))
     if not detail.phones_revealed and detail.phone:
         line.append(f"  {t('customer.reveal_hint')}", style="dim")
     if detail.wechat:
@@ -183,7 +185,7 @@ def timeline(detail: CustomerDetail, policy, now) -> Group:
 
 
 def trail(entries, policy) -> Group:
-    """The audit history a manager sees: who changed what, old → new."""
+    """The audit history a manager sees, in words: who changed what, old → new, in local time."""
     parts: list[Text] = [Text(t("customer.history", n=len(entries)), style="bold underline")]
     for e in entries:
         line = Text(f"{local(e.at, policy)} ", style="dim")
@@ -191,9 +193,9 @@ def trail(entries, policy) -> Group:
         line.append(f" {t(f'audit.{e.action}')}")
         if e.field:
             line.append(f" {t(f'field.{e.field}')}: ")
-            line.append_text(plain(e.old or "—", "dim"))
+            line.append_text(plain(history_value(e.field, e.old, policy), "dim"))
             line.append(" → ")
-            line.append_text(plain(e.new))
+            line.append_text(plain(history_value(e.field, e.new, policy)))
         parts.append(line)
     return Group(*parts)
 

@@ -61,17 +61,26 @@ class TodayTable(LineList):
             super().__init__()
             self.complaint = complaint
 
+    class NoticeOpened(Message):
+        def __init__(self, notice) -> None:
+            super().__init__()
+            self.notice = notice
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.rows_by_key: dict[str, DueRow] = {}
         self.complaints_by_key: dict = {}
+        self.notices_by_key: dict = {}
         self.display_name = lambda name: name  # privacy mode swaps in initials
 
     def actionable(self, key: str) -> bool:
-        return key in self.rows_by_key or key in self.complaints_by_key or key.startswith("more:")
+        return (key in self.rows_by_key or key in self.complaints_by_key or key in self.notices_by_key
+                or key.startswith("more:"))
 
     def activate(self, key: str) -> None:
-        if key in self.rows_by_key:
+        if key in self.notices_by_key:
+            self.post_message(self.NoticeOpened(self.notices_by_key[key]))
+        elif key in self.rows_by_key:
             self.post_message(self.Opened(self.rows_by_key[key]))
         elif key in self.complaints_by_key:
             self.post_message(self.ComplaintOpened(self.complaints_by_key[key]))
@@ -81,7 +90,7 @@ class TodayTable(LineList):
     @property
     def selected_row(self) -> str | None:
         key = self.cursor_key
-        return key if (key in self.rows_by_key or key in self.complaints_by_key) else None
+        return key if (key in self.rows_by_key or key in self.complaints_by_key or key in self.notices_by_key) else None
 
     @property
     def selected(self) -> DueRow | None:
@@ -92,7 +101,19 @@ class TodayTable(LineList):
     def show(self, view: TodayView, now, policy) -> None:
         keep, where = self.selected_row, self.cursor_row
         lines: list[Line] = []
-        self.rows_by_key, self.complaints_by_key = {}, {}
+        self.rows_by_key, self.complaints_by_key, self.notices_by_key = {}, {}, {}
+        if view.notices:  # what happened to my customers while I was elsewhere: read first
+            lines.append(Line("group:notices", title=((t("today.notices", n=len(view.notices)), "bold cyan"),
+                                                      ("  " + t("today.notice_hint"), "dim"))))
+            for n in view.notices:
+                key = f"n{n.id}"
+                self.notices_by_key[key] = n
+                customer = n.params.get("customer", "")
+                lines.append(Line(key, (
+                    ((due_text(n.at, now), ""),),
+                    ((clean(self.display_name(customer)) if customer else "", "bold"),), (), (), (), (),
+                    ((clean(t(f"notice_kind.{n.kind}", **n.params)), ""),),
+                )))
         if view.complaints:  # routed to me, on a 24-hour clock: first thing on the list
             lines.append(Line("group:complaints", title=((t("today.complaints", n=len(view.complaints)), "bold magenta"),)))
             for c in view.complaints:
@@ -131,4 +152,4 @@ class TodayTable(LineList):
                 lines.append(Line(f"more:{group.value}", title=((t("today.more", n=total - len(rows)), "italic"),)))
             if not rows:
                 lines.append(Line(f"empty:{group.value}", title=((t("today.none"), "dim"),)))
-        self.set_lines(lines, keep, where, next(iter(self.rows_by_key), None))
+        self.set_lines(lines, keep, where, next(iter(self.rows_by_key), None) or next(iter(self.notices_by_key), None))
