@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	$(BIN)/python -m compileall -q carcrm_tui  # as an installed wheel would be: no compiling at every start
 	touch $(STAMP)
 
@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(BIN)/carcrm
 
 test: $(STAMP)
+	-@scripts/postgres-for-tests  # a real PostgreSQL for the storage tests, where this machine can run one
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

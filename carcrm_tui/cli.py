@@ -144,7 +144,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return fail(t("cli.bad_config", path=str(e.path), key=e.key, reason=reason))
     language = args.lang or prefs.language or _early_language([])
     set_language(language)
-    args.chosen_language = bool(args.lang or prefs.language)  # else the site's language applies
+    # the person's own choice (flag, CARCRM_LANG, their config) wins; else the site's language applies
+    args.chosen_language = bool(args.lang or prefs.language or os.environ.get("CARCRM_LANG") in LANGUAGES)
     theme = args.theme or prefs.theme
     if theme and theme not in _theme_names():
         return fail(t("cli.bad_theme", name=theme, names=", ".join(_theme_names())))

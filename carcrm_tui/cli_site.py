@@ -52,10 +52,12 @@ def run(args, db_target: str, fail) -> int:
 
 def _init(args, db_target: str, fail) -> int:
     from carcrm_tui.cli import open_or_say
-    from carcrm_tui.cli_users import new_pin
+    from carcrm_tui.cli_users import new_pin, refusal
     from carcrm_tui.domain.policy import PolicyError
     from carcrm_tui.services import auth, site
+    from carcrm_tui.services.errors import ServiceError
     from carcrm_tui.store import db
+    from carcrm_tui.store.models import database
 
     is_file = not db_target.startswith(("postgres://", "postgresql://"))
     group = args.group
@@ -93,9 +95,13 @@ def _init(args, db_target: str, fail) -> int:
             reason = t(f"policy.{e.reason}", **{k: str(v) for k, v in e.params.items()})
             return fail(t("cli.bad_site_policy", key=e.key, reason=reason))
         now = pendulum.now("UTC")
-        pin = os.environ.get("CARCRM_PIN") or new_pin()
-        created = auth.add_account(None, admin, "admin", pin, now)
-        site.set_policy(created, text, now)
+        try:
+            pin = os.environ.get("CARCRM_PIN") or new_pin()
+            with database.atomic():  # the admin and the policy together, or neither
+                created = auth.add_account(None, admin, "admin", pin, now)
+                site.set_policy(created, text, now)
+        except (ServiceError, ValueError) as e:
+            return refusal(e, fail)
     finally:
         db.close()
     if is_file:

@@ -12,6 +12,8 @@ def invalid_sentence(err: Invalid) -> str:
     params = dict(err.params)
     if "field" in params:
         params["field"] = t(f"field.{params['field']}")
+    if err.code == "policy_key":  # a site policy value: the policy's own reason, in words
+        params["reason"] = t(f"policy.{params.get('reason', '')}", **{k: str(v) for k, v in params.items()})
     return t(f"error.{err.code}", **params)
 
 

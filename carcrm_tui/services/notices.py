@@ -12,7 +12,7 @@ import json
 
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import NoticeView
-from carcrm_tui.store.models import Notice
+from carcrm_tui.store.models import Notice, database
 
 LIMIT = 50
 
@@ -32,8 +32,9 @@ def unread(session: Session, limit: int = LIMIT) -> list[NoticeView]:
 
 def mark_read(session: Session, notice_id: int) -> None:
     """Only the addressee's own notices; someone else's id changes nothing."""
-    Notice.update(read_at=session.now()).where(
-        (Notice.id == notice_id) & (Notice.account == session.actor.id) & Notice.read_at.is_null()).execute()
+    with database.atomic():
+        Notice.update(read_at=session.now()).where(
+            (Notice.id == notice_id) & (Notice.account == session.actor.id) & Notice.read_at.is_null()).execute()
 
 
 def _params(text: str) -> dict[str, str]:

@@ -18,11 +18,11 @@ class Inserter:
         self.fields = [model._meta.fields[c] for c in columns]
         self.model = model
         self.ignore = ignore_conflicts
-        self._sql: str | None = None
+        self._sql: dict[bool, str] = {}  # per kind of database (a process may open SQLite, then a server)
 
     def _statement(self) -> str:
-        if self._sql is None:  # built on first use, when the database is known
-            sqlite = isinstance(database.obj, SqliteDatabase)
+        sqlite = isinstance(database.obj, SqliteDatabase)
+        if sqlite not in self._sql:  # built on first use, when the database is known
             mark = "?" if sqlite else "%s"
             cols = ", ".join(f'"{f.column_name}"' for f in self.fields)
             verb = "INSERT OR IGNORE" if self.ignore and sqlite else "INSERT"
@@ -30,8 +30,8 @@ class Inserter:
             if not sqlite:
                 sql += " ON CONFLICT DO NOTHING" if self.ignore else ""
                 sql += " RETURNING id"
-            self._sql = sql
-        return self._sql
+            self._sql[sqlite] = sql
+        return self._sql[sqlite]
 
     def __call__(self, **values) -> int | None:
         params = []

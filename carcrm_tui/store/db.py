@@ -9,6 +9,7 @@ no matter the timeout (design.md).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 
@@ -62,6 +63,15 @@ class ShowroomPostgresqlDatabase(FaultAware, PostgresqlDatabase):
     """PostgreSQL through psycopg 3, with the same fault words as SQLite."""
 
 
+def _patience() -> float:
+    """How long a write waits for other terminals' writes before it says "busy" (CARCRM_BEGIN_PATIENCE,
+    seconds): a person is told after this rather than left looking at a frozen screen."""
+    try:
+        return max(0.1, float(os.environ.get("CARCRM_BEGIN_PATIENCE", ShowroomSqliteDatabase.begin_patience)))
+    except ValueError:
+        return ShowroomSqliteDatabase.begin_patience
+
+
 def connect(target: str | Path) -> Database:
     """Bind the models to `target` (a file path or postgresql:// URL) and upgrade its schema."""
     text = str(target)
@@ -73,7 +83,10 @@ def connect(target: str | Path) -> Database:
     else:
         path = Path(text).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = ShowroomSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        patience = _patience()
+        pragmas = dict(SQLITE_PRAGMAS, busy_timeout=int(min(SQLITE_PRAGMAS["busy_timeout"], patience * 1000)))
+        db = ShowroomSqliteDatabase(str(path), pragmas=pragmas, lock_type="IMMEDIATE")
+        db.begin_patience = patience
     database.initialize(db)
     db.connect(reuse_if_open=True)
     migrations.upgrade(db)

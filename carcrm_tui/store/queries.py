@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peewee import SQL, fn
+from peewee import SQL, SqliteDatabase, fn
 
 from carcrm_tui.store.models import Customer, CustomerPhone, database
 
@@ -17,7 +17,7 @@ def customer_by_phone(digits: str, *conditions) -> Customer | None:
     if not digits:
         return None
     if not conditions:  # the import's hot path: plain statements, no SQL building per row
-        mark = "%s" if database.obj.__class__.__name__.startswith("Postgres") else "?"
+        mark = "?" if isinstance(database.obj, SqliteDatabase) else "%s"
         for sql in (f"SELECT id FROM customer WHERE phone_digits = {mark} ORDER BY id LIMIT 1",
                     f"SELECT id FROM customer WHERE phone2_digits = {mark} ORDER BY id LIMIT 1",
                     f"SELECT customer_id FROM customer_phone WHERE digits = {mark} ORDER BY id LIMIT 1"):
@@ -41,6 +41,6 @@ def total_days_since(column, now):
     reading every lead into Python.
     """
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")
-    if database.obj.__class__.__name__.startswith("Postgres"):
+    if not isinstance(database.obj, SqliteDatabase):
         return fn.SUM(fn.date_part("epoch", SQL("%s::timestamp", (stamp,)) - column)) / 86400.0
     return fn.SUM(fn.julianday(stamp) - fn.julianday(column))

@@ -279,14 +279,15 @@ async def test_a_database_that_stops_answering_is_said_on_the_status_line(demo):
         assert app.is_running
 
 
-async def test_sign_in_on_a_busy_database_retries_and_never_shows_the_pin(demo, monkeypatch):
+@pytest.mark.parametrize("kind, said", [("busy", "busy"), ("read_only", "only be read")])
+async def test_sign_in_on_a_busy_or_read_only_database_says_so_and_never_shows_the_pin(demo, monkeypatch, kind, said):
     monkeypatch.setattr(type(proxy.obj), "begin_patience", 0.1)
     app = signed_out_app(user="李娜")
     async with running(app) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen))
-        with faults.inject(proxy, "busy", times=10**6):
+        with faults.inject(proxy, kind, times=10**6):
             await pilot.press(*PINS["李娜"], "enter")
-            await wait_for(pilot, lambda: "busy" in screen_text(app), timeout=20)
+            await wait_for(pilot, lambda: said in screen_text(app), timeout=20)
             await wait_for(pilot, lambda: not app.screen.query_one("#pin").disabled, timeout=20,
                            what="the retries to give up")
         assert PINS["李娜"] not in screen_text(app)
