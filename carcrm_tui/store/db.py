@@ -86,7 +86,8 @@ def connect(target: str | Path) -> Database:
         patience = _patience()
         pragmas = dict(SQLITE_PRAGMAS, busy_timeout=int(min(SQLITE_PRAGMAS["busy_timeout"], patience * 1000)))
         db = ShowroomSqliteDatabase(str(path), pragmas=pragmas, lock_type="IMMEDIATE")
-        db.begin_patience = patience
+        if "CARCRM_BEGIN_PATIENCE" in os.environ:
+            db.begin_patience = patience
     database.initialize(db)
     db.connect(reuse_if_open=True)
     migrations.upgrade(db)
