@@ -38,3 +38,20 @@ def test_only_managers(database):
     factory.account("李娜")
     with pytest.raises(NotAllowed):
         late.report(session_for("李娜"))
+
+
+def test_the_late_list_puts_the_worst_first(database):
+    """An online enquiry (10 minutes) created later can be later than a walk-in's (a day)."""
+    from carcrm_tui.services import late
+    from carcrm_tui.store.models import Customer
+
+    factory.account("王经理", role="manager")
+    lina = factory.account("李娜")
+    walk_in = factory.customer(lina, "到店客户")
+    online = factory.customer(lina, "网上客户")
+    Customer.update(source="autohome").where(Customer.id == online.id).execute()
+    factory.lead(walk_in, grade="A", at=NOW.subtract(hours=30))   # 24 h to answer: 6 h late
+    factory.lead(online, grade="A", at=NOW.subtract(hours=20))    # 10 minutes to answer: ~20 h late
+    rows = late.report(session_for("王经理")).response
+    assert [r.customer_name for r in rows] == ["网上客户", "到店客户"]
+    assert rows[0].minutes > rows[1].minutes

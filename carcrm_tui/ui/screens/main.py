@@ -769,7 +769,12 @@ class MainScreen(Translated, Screen):
                 return t("cli.row_problem", row=thing.row, column=thing.column, reason=invalid_sentence(thing.error))
             if isinstance(thing, importing.SheetError):
                 return t(f"sheet.{thing.code}", **{k: str(v) for k, v in thing.params.items()})
-            return str(thing)
+            if isinstance(thing, (*REFUSALS, OSError)):
+                return service_error_text(thing, self.policy)
+            from carcrm_tui import logs
+
+            logs.record_exception(thing, "import")  # a sentence here, the details in the log
+            return t("error.unexpected")
 
         def finished(report) -> None:
             if report is None:
@@ -858,7 +863,10 @@ class MainScreen(Translated, Screen):
     # ---- palette ----------------------------------------------------------
     def palette_customers(self, query: str):
         """Customers for the palette: the same permission-filtered search as `/` (worker thread)."""
-        hits = in_worker(search.search, self.session, query, 8)
+        try:
+            hits = in_worker(search.search, self.session, query, 8)
+        except REFUSALS:
+            return []  # the palette's other commands still work; the status line says the rest
         return [(t("palette.open", name=f"{self.list_name(h.name)} {h.phone}"),
                  t(f"match.{h.matched}"), partial(self.open_customer, h.customer_id))
                 for h in hits]

@@ -57,8 +57,17 @@ class SearchScreen(Translated, ModalScreen):
 
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, text: str) -> None:
-        hits = in_worker(self.search_fn, text)
+        try:
+            hits = in_worker(self.search_fn, text)
+        except Exception as e:  # a storage fault or a refusal: one sentence under the query, which is kept
+            from carcrm_tui.ui_text import error_sentence
+
+            self.app.call_from_thread(self.notify_problem, error_sentence(e))
+            return
         self.app.call_from_thread(self.show_hits, text, hits)
+
+    def notify_problem(self, sentence: str) -> None:
+        self.notify(sentence, severity="error", markup=False)
 
     def show_hits(self, text: str, hits: list[CustomerHit]) -> None:
         if text != self.query_one("#query", Input).value:
