@@ -23,15 +23,16 @@ _current = "en"
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
     with (_LOCALES / f"{lang}.toml").open("rb") as fh:
-        return _flatten(tomllib.load(fh))
+        return flatten(tomllib.load(fh))
 
 
-def _flatten(data: dict, prefix: str = "") -> dict[str, str]:
+def flatten(data: dict, prefix: str = "") -> dict[str, str]:
+    """Nested TOML tables as dotted keys ("cli.help.db"), values as text."""
     out: dict[str, str] = {}
     for key, value in data.items():
         path = f"{prefix}{key}"
         if isinstance(value, dict):
-            out.update(_flatten(value, path + "."))
+            out.update(flatten(value, path + "."))
         else:
             out[path] = str(value)
     return out

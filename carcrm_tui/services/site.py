@@ -19,6 +19,7 @@ from carcrm_tui.services import audit
 from carcrm_tui.services.errors import NotAllowed, ValidationFailed
 from carcrm_tui.services.views import AccountView
 from carcrm_tui.domain.validation import Invalid
+from carcrm_tui.i18n import flatten
 from carcrm_tui.store.models import SitePolicy, database
 
 # sections of a site policy; a personal config holding any of these is refused (config.py)
@@ -58,8 +59,8 @@ def set_policy(actor: AccountView, text: str, now: DateTime) -> Policy:
     except PolicyError as e:
         raise ValidationFailed({"policy": Invalid("policy_key", key=e.key, reason=e.reason, **e.params)}) from None
     with database.atomic():
-        before = _flat(tomllib.loads(stored_text() or ""))
-        after = _flat(tomllib.loads(text))
+        before = flatten(tomllib.loads(stored_text() or ""))
+        after = flatten(tomllib.loads(text))
         changes = {k: (before.get(k, ""), after.get(k, "")) for k in sorted(set(before) | set(after))
                    if before.get(k) != after.get(k)}
         row = SitePolicy.select().order_by(SitePolicy.id.desc()).first()
@@ -69,14 +70,3 @@ def set_policy(actor: AccountView, text: str, now: DateTime) -> Policy:
             SitePolicy.update(toml=text, updated_at=now, updated_by=actor.id).where(SitePolicy.id == row.id).execute()
         audit.record(actor.id, now, "policy", "site", None, changes=changes or {"policy": ("", "same")})
     return policy
-
-
-def _flat(data: dict, prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flat(value, name + "."))
-        else:
-            out[name] = str(value)
-    return out

@@ -34,15 +34,21 @@ def opened_form(app):
     return app.screen if isinstance(app.screen, EditCustomerScreen) else None
 
 
+async def edit_first_record(pilot) -> tuple[int, EditCustomerScreen]:
+    """A manager opens the first customer's edit form; returns its id and the form."""
+    app = pilot.app
+    customer_id = Customer.select(Customer.id).order_by(Customer.id).first().id
+    app.screen.open_customer(customer_id)
+    await wait_for(pilot, lambda: app.screen.detail and app.screen.detail.id == customer_id)
+    await pilot.press("e")
+    return customer_id, await wait_for(pilot, lambda: opened_form(app), what="the edit form")
+
+
 async def test_a_colleagues_save_is_merged_not_overwritten(demo):
     """李娜 sets the e-mail while 王建国's form is open; he changes WeChat and saves: both survive."""
     app = make_app(MANAGER)
     async with running(app, size=(160, 50)) as pilot:
-        customer_id = Customer.select(Customer.id).order_by(Customer.id).first().id
-        app.screen.open_customer(customer_id)
-        await wait_for(pilot, lambda: app.screen.detail and app.screen.detail.id == customer_id)
-        await pilot.press("e")
-        form = await wait_for(pilot, lambda: opened_form(app), what="the edit form")
+        customer_id, form = await edit_first_record(pilot)
         owner = Customer.get_by_id(customer_id).owner.name
         customers.update(session_for(owner), customer_id, {"email": "her@example.com"}, base={"email": ""})
         form.query_one("#f-wechat").value = "his_wechat"
@@ -55,11 +61,7 @@ async def test_a_colleagues_save_is_merged_not_overwritten(demo):
 async def test_a_field_both_changed_is_shown_side_by_side_and_chosen(demo):
     app = make_app(MANAGER)
     async with running(app, size=(160, 50)) as pilot:
-        customer_id = Customer.select(Customer.id).order_by(Customer.id).first().id
-        app.screen.open_customer(customer_id)
-        await wait_for(pilot, lambda: app.screen.detail and app.screen.detail.id == customer_id)
-        await pilot.press("e")
-        form = await wait_for(pilot, lambda: opened_form(app))
+        customer_id, form = await edit_first_record(pilot)
         before = Customer.get_by_id(customer_id).notes
         owner = Customer.get_by_id(customer_id).owner.name
         customers.update(session_for(owner), customer_id, {"notes": "theirs", "age_range": "36-45岁"},
