@@ -295,9 +295,29 @@ def main() -> int:
     start_ratio = [results[n]["app: cold start to Today (s)"] / results[n]["hello-world Textual start (s)"]
                    for n in sizes]
     print("| start ÷ hello-world | " + " | ".join(f"{x:.1f}×" for x in start_ratio) + " |")
+    pin_cost()
     if args.kanban:
         kanban(folder, args.kanban)
     return 0
+
+
+def pin_cost(runs: int = 5) -> None:
+    """What a stolen database costs a guesser: one PIN check at the site's scrypt cost, and every
+    6-digit PIN (a manager's or admin's) tried on all of this machine's cores."""
+    import os
+
+    from carcrm_tui.services.auth import SITE_COST, hash_pin
+
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        hash_pin("486213", SITE_COST)
+        times.append(time.perf_counter() - t)
+    per_guess = sorted(times)[len(times) // 2]
+    cores = os.cpu_count() or 1
+    days = 10**6 * per_guess / cores / 86400
+    print(f"\nPIN hash (scrypt n={SITE_COST['n']}, r={SITE_COST['r']}): {per_guess:.2f} s a guess; every 6-digit "
+          f"PIN on this machine's {cores} cores: {days:.1f} days; every 4-digit PIN: {10**4 * per_guess / cores / 60:.0f} min")
 
 
 def kanban(folder: Path, cards: int) -> None:

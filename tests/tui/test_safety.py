@@ -400,3 +400,20 @@ async def test_the_metrics_label_names_the_month_its_numbers_are_for(demo):
         assert label == metrics.month("2025-12").label  # March 2026, four back and one forward
         title = str(app.screen.query_one("#metrics-title").render())
         assert label in title
+
+
+async def test_a_stage_move_that_changes_the_grade_says_so(demo):
+    from carcrm_tui.services import board
+
+    app = make_app("李娜")
+    async with running(app, size=(160, 50)) as pilot:
+        lead = Lead.select().where((Lead.owner == app.session.actor.id) & (Lead.status == "open")
+                                   & (Lead.stage == "quote") & (Lead.grade != "O")).first()
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.screen.pane == "board" and app.screen.board_view.selected)
+        record = dict(lead_id=lead.id, customer_id=lead.customer_id, name=lead.customer.name, grade=lead.grade,
+                      followup_id=None, version=lead.version)
+        moved = board.move(app.session, lead.id, lead.version, +1,
+                           {"deposit": "5000", "deal_price": "18万", "expected_delivery_date": "2026-03-30"})
+        app.screen.after_move(record, moved)
+        await wait_for(pilot, lambda: f"grade {lead.grade} → O" in screen_text(app), what="the grade change said")
