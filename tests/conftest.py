@@ -100,6 +100,20 @@ def database(tmp_path):
 
 
 @pytest.fixture
+def file_database(tmp_path):
+    """A SQLite file even where `database` is parametrized (tests that open the file themselves)."""
+    db = store_db.connect(tmp_path / "carcrm.sqlite")
+    yield db
+    store_db.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either_database(request):
+    """The same test on a SQLite file and on a real PostgreSQL database (services and storage)."""
+    return request.getfixturevalue("database" if request.param == "sqlite" else "pg_database")
+
+
+@pytest.fixture
 def demo_path(tmp_path):
     """A small demo showroom built at the fixed clock (deterministic)."""
     from carcrm_tui.demo.build import build

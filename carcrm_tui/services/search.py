@@ -20,7 +20,7 @@ from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import CustomerHit
 from carcrm_tui.store import search_index
 from carcrm_tui.store.queries import customer_by_phone
-from carcrm_tui.store.models import Account, Customer, Lead, Vehicle, database
+from carcrm_tui.store.models import Account, Customer, CustomerPhone, FollowUp, Lead, Vehicle, database
 
 MAX_QUERY = 64
 PHONE_LIKE = re.compile(r"^[\d\s+\-()]+$")
@@ -33,10 +33,17 @@ def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _like(text: str) -> str:
+    """A LIKE pattern that matches `text` anywhere, the user's % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _contains(field, text: str):
+    """`text` anywhere in `field`: instr() on SQLite (short queries scan the small indexes); on
+    PostgreSQL ILIKE, which its trigram indexes (pg_trgm) answer for 3+ characters."""
     if search_index.available(database.obj):
         return fn.instr(field, text) > 0
-    return fn.strpos(field, text) > 0
+    return field ** _like(text)
 
 
 class _Hits:
@@ -95,8 +102,9 @@ def search(session: Session, query: str, limit: int = 20) -> list[CustomerHit]:
             if fts:
                 fts_customers("phones", digits, 1, "phone")
             else:
-                customers(_contains(Customer.phone_digits, digits) | _contains(Customer.phone2_digits, digits),
-                          1, "phone")
+                more = CustomerPhone.select(CustomerPhone.customer).where(_contains(CustomerPhone.digits, digits))
+                customers(_contains(Customer.phone_digits, digits) | _contains(Customer.phone2_digits, digits)
+                          | Customer.id.in_(more), 1, "phone")
         return _views(hits, limit)
 
     customers(Customer.name == text, 2, "name")
@@ -110,8 +118,8 @@ def search(session: Session, query: str, limit: int = 20) -> list[CustomerHit]:
         _vehicle_and_vin(session, text, hits)
     if not hits.full and len(text) >= 3:
         substring("notes", Customer.notes, text, 7, "note")
-        if fts and not hits.full:
-            _followup_notes(session, text, hits)
+        if not hits.full:
+            _followup_notes(session, text, hits, fts)
     return _views(hits, limit)
 
 
@@ -131,7 +139,17 @@ def _vehicle_and_vin(session: Session, text: str, hits: _Hits) -> None:
         hits.add(6, "vin", rows)
 
 
-def _followup_notes(session: Session, text: str, hits: _Hits) -> None:
+def _followup_notes(session: Session, text: str, hits: _Hits, fts: bool) -> None:
+    """What was said in a contact (summary or feedback): the FTS index on SQLite, trigram-indexed
+    ILIKE on PostgreSQL — the same rows either way, newest first."""
+    if not fts:
+        scope = True if session.sees_everyone else (Lead.owner == session.actor.id)
+        pattern = _like(text)
+        rows = (FollowUp.select(Lead.customer, FollowUp.summary).join(Lead, on=(FollowUp.lead == Lead.id))
+                .where(((FollowUp.summary ** pattern) | (FollowUp.feedback ** pattern)) & scope)
+                .order_by(FollowUp.id.desc()).limit(hits.room()).tuples())
+        hits.add(7, "note", rows)
+        return
     owner = "" if session.sees_everyone else "AND l.owner_id = ?"
     sql = (f"SELECT l.customer_id, f.summary FROM followup_fts JOIN follow_up f ON f.id = followup_fts.rowid "
            f"JOIN lead l ON l.id = f.lead_id WHERE followup_fts MATCH ? {owner} "

@@ -101,10 +101,16 @@ def _v6_trust(db: Database) -> None:
     search_index.install(db)  # the phones column now includes the extra numbers
 
 
+def _v7_server_search(db: Database) -> None:
+    """0.7: on PostgreSQL, trigram indexes so search finds name parts, digits and note text fast."""
+    if not isinstance(db, SqliteDatabase):
+        search_index.install_trigrams(db)
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
-                                                  5: _v5_manager_metrics, 6: _v6_trust}
-LATEST = 6
+                                                  5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search}
+LATEST = 7
 
 
 class SchemaTooNew(RuntimeError):

@@ -66,9 +66,30 @@ def available(db: Database) -> bool:
     return isinstance(db, SqliteDatabase)
 
 
+# PostgreSQL: trigram GIN indexes answer ILIKE '%…%' for 3+ characters on the same columns
+TRIGRAM_COLUMNS = (("customer", "name"), ("customer", "name_pinyin"), ("customer", "phone_digits"),
+                   ("customer", "phone2_digits"), ("customer", "wechat"), ("customer", "notes"),
+                   ("customer_phone", "digits"), ("follow_up", "summary"), ("follow_up", "feedback"))
+
+
+def install_trigrams(db: Database) -> bool:
+    """pg_trgm and its indexes (idempotent). Without the extension (not allowed to create it) search
+    still works, by scanning; returns whether the indexes are there."""
+    try:
+        with db.atomic():  # a savepoint: a refused extension must not undo the caller's work
+            db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except Exception:
+        return False
+    for table, column in TRIGRAM_COLUMNS:
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_{column}_trgm" ON "{table}" '
+                       f'USING gin ("{column}" gin_trgm_ops)')
+    return True
+
+
 def install(db: Database) -> None:
     """Create the FTS tables and triggers (idempotent) and index what is already there."""
     if not available(db):
+        install_trigrams(db)
         return
     from carcrm_tui.store.models import CustomerPhone
 
