@@ -143,7 +143,7 @@ def test_postgresql_search_columns_have_trigram_indexes(pg_database):
     """ILIKE '%…%' on the searched columns is answered by pg_trgm GIN indexes, not a scan."""
     from carcrm_tui.store.search_index import TRIGRAM_COLUMNS
 
-    rows = pg_database.execute_sql("SELECT indexname, indexdef FROM pg_indexes WHERE indexdef LIKE '%gin_trgm_ops%'")
+    rows = pg_database.execute_sql("SELECT indexname, indexdef FROM pg_indexes WHERE indexdef LIKE %s", ("%gin_trgm_ops%",))
     found = {name for name, _ in rows.fetchall()}
     assert {f"{t}_{c}_trgm" for t, c in TRIGRAM_COLUMNS} <= found
     pg_database.execute_sql("SET enable_seqscan = off")  # a small table: make the planner show its hand
