@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench run clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml carcrm_tui/__init__.py  # the version is written there
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

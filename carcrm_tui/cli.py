@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 from carcrm_tui import __version__
+from carcrm_tui.cli_output import Parser, RawDescriptionHelpFormatter, translate_argparse, utf8_streams
 from carcrm_tui.config import ConfigError, config_path, default_database, demo_database, load_policy
 from carcrm_tui.i18n import LANGUAGES, detect_language, set_language, t
 from carcrm_tui.resources import data_path
@@ -33,20 +34,21 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carcrm", description=t("cli.description"),
-                                     epilog=t("cli.epilog"), formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"carcrm {__version__}")
-    _common(parser, sub=False)
+    common = _common
+    parser = Parser(prog="carcrm", description=t("cli.description"),
+                    epilog=t("cli.epilog"), formatter_class=RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"carcrm {__version__}", help=t("argparse.version"))
+    common(parser, sub=False)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = subs.add_parser("demo", help=t("cli.help.demo"), description=t("cli.help.demo"))
-    _common(demo, sub=True)
+    common(demo, sub=True)
     demo.add_argument("--customers", type=int, default=600, metavar="N", help=t("cli.help.customers"))
     demo.add_argument("--seed", type=int, default=7, help=t("cli.help.seed"))
     demo.add_argument("--build-only", action="store_true", help=t("cli.help.build_only"))
     from carcrm_tui import cli_data, cli_users
 
-    cli_users.add_parsers(subs, _common)
-    cli_data.add_parsers(subs, _common)
+    cli_users.add_parsers(subs, common)
+    cli_data.add_parsers(subs, common)
     return parser
 
 
@@ -68,6 +70,8 @@ def fail(message: str, code: int = 2) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    utf8_streams()  # a non-UTF-8 locale gets UTF-8, never a UnicodeEncodeError
+    translate_argparse()  # "usage", "options" and argparse's errors in the UI language too
     set_language(_early_language(argv))
     args = build_parser().parse_args(argv)
 
