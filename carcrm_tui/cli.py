@@ -14,7 +14,7 @@ from typing import Sequence
 
 from carcrm_tui import __version__
 from carcrm_tui.cli_output import Parser, RawDescriptionHelpFormatter, translate_argparse, utf8_streams
-from carcrm_tui.config import ConfigError, config_path, default_database, demo_database, load_policy
+from carcrm_tui.config import ConfigError, config_path, default_database, demo_database, load_keymap, load_policy
 from carcrm_tui.i18n import LANGUAGES, detect_language, set_language, t
 from carcrm_tui.resources import data_path
 
@@ -78,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = config_path(args.config)
     try:
         policy = load_policy(path)
+        keymap = load_keymap(path)  # the user's own keys ([keymap]), checked before any screen
     except ConfigError as e:
         reason = t(f"policy.{e.reason}", **{k: str(v) for k, v in e.params.items()})
         return fail(t("cli.bad_config", path=str(e.path), key=e.key, reason=reason))
@@ -86,9 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     theme = args.theme or policy.theme
     if theme not in _theme_names():
         return fail(t("cli.bad_theme", name=theme, names=", ".join(_theme_names())))
+    prefs = dict(keymap=keymap)
 
     if args.command == "demo":
-        return _demo(args, policy, language, theme)
+        return _demo(args, policy, language, theme, **prefs)
     if args.command in ("import", "export", "backup", "restore", "check", "report"):
         from carcrm_tui import cli_data
 
@@ -97,10 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from carcrm_tui import cli_users
 
         return cli_users.run(args, policy, args.db or default_database(), fail)
-    return _open(args.db or default_database(), args.user or os.environ.get("CARCRM_USER"), policy, language, theme)
+    return _open(args.db or default_database(), args.user or os.environ.get("CARCRM_USER"), policy, language, theme,
+                 **prefs)
 
 
-def _demo(args, policy, language: str, theme: str) -> int:
+def _demo(args, policy, language: str, theme: str, **prefs) -> int:
     import pendulum
 
     from dataclasses import replace
@@ -128,11 +131,12 @@ def _demo(args, policy, language: str, theme: str) -> int:
             followups=built.followups))
     if args.build_only:
         return 0
-    return _open(str(built.path), args.user, policy, language, theme, hint=t("signin.demo_hint"), demo=True)
+    return _open(str(built.path), args.user, policy, language, theme, hint=t("signin.demo_hint"), demo=True,
+                 **prefs)
 
 
 def _open(db_target: str, user: str | None, policy, language: str, theme: str, *,
-          hint: str = "", demo: bool = False) -> int:
+          hint: str = "", demo: bool = False, keymap: dict | None = None) -> int:
     import getpass
 
     from carcrm_tui.services import accounts, auth
@@ -160,7 +164,8 @@ def _open(db_target: str, user: str | None, policy, language: str, theme: str, *
 
     from carcrm_tui.ui.app import CarCrmApp  # Textual loads only now
 
-    CarCrmApp(policy, session=session, language=language, theme=theme, user=user, hint=hint).run()
+    CarCrmApp(policy, session=session, language=language, theme=theme, user=user, hint=hint,
+              keymap=keymap).run()
     db.close()
     return 0
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from platformdirs import user_config_dir, user_data_dir
 
 from carcrm_tui.domain.policy import Policy, PolicyError, policy_from_dict
+from carcrm_tui.keymap import KeymapError, parse_keymap
 
 APP = "carcrm"
 
@@ -66,3 +67,19 @@ def load_policy(path: Path) -> Policy:
         return policy_from_dict(data)
     except PolicyError as e:
         raise ConfigError(path, e.key, e.reason, e.params) from None
+
+
+def load_keymap(path: Path) -> dict[str, str]:
+    """The user's own keys: the `[keymap]` table of the same file ({} without one)."""
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            table = tomllib.load(fh).get("keymap", {})
+    except (tomllib.TOMLDecodeError, OSError):
+        return {}  # load_policy reads the same file first and reports these
+    try:
+        return parse_keymap(table)
+    except KeymapError as e:
+        raise ConfigError(path, e.key, e.reason, e.params) from None
+

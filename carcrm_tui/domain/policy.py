@@ -166,7 +166,8 @@ def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 def policy_from_dict(data: Mapping[str, Any]) -> Policy:
     """Build a Policy from parsed TOML, checking every value; unknown keys are errors."""
     known = {"dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade", "security",
-             "process", "holidays", "owners"}
+             "process", "holidays", "owners",
+             "keymap"}  # the user's own keys: checked by carcrm_tui.keymap.parse_keymap
     for key in data:
         if key not in known:
             raise PolicyError(key, "unknown_key")

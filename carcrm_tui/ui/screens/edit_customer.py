@@ -21,6 +21,7 @@ from carcrm_tui.ui.format import budget_text, date_text, phone_text
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+from carcrm_tui.ui.keymap import hint_keys
 
 TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "email", "age_range", "birthday", "tags", "notes", "referrer",
                "budget", "expected_purchase_date", "focus_points", "competitor_models", "objections")
@@ -148,7 +149,8 @@ class EditCustomerScreen(FormScreen):
         except Conflict as e:
             # keep the input, say what the other terminal changed; the next save re-applies
             self.show_errors({})
-            self.message("\n".join([service_error_text(e, self.policy), *self.their_changes(), t("edit.reapply")]))
+            self.message("\n".join([service_error_text(e, self.policy), *self.their_changes(),
+                                     t("edit.reapply", **hint_keys(self.app))]))
             return
         if ok:
             self.dismiss(detail)

@@ -21,6 +21,7 @@ from carcrm_tui.services.errors import NotFound
 from carcrm_tui.services.views import AccountView
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.keymap import hint_keys
 
 
 class SignInScreen(Translated, Screen):
@@ -55,7 +56,7 @@ class SignInScreen(Translated, Screen):
             yield OptionList(id="names")
             yield Input(placeholder=t("signin.pin_hint"), password=True, id="pin", compact=True)
             yield Static("", id="signin-message")
-            yield Static(Text(self.hint or t("signin.keys")), id="signin-hint")
+            yield Static(Text(self.hint or t("signin.keys", **hint_keys(self.app))), id="signin-hint")
 
     def on_mount(self) -> None:
         self._fill("")

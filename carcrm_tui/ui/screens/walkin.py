@@ -14,6 +14,7 @@ from carcrm_tui.i18n import t
 from carcrm_tui.services.views import PhoneMatch, VehicleView, WalkInInput
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+from carcrm_tui.ui.keymap import hint_keys
 
 DETAIL_ROWS = ("name", "gender", "vehicle", "urgency", "budget", "source", "summary")
 
@@ -55,7 +56,8 @@ class WalkInScreen(FormScreen):
     def _details(self, show: bool) -> None:
         for name in DETAIL_ROWS:
             self.query_one(f"#row-{name}").display = show
-        self.query_one("#form-keys", Static).update(Text(t("form.keys" if show else "walkin.keys_phone")))
+        hint = t("form.keys" if show else "walkin.keys_phone", **hint_keys(self.app))
+        self.query_one("#form-keys", Static).update(Text(hint))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "name":
@@ -89,7 +91,7 @@ class WalkInScreen(FormScreen):
             return
         self.checked_phone = phone
         self._details(True)
-        self.message(t("walkin.new_customer"))
+        self.message(t("walkin.new_customer", **hint_keys(self.app)))
         self.query_one("#name", Input).focus()
 
     def action_save(self) -> None:
