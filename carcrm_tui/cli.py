@@ -10,31 +10,36 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 from typing import Sequence
 
 from carcrm_tui import __version__
 from carcrm_tui.cli_output import Parser, RawDescriptionHelpFormatter, translate_argparse, utf8_streams
-from carcrm_tui.config import ConfigError, config_path, default_database, demo_database, load_keymap, load_policy
+from carcrm_tui.config import (
+    ConfigError, config_path, default_database, demo_database, load_keymap, load_policy, site_themes_dir,
+)
 from carcrm_tui.i18n import LANGUAGES, detect_language, set_language, t
-from carcrm_tui.resources import data_path
+from carcrm_tui.theme_files import pick_theme, theme_names
 
 
-def _theme_names() -> list[str]:
-    return sorted(p.stem for p in data_path("themes").glob("*.toml"))
+def _theme_names(argv: Sequence[str] = ()) -> list[str]:
+    """Shipped themes and the site's (themes/ next to the config file --config names)."""
+    return theme_names(site_themes_dir(config_path(_early_value(argv, "--config"))))
 
 
-def _common(parser: argparse.ArgumentParser, *, sub: bool) -> None:
+def _common(parser: argparse.ArgumentParser, *, sub: bool, themes: Sequence[str] = ()) -> None:
     default = argparse.SUPPRESS if sub else None
     parser.add_argument("--db", metavar="PATH", default=default, help=t("cli.help.db"))
     parser.add_argument("--config", metavar="FILE", default=default, help=t("cli.help.config"))
     parser.add_argument("--lang", choices=LANGUAGES, default=default, help=t("cli.help.lang"))
     parser.add_argument("--theme", metavar="NAME", default=default,
-                        help=t("cli.help.theme", names=", ".join(_theme_names())))
+                        help=t("cli.help.theme", names=", ".join(themes or _theme_names())))
     parser.add_argument("--user", metavar="NAME", default=default, help=t("cli.help.user"))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _common
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    themes = _theme_names(argv)
+    common = partial(_common, themes=themes)
     parser = Parser(prog="carcrm", description=t("cli.description"),
                     epilog=t("cli.epilog"), formatter_class=RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"carcrm {__version__}", help=t("argparse.version"))
@@ -50,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     cli_users.add_parsers(subs, common)
     cli_data.add_parsers(subs, common)
     return parser
+
+
+def _early_value(argv: Sequence[str], option: str) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == option and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(option + "="):
+            return arg[len(option) + 1:]
+    return None
 
 
 def _early_language(argv: Sequence[str]) -> str:
@@ -73,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     utf8_streams()  # a non-UTF-8 locale gets UTF-8, never a UnicodeEncodeError
     translate_argparse()  # "usage", "options" and argparse's errors in the UI language too
     set_language(_early_language(argv))
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
 
     path = config_path(args.config)
     try:
@@ -84,10 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(t("cli.bad_config", path=str(e.path), key=e.key, reason=reason))
     language = args.lang or policy.language or _early_language([])
     set_language(language)
-    theme = args.theme or policy.theme
-    if theme not in _theme_names():
-        return fail(t("cli.bad_theme", name=theme, names=", ".join(_theme_names())))
-    prefs = dict(keymap=keymap)
+    site_themes = site_themes_dir(path)
+    names = theme_names(site_themes)
+    theme = pick_theme(args.theme, policy.theme, os.environ)  # an 8/16-colour terminal: carcrm-ansi
+    if theme not in names:
+        return fail(t("cli.bad_theme", name=theme, names=", ".join(names)))
+    prefs = dict(keymap=keymap, site_themes=site_themes)
 
     if args.command == "demo":
         return _demo(args, policy, language, theme, **prefs)
@@ -136,7 +152,7 @@ def _demo(args, policy, language: str, theme: str, **prefs) -> int:
 
 
 def _open(db_target: str, user: str | None, policy, language: str, theme: str, *,
-          hint: str = "", demo: bool = False, keymap: dict | None = None) -> int:
+          hint: str = "", demo: bool = False, keymap: dict | None = None, site_themes=None) -> int:
     import getpass
 
     from carcrm_tui.services import accounts, auth
@@ -165,7 +181,7 @@ def _open(db_target: str, user: str | None, policy, language: str, theme: str, *
     from carcrm_tui.ui.app import CarCrmApp  # Textual loads only now
 
     CarCrmApp(policy, session=session, language=language, theme=theme, user=user, hint=hint,
-              keymap=keymap).run()
+              keymap=keymap, site_themes=site_themes).run()
     db.close()
     return 0
 

@@ -83,3 +83,7 @@ def load_keymap(path: Path) -> dict[str, str]:
     except KeymapError as e:
         raise ConfigError(path, e.key, e.reason, e.params) from None
 
+
+def site_themes_dir(path: Path) -> Path:
+    """Themes of this site or user: `themes/` next to config.toml."""
+    return path.parent / "themes"
