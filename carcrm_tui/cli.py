@@ -44,16 +44,19 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                     epilog=t("cli.epilog"), formatter_class=RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"carcrm {__version__}", help=t("argparse.version"))
     common(parser, sub=False)
+    # set by `carcrm serve` on the command each browser tab runs: sign-in always, no OS-login trust
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = subs.add_parser("demo", help=t("cli.help.demo"), description=t("cli.help.demo"))
     common(demo, sub=True)
     demo.add_argument("--customers", type=int, default=600, metavar="N", help=t("cli.help.customers"))
     demo.add_argument("--seed", type=int, default=7, help=t("cli.help.seed"))
     demo.add_argument("--build-only", action="store_true", help=t("cli.help.build_only"))
-    from carcrm_tui import cli_data, cli_users
+    from carcrm_tui import cli_data, cli_users, web
 
     cli_users.add_parsers(subs, common)
     cli_data.add_parsers(subs, common)
+    web.add_parser(subs, common)
     return parser
 
 
@@ -103,10 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     theme = pick_theme(args.theme, policy.theme, os.environ)  # an 8/16-colour terminal: carcrm-ansi
     if theme not in names:
         return fail(t("cli.bad_theme", name=theme, names=", ".join(names)))
-    prefs = dict(keymap=keymap, site_themes=site_themes)
+    prefs = dict(keymap=keymap, site_themes=site_themes, served=args.served)
 
     if args.command == "demo":
         return _demo(args, policy, language, theme, **prefs)
+    if args.command == "serve":
+        from carcrm_tui import web
+
+        return web.serve(args, policy, args.db or default_database(), path, fail)
     if args.command in ("import", "export", "backup", "restore", "check", "report"):
         from carcrm_tui import cli_data
 
@@ -152,7 +159,8 @@ def _demo(args, policy, language: str, theme: str, **prefs) -> int:
 
 
 def _open(db_target: str, user: str | None, policy, language: str, theme: str, *,
-          hint: str = "", demo: bool = False, keymap: dict | None = None, site_themes=None) -> int:
+          hint: str = "", demo: bool = False, keymap: dict | None = None, site_themes=None,
+          served: bool = False) -> int:
     import getpass
 
     from carcrm_tui.services import accounts, auth
@@ -172,7 +180,9 @@ def _open(db_target: str, user: str | None, policy, language: str, theme: str, *
     if user and accounts.find(user) is None:
         db.close()
         return fail(t("cli.no_user", name=user))
-    trusted = auth.trusted_os_account(getpass.getuser(), policy)  # SSH sites: the OS login is enough
+    # SSH sites: the OS login is enough. Never when served to a browser: every visitor
+    # runs as the server's OS user, so each tab signs in with a PIN (`carcrm serve`).
+    trusted = None if served else auth.trusted_os_account(getpass.getuser(), policy)
     session = Session(actor=trusted, policy=policy) if trusted else None
     if demo and not user:
         actor = accounts.default_actor()  # the demo suggests the consultant with work today
