@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 
+from textual import active_app
 from textual.app import App
 from textual.binding import Binding
 from textual.keys import format_key
@@ -60,9 +61,12 @@ def keys_of(app: App, binding_id: str) -> str:
 
 
 HINTS = {"save": "form.save", "cancel": "form.cancel", "back": "signin.back", "switch": "switch_user",
-         "dormant": "lead.dormant"}
+         "dormant": "lead.dormant", "reveal": "customer.reveal", "search": "search", "apply": "filter.apply",
+         "month_back": "metrics.back", "month_forward": "metrics.forward"}
 
 
-def hint_keys(app: App) -> dict[str, str]:
-    """The {save}, {cancel} … placeholders of the catalog's key hints, as the user set those keys."""
+def hint_keys(app: App | None = None) -> dict[str, str]:
+    """The {save}, {cancel} … placeholders of the catalog's key hints, as the user set those keys
+    (`app`: the running app, by default the one drawing now)."""
+    app = app if app is not None else active_app.get()
     return {name: keys_of(app, binding_id) for name, binding_id in HINTS.items()}

@@ -74,3 +74,17 @@ async def test_a_remapped_save_key_saves_and_the_form_says_so(demo):
         await pilot.press("ctrl+w")
         await until(pilot, lambda: not isinstance(app.screen, LogContactScreen))
         assert FollowUp.get_by_id(row.followup_id).summary == "Called back"
+
+
+async def test_hints_on_panes_name_the_users_keys(demo):
+    app = app_with({"customer.reveal": "w", "search": "ctrl+f"})
+    async with running(app, size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.screen.panes_ready)
+        await pilot.press("3")
+        await until(pilot, lambda: app.screen.pane == "customer")
+        assert "ctrl+f to search" in screen_text(app)  # no customer open yet
+        await pilot.press("1", "enter")
+        await until(pilot, lambda: app.screen.pane == "customer" and "show number" in screen_text(app))
+        assert "(w: show number)" in screen_text(app)
+        await pilot.press("w")  # the remapped key reveals the phone
+        await until(pilot, lambda: "show number" not in screen_text(app))

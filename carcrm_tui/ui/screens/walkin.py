@@ -47,7 +47,7 @@ class WalkInScreen(FormScreen):
             yield Row("source", ChoiceBar(code_options("source", P.SOURCES), "walk_in", id="source"))
             yield Row("summary", Input(placeholder=t("walkin.summary_hint"), id="summary"))
             yield Static("", id="form-message")
-            yield Static(Text(t("walkin.keys_phone")), id="form-keys")
+            yield Static(Text(t("walkin.keys_phone", **hint_keys(self.app))), id="form-keys")
 
     def on_mount(self) -> None:
         self._details(False)
