@@ -14,7 +14,9 @@ from functools import partial
 from typing import Sequence
 
 from carcrm_tui import __version__
-from carcrm_tui.cli_output import Parser, RawDescriptionHelpFormatter, translate_argparse, utf8_streams
+from carcrm_tui.cli_output import (
+    Parser, RawDescriptionHelpFormatter, run_in_utf8_mode, translate_argparse, utf8_streams,
+)
 from carcrm_tui.config import (
     ConfigError, config_path, default_database, demo_database, load_keymap, load_policy, site_themes_dir,
 )
@@ -86,6 +88,8 @@ def fail(message: str, code: int = 2) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # started from a shell: on a Latin-1/ASCII locale, again in UTF-8 mode
+        run_in_utf8_mode()
     argv = list(sys.argv[1:] if argv is None else argv)
     utf8_streams()  # a non-UTF-8 locale gets UTF-8, never a UnicodeEncodeError
     translate_argparse()  # "usage", "options" and argparse's errors in the UI language too

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import os
 import re
 import sys
 
@@ -173,3 +174,23 @@ def utf8_streams() -> None:
         if stream is None or speaks_unicode(stream) or not hasattr(stream, "reconfigure"):
             continue
         stream.reconfigure(encoding="gb18030" if _encoding(stream) in _GB else "utf-8", errors="replace")
+
+
+def run_in_utf8_mode() -> None:
+    """On a Latin-1 or ASCII locale, start again in Python's UTF-8 mode (returns only if not needed).
+
+    Reconfiguring the output is not enough there: Python also decodes the
+    command line and file names with the locale's encoding, so `--user 李娜`
+    typed in a UTF-8 terminal arrived as "æ\x9d\x8eå¨\x9c" and no account
+    matched. UTF-8 mode reads arguments, names and paths as UTF-8, as the
+    terminal sent them. A GBK locale keeps its encoding (its terminal is GBK).
+    """
+    if sys.flags.utf8_mode:
+        return
+    try:
+        encoding = codecs.lookup(sys.getfilesystemencoding()).name
+    except LookupError:
+        encoding = "unknown"
+    if encoding in _WHOLE_UNICODE or encoding in _GB:
+        return
+    os.execv(sys.executable, [sys.executable, "-X", "utf8", "-m", "carcrm_tui", *sys.argv[1:]])

@@ -141,3 +141,13 @@ def test_licence_file_matches_the_declared_licence():
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License") and re.search(r"Copyright \(c\) \d{4} ", text)
     assert "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND" in text
+
+
+def test_names_typed_on_a_latin1_locale_arrive_whole(demo_path):
+    """A UTF-8 terminal with a Latin-1 locale sends 李娜 as UTF-8 bytes; Python decoded them as Latin-1."""
+    name = _iso_locale()
+    if name is None:
+        pytest.skip("no ISO-8859-1 locale on this machine (localedef -i en_US -f ISO-8859-1 en_US.ISO-8859-1)")
+    result = carcrm("--lang", "zh", "--db", str(demo_path), "--user", "李小娜", lang_env={"LANG": name})
+    assert result.returncode == 2
+    assert "没有名为“李小娜”的有效账号" in result.stderr.decode("utf-8")
