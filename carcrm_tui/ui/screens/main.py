@@ -273,6 +273,8 @@ class MainScreen(Translated, Screen):
             self.count_health(self.board_filter)
         elif self.pane == "customer":
             self.load_customer(reveal=reveal)
+            if reveal:  # the reveal's own audit row is not another terminal's change: don't redraw masked
+                self.seen_change = audit.last_change()
         elif self.pane == "late":
             self.late_table.show(late.report(self.session), self.list_name)
         elif self.pane == "metrics":
