@@ -80,15 +80,15 @@ def character_key(char: str) -> str:
     return _SHORT_NAMES.get(name, name)
 
 
+_PUNCTUATION = frozenset(character_key(c) for c in string.punctuation)
+
+
 def _is_key_name(name: str) -> bool:
     """A named key (f5, pagedown) or the name of an ASCII punctuation key (question_mark, full_stop).
     Any other character is bound by typing it ("。"), not by its Unicode name."""
     if name in NAMED_KEYS:
         return True
     return name in _PUNCTUATION
-
-
-_PUNCTUATION = frozenset(character_key(c) for c in string.punctuation)
 
 
 def normalize_key(key: str) -> str | None:
@@ -116,10 +116,6 @@ def normalize_keys(keys: str) -> str | None:
     if any(p is None for p in parts):
         return None
     return ",".join(dict.fromkeys(parts))  # type: ignore[arg-type]
-
-
-def scope_of(binding_id: str) -> str:
-    return next(scope for scope, ids in BINDINGS.items() if binding_id in ids)
 
 
 def parse_keymap(table: Any) -> dict[str, str]:
