@@ -22,6 +22,7 @@ import codecs
 import os
 import re
 import sys
+from functools import lru_cache
 
 from rich.cells import cell_len
 
@@ -75,13 +76,18 @@ def translate_argparse() -> None:
 
 
 # a run of wide (CJK) characters may break anywhere, except before closing punctuation
-_TOKENS = re.compile(r"\s+|[\u1100-\uffff][，。、；：！？）」』》]*|[^\s\u1100-\uffff]+")
+_TOKENS = r"\s+|[\u1100-\uffff][，。、；：！？）」』》]*|[^\s\u1100-\uffff]+"
+
+
+@lru_cache(maxsize=1)
+def _tokens() -> re.Pattern:
+    return re.compile(_TOKENS)  # ~10 ms to compile: only when help is printed, not at every start
 
 
 def wrap_cells(text: str, width: int) -> list[str]:
     """Lines of at most `width` terminal cells: Chinese is two cells a character and has no spaces."""
     lines, line = [], ""
-    for token in _TOKENS.findall(text):
+    for token in _tokens().findall(text):
         if token.isspace():
             token = " "
             if not line:
