@@ -12,53 +12,70 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 from typing import Sequence
 
 from carcrm_tui import __version__
-from carcrm_tui.config import ConfigError, Preferences, config_path, default_database, demo_database, load_preferences
+from carcrm_tui.cli_output import (
+    Parser, RawDescriptionHelpFormatter, run_in_utf8_mode, translate_argparse, utf8_streams,
+)
+from carcrm_tui.config import (
+    ConfigError, Preferences, config_path, default_database, demo_database, load_preferences, site_themes_dir,
+)
 from carcrm_tui.i18n import LANGUAGES, detect_language, set_language, t
-from carcrm_tui.resources import data_path
 from carcrm_tui.store.faults import StorageFault
+from carcrm_tui.theme_files import pick_theme, theme_names
 
 # exit codes (cli.epilog lists them for users)
 OK, PROBLEMS, USAGE, REFUSED, STORAGE, UNEXPECTED, INTERRUPTED, PIPE_CLOSED = 0, 1, 2, 3, 4, 5, 130, 141
 
 
-def _theme_names() -> list[str]:
-    return sorted(p.stem for p in data_path("themes").glob("*.toml"))
+def _theme_names(argv: Sequence[str] = ()) -> list[str]:
+    """Shipped themes and the site's (themes/ next to the config file --config names)."""
+    return theme_names(site_themes_dir(config_path(_early_value(argv, "--config"))))
 
 
-def _common(parser: argparse.ArgumentParser, *, sub: bool) -> None:
+def _common(parser: argparse.ArgumentParser, *, sub: bool, themes: Sequence[str] = ()) -> None:
     default = argparse.SUPPRESS if sub else None
     parser.add_argument("--db", metavar="PATH", default=default, help=t("cli.help.db"))
     parser.add_argument("--config", metavar="FILE", default=default, help=t("cli.help.config"))
     parser.add_argument("--lang", choices=LANGUAGES, default=default, help=t("cli.help.lang"))
     parser.add_argument("--theme", metavar="NAME", default=default,
-                        help=t("cli.help.theme", names=", ".join(_theme_names())))
+                        help=t("cli.help.theme", names=", ".join(themes or _theme_names())))
     parser.add_argument("--user", metavar="NAME", default=default, help=t("cli.help.user"))
-    # the browser view runs the app with this: every visitor signs in with a PIN (no OS-login trust)
-    parser.add_argument("--served", action="store_true", default=argparse.SUPPRESS if sub else False,
-                        help=argparse.SUPPRESS)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carcrm", description=t("cli.description"),
-                                     epilog=t("cli.epilog") + "\n\n" + t("cli.exit_codes"),
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"carcrm {__version__}")
-    _common(parser, sub=False)
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    themes = _theme_names(argv)
+    common = partial(_common, themes=themes)
+    parser = Parser(prog="carcrm", description=t("cli.description"),
+                    epilog=t("cli.epilog") + "\n\n" + t("cli.exit_codes"), formatter_class=RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"carcrm {__version__}", help=t("argparse.version"))
+    common(parser, sub=False)
+    # set by `carcrm serve` on the command each browser tab runs: sign-in always, no OS-login trust
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = subs.add_parser("demo", help=t("cli.help.demo"), description=t("cli.help.demo"))
-    _common(demo, sub=True)
+    common(demo, sub=True)
     demo.add_argument("--customers", type=int, default=600, metavar="N", help=t("cli.help.customers"))
     demo.add_argument("--seed", type=int, default=7, help=t("cli.help.seed"))
     demo.add_argument("--build-only", action="store_true", help=t("cli.help.build_only"))
-    from carcrm_tui import cli_data, cli_site, cli_users
+    from carcrm_tui import cli_data, cli_site, cli_users, web
 
-    cli_site.add_parsers(subs, _common)
-    cli_users.add_parsers(subs, _common)
-    cli_data.add_parsers(subs, _common)
+    cli_site.add_parsers(subs, common)
+    cli_users.add_parsers(subs, common)
+    cli_data.add_parsers(subs, common)
+    web.add_parser(subs, common)
     return parser
+
+
+def _early_value(argv: Sequence[str], option: str) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == option and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(option + "="):
+            return arg[len(option) + 1:]
+    return None
 
 
 def _early_language(argv: Sequence[str]) -> str:
@@ -92,6 +109,8 @@ def _os_error(e: OSError) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Every way a command can end, as an exit code and at most one sentence."""
     os.umask(0o077)  # the database, its -wal/-shm, backups, exports and logs are the login's own
+    if argv is None:  # started from a shell: on a Latin-1/ASCII locale, again in UTF-8 mode
+        run_in_utf8_mode()
     try:
         return _main(argv)
     except BrokenPipeError:  # `carcrm report … | head`: the reader has what it wanted
@@ -134,11 +153,14 @@ def _silence_stdout() -> None:
 
 def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    utf8_streams()  # a non-UTF-8 locale gets UTF-8, never a UnicodeEncodeError
+    translate_argparse()  # "usage", "options" and argparse's errors in the UI language too
     set_language(_early_language(argv))
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
 
+    path = config_path(args.config)
     try:
-        prefs = load_preferences(config_path(args.config))
+        prefs = load_preferences(path)
     except ConfigError as e:
         reason = t(f"policy.{e.reason}", **{k: str(v) for k, v in e.params.items()})
         return fail(t("cli.bad_config", path=str(e.path), key=e.key, reason=reason))
@@ -146,13 +168,21 @@ def _main(argv: Sequence[str] | None) -> int:
     set_language(language)
     # the person's own choice (flag, CARCRM_LANG, their config) wins; else the site's language applies
     args.chosen_language = bool(args.lang or prefs.language or os.environ.get("CARCRM_LANG") in LANGUAGES)
-    theme = args.theme or prefs.theme
-    if theme and theme not in _theme_names():
-        return fail(t("cli.bad_theme", name=theme, names=", ".join(_theme_names())))
+    site_themes = site_themes_dir(path)
+    names = theme_names(site_themes)
+    # --theme, then an 8/16-colour terminal's carcrm-ansi, then the person's; else (later) the site's
+    theme = pick_theme(args.theme, prefs.theme, os.environ)
+    if theme and theme not in names:
+        return fail(t("cli.bad_theme", name=theme, names=", ".join(names)))
+    args.site_themes = site_themes
 
     if args.command == "demo":
         return _demo(args, prefs, theme)
     db_target = args.db or default_database()
+    if args.command == "serve":
+        from carcrm_tui import web
+
+        return web.serve(args, db_target, path, fail)
     if args.command in ("init", "policy"):
         from carcrm_tui import cli_site
 
@@ -261,11 +291,13 @@ def _open(db_target: str, user: str | None, args, prefs: Preferences, theme: str
         actor = accounts.default_actor()  # the demo suggests the consultant with work today
         user = actor.name if actor else None
     language = args.lang or prefs.language or policy.language or _early_language([])
+    if not theme and policy.theme not in theme_names(args.site_themes):
+        theme = "carcrm-dark"  # a site policy naming a theme this terminal does not have
 
     from carcrm_tui.ui.app import CarCrmApp  # Textual loads only now
 
     app = CarCrmApp(policy, session=session, language=language, theme=theme or policy.theme, user=user, hint=hint,
-                    keymap=dict(prefs.keymap) if prefs.keymap else None)
+                    keymap=dict(prefs.keymap) if prefs.keymap else None, site_themes=args.site_themes)
     app.run()
     db.close()
     return app.return_code or OK

@@ -20,6 +20,7 @@ from platformdirs import user_config_dir, user_data_dir
 from typing import Mapping
 
 from carcrm_tui.domain.policy import Policy, PolicyError, policy_from_dict
+from carcrm_tui.keymap import KeymapError, parse_keymap
 
 APP = "carcrm"
 
@@ -101,11 +102,11 @@ def load_preferences(path: Path) -> Preferences:
         raise ConfigError(path, "language", "bad_language", {"value": language})
     if not isinstance(theme, str):
         raise ConfigError(path, "theme", "not_text", {})
-    keymap = data.get("keymap")
-    if keymap is not None and (not isinstance(keymap, dict)
-                               or not all(isinstance(k, str) and isinstance(v, str) for k, v in keymap.items())):
-        raise ConfigError(path, "keymap", "not_table", {})
-    return Preferences(language=language, theme=theme, keymap=keymap)
+    try:
+        keymap = parse_keymap(data.get("keymap", {}))  # checked here, before any screen opens
+    except KeymapError as e:
+        raise ConfigError(path, e.key, e.reason, e.params) from None
+    return Preferences(language=language, theme=theme, keymap=keymap or None)
 
 
 def load_policy(path: Path) -> Policy:
@@ -117,3 +118,8 @@ def load_policy(path: Path) -> Policy:
         return policy_from_dict(data)
     except PolicyError as e:
         raise ConfigError(path, e.key, e.reason, e.params) from None
+
+
+def site_themes_dir(path: Path) -> Path:
+    """Themes of this site or user: `themes/` next to config.toml."""
+    return path.parent / "themes"

@@ -12,6 +12,7 @@ a customer's number).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from textual import events
 from textual.app import App
@@ -28,7 +29,8 @@ from carcrm_tui.ui.screens.lock import LockScreen
 from carcrm_tui.ui.screens.main import MainScreen
 from carcrm_tui.ui.screens.sign_in import SignInScreen
 from carcrm_tui.ui.filters import ControlFilter
-from carcrm_tui.ui.theme import load_themes
+from carcrm_tui.ui.no_color import plain_output
+from carcrm_tui.ui.theme import load_themes, theme_problem_text
 from carcrm_tui.ui.type_ahead import TypeAhead
 
 UNEXPECTED_EXIT = 5
@@ -47,7 +49,7 @@ class CarCrmApp(TypeAhead, App):
 
     def __init__(self, policy: Policy, *, session: Session | None = None, clock=system_clock,
                  language: str = "en", theme: str | None = None, user: str | None = None,
-                 hint: str = "", keymap: dict[str, str] | None = None) -> None:
+                 hint: str = "", keymap: dict[str, str] | None = None, site_themes: Path | None = None) -> None:
         """`session` given = already trusted (OS login); otherwise the app asks for a PIN."""
         set_language(language)  # before any widget is built: bindings translate on construction
         super().__init__()
@@ -60,14 +62,20 @@ class CarCrmApp(TypeAhead, App):
         self.hint = hint
         self.language = language
         self.last_activity = time.monotonic()
-        for th in load_themes().values():
+        self.theme_problems: list = []  # site theme files that could not be used: said once mounted
+        for th in load_themes(site_themes, self.theme_problems).values():
             self.register_theme(th)
-        self.theme = theme or policy.theme
+        wanted = theme or policy.theme
+        self.theme = wanted if wanted in self.available_themes else Policy().theme
+        if self.no_color:  # NO_COLOR: no colour codes at all, whatever the theme
+            plain_output(self)
         if keymap:
             self.set_keymap(keymap)
 
     def on_mount(self) -> None:
         self.title = self.policy.dealership
+        for problem in self.theme_problems:
+            self.notify(theme_problem_text(problem), severity="warning", timeout=15)
         if self.session is not None:
             self.push_screen(MainScreen(self.session))
         else:

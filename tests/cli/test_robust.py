@@ -159,7 +159,7 @@ def test_a_closed_pipe_ends_quietly(shop):
 
 def test_exit_codes_are_listed_in_help():
     r = subprocess.run([sys.executable, "-m", "carcrm_tui", "--lang", "en", "--help"], capture_output=True, text=True)
-    for code in ("0 done", "2 a wrong command", "3 not signed in", "4 the database", "5 an unexpected", "141"):
+    for code in ("0    done", "2    a wrong command", "3    not signed in", "4    the database", "5    an unexpected", "141  output"):
         assert code in r.stdout
 
 

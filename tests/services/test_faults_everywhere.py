@@ -26,7 +26,7 @@ from tests.conftest import NOW, session_for
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request, monkeypatch):
-    db = request.getfixturevalue("database" if request.param == "sqlite" else "pg_database")
+    db = request.getfixturevalue("file_database" if request.param == "sqlite" else "pg_database")
     if request.param == "sqlite":
         monkeypatch.setattr(type(db), "begin_patience", 0.1)  # a busy file is said quickly in tests
     return request.param

@@ -122,6 +122,23 @@ async def test_phone_is_masked_until_revealed_and_the_reveal_is_audited(demo):
         assert AuditLog.select().where((AuditLog.action == "reveal") & (AuditLog.customer_id == customer.id)).count() == 1
 
 
+async def test_a_revealed_phone_stays_shown_through_the_live_refresh(demo):
+    """The reveal writes an audit row; the live refresh must not take it for another terminal's change
+    and redraw the record masked a second later."""
+    app = make_app("李娜")
+    async with running(app, size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        digits = Customer.get_by_id(app.screen.customer_id).phone_digits
+        full = f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+        await pilot.press("v")
+        await pilot.pause()
+        assert full in screen_text(app)
+        app.screen.poll_changes()  # what the 1-second timer does
+        await pilot.pause()
+        assert full in screen_text(app)
+
+
 async def test_managers_see_the_customers_history_consultants_do_not(demo):
     app = make_app("李娜")
     async with running(app, size=(120, 60)) as pilot:

@@ -17,6 +17,7 @@ from carcrm_tui.ui_text import error_sentence
 from carcrm_tui.ui.screens.form import FormScreen, Row
 from carcrm_tui.ui.text import fit, plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+from carcrm_tui.ui.keymap import hint_keys
 
 MERGE_FIELDS = ("name", "phone", "phone2", "gender", "age_range", "wechat", "email", "source", "customer_type",
                 "birthday", "notes", "do_not_contact", "owner")
@@ -129,7 +130,7 @@ class MergeScreen(FormScreen):
             rows.insert(0, Static(Text(t("merge.same"), style="dim")))
         box.mount_all(rows)
         self.query_one("#found").display = False
-        self.message(t("merge.ready", other=self.other.name, leads=len(self.other.leads)))
+        self.message(t("merge.ready", other=self.other.name, leads=len(self.other.leads), **hint_keys(self.app)))
 
     def action_save(self) -> None:
         if self.other is None:
@@ -161,7 +162,7 @@ class ImportScreen(FormScreen):
             yield Row("file", Input(placeholder=t("import.file_hint"), id="path"), caption=t("import.file"))
             yield VerticalScroll(Static("", id="preview-text"), id="preview")
             yield Static("", id="form-message")
-            yield Static(Text(t("import.keys")), id="form-keys")
+            yield Static(Text(t("import.keys", **hint_keys(self.app))), id="form-keys")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -193,7 +194,7 @@ class ImportScreen(FormScreen):
             lines.append(" · " if n else "", style="dim").append_text(plain(header))
             lines.append(f"→{t(f'field.{field}') if field in _FIELD_KEYS else field}", style="dim")
         self.query_one("#preview-text", Static).update(lines)
-        self.message(t("import.confirm"))
+        self.message(t("import.confirm", **hint_keys(self.app)))
 
     def action_save(self) -> None:
         path = self.query_one("#path", Input).value.strip()

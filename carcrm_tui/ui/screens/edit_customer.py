@@ -25,6 +25,7 @@ from carcrm_tui.ui.format import budget_text, date_text, phone_text
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
 from carcrm_tui.ui.text import plain, visible
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+from carcrm_tui.ui.keymap import hint_keys
 
 TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "email", "age_range", "birthday", "tags", "notes", "referrer",
                "budget", "expected_purchase_date", "focus_points", "competitor_models", "objections")
@@ -218,7 +219,7 @@ class EditCustomerScreen(FormScreen):
         """Apply the user's choice per clashing field; False (and say so) while one is unchosen."""
         choices = {name: self.query_one(f"#clash-{name}", ChoiceBar).value for name in self.clashes}
         if any(not c for c in choices.values()):
-            self.message(t("edit.choose_each"))
+            self.message(t("edit.choose_each", **hint_keys(self.app)))
             return False
         for name, choice in choices.items():
             theirs = self.clashes[name]

@@ -20,6 +20,7 @@ from carcrm_tui.services.errors import ServiceError, ValidationFailed
 from carcrm_tui.store.faults import StorageFault
 from carcrm_tui.ui_text import error_sentence, invalid_sentence
 from carcrm_tui.ui.keys import Translated
+from carcrm_tui.ui.keymap import hint_keys
 
 
 def error_text(err: Invalid) -> str:
@@ -128,7 +129,7 @@ class FormScreen(Translated, ModalScreen):
         return False, None
 
     def keys_hint(self) -> Static:
-        return Static(Text(t("form.keys")), id="form-keys")
+        return Static(Text(t("form.keys", **hint_keys(self.app))), id="form-keys")
 
     _start: tuple | None = None  # the form's values once it had drawn: what "unchanged" means
 

@@ -12,21 +12,19 @@ from textual.widgets import Static
 from carcrm_tui.i18n import t
 from carcrm_tui.ui.keys import Translated
 
+# A row is a binding id (its keys as the user set them, its description, its id for [keymap])
+# or (keys, description) for keys that cannot be remapped (movement inside a list).
 SECTIONS = {
-    "help.global": [("1 2 3", "help.panes"), ("/", "key.search"), ("n", "key.walkin"), ("c", "key.log"),
-                    ("ctrl+p", "help.palette"), ("p", "key.privacy"), ("ctrl+l", "key.lock"),
-                    ("ctrl+o", "key.switch_user"), ("?", "key.help"), ("q", "key.quit")],
-    "help.today": [("↑ ↓ j k", "help.move"), ("enter", "key.open"), ("c", "key.log")],
-    "help.board": [("← → h l", "help.columns"), ("↑ ↓ j k", "help.cards"), ("] >", "key.next_stage"),
-                   ("[ <", "key.prev_stage"), ("x", "key.lost"), ("f", "key.filter"), ("enter", "key.open"),
-                   ("█▓▒░", "board.health")],
-    "help.customer": [("e", "key.edit"), ("v", "key.reveal"), ("c", "key.log"), ("x", "key.lost"),
-                      ("↑ ↓", "help.scroll")],
-    "help.process": [("] [", "key.next_stage"), ("g", "key.grade"), ("d", "key.dormant"), ("k", "key.complaint"),
-                     ("f", "key.filter")],
-    "help.manager": [("4", "key.late"), ("5", "key.metrics"), (",", "key.period_back"), (".", "key.period_forward"),
-                     ("R", "key.review"), ("space", "key.mark"), ("a", "key.reassign"), ("m", "key.merge")],
-    "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), ("ctrl+s", "key.save"), ("esc", "key.cancel")],
+    "help.global": ["pane.today", "pane.board", "pane.customer", "search", "walkin.new", "contact.log",
+                    "palette", "privacy", "refresh", "lock", "switch_user", "help", "quit"],
+    "help.today": [("↑ ↓ j k", "help.move"), ("enter", "key.open")],
+    "help.board": [("← → h l", "help.columns"), ("↑ ↓ j k", "help.cards"), "lead.next_stage", "lead.prev_stage",
+                   "lead.lost", "filter.tag", ("enter", "key.open"), ("█▓▒░", "board.health")],
+    "help.customer": ["customer.edit", "customer.reveal", "customer.complaint", ("↑ ↓", "help.scroll")],
+    "help.process": ["lead.grade", "lead.dormant"],
+    "help.manager": ["pane.late", "pane.metrics", "metrics.back", "metrics.forward", "review.daily", "board.mark",
+                     "lead.reassign", "customer.merge"],
+    "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), "form.save", "form.cancel"],
 }
 
 
@@ -39,16 +37,25 @@ class HelpScreen(Translated, ModalScreen):
     BINDINGS = [Binding("escape,question_mark,q", "close", "key.close", id="help.close")]
 
     def compose(self):
+        from carcrm_tui.ui.keymap import declared_bindings, keys_of
+
+        declared = declared_bindings()
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
+        table.add_column(style="dim", no_wrap=True)  # the id to remap it with, in [keymap]
         for section, rows in SECTIONS.items():
-            table.add_row(Text(t(section), style="bold underline"), Text(""))
-            for key, desc in rows:
-                table.add_row(Text(key), Text(t(desc)))
+            table.add_row(Text(t(section), style="bold underline"), Text(""), Text(""))
+            for row in rows:
+                if isinstance(row, str):
+                    binding = declared[row][1]
+                    table.add_row(Text(keys_of(self.app, row)), Text(t(binding.description)), Text(row))
+                else:
+                    table.add_row(Text(row[0]), Text(t(row[1])), Text(""))
         with VerticalScroll():
             yield Static(Text(t("help.title"), style="bold"))
             yield Static(table)
+            yield Static(Text(t("keymap.remap"), style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -18,6 +18,7 @@ from carcrm_tui.i18n import t
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.screens.pin_check import PinCheck
 from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.keymap import hint_keys
 
 
 class LockScreen(PinCheck, Translated, Screen):
@@ -40,7 +41,7 @@ class LockScreen(PinCheck, Translated, Screen):
             yield Static(Text(t("lock.who")).append_text(plain(self.user_name, "bold")))
             yield Input(placeholder=t("signin.pin_hint"), password=True, id="pin", compact=True)
             yield Static("", id="lock-message")
-            yield Static(Text(t("lock.keys")), id="lock-keys")
+            yield Static(Text(t("lock.keys", **hint_keys(self.app))), id="lock-keys")
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()

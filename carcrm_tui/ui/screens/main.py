@@ -35,6 +35,7 @@ from carcrm_tui.ui_text import error_sentence as service_error_text
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.key_bar import KeyBar
 from carcrm_tui.ui.widgets.today import TodayTable
+from carcrm_tui.ui.keymap import hint_keys, keys_of
 
 if TYPE_CHECKING:
     from carcrm_tui.ui.widgets.board import BoardView
@@ -285,8 +286,9 @@ class MainScreen(Translated, Screen):
             if dealer:
                 bar.append_text(plain(self.policy.dealership, "bold"))
                 bar.append("  ")
-            for i, pane in enumerate(self.panes, 1):
+            for pane in self.panes:
                 current = pane == self.pane
+                i = keys_of(self.app, f"pane.{pane}").split(" ")[0]  # the key as the user's [keymap] has it
                 bar.append(f" {i} {t(f'pane.{pane}')} " if current or not compact else f" {i} ",
                            style="reverse bold" if current else "")
             bar.append("  ")
@@ -685,8 +687,10 @@ class MainScreen(Translated, Screen):
         if lead.status != "open":
             return
         self.app.push_screen(
-            screen("ConfirmScreen")(title=t("dormant_form.title") + " — " + name, text=t("dormant_form.confirm"),
-                          submit=partial(process.set_dormant, self.session, lead.id, lead.version), policy=self.policy),
+            screen("ConfirmScreen")(title=t("dormant_form.title") + " — " + name,
+                                    text=t("dormant_form.confirm", **hint_keys(self.app)),
+                                    submit=partial(process.set_dormant, self.session, lead.id, lead.version),
+                                    policy=self.policy),
             lambda done: done and (self.status(t("notice.dormant", name=name)), self.refresh_pane()),
         )
 

@@ -20,6 +20,7 @@ from carcrm_tui.ui.screens.edit_customer import focus_codes
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+from carcrm_tui.ui.keymap import hint_keys
 
 CHOICES = {"urgency": ("urgency", P.URGENCIES), "use": ("use", P.USES), "decision_maker": ("decider", P.DECISION_MAKERS)}
 MONEY = ("guide_price", "discount", "trade_in", "insurance", "plates", "deposit", "deal_price")
@@ -182,7 +183,7 @@ class ConfirmScreen(FormScreen):
             yield Static(plain(self.title_text), id="form-title")
             yield Static(plain(self.text, one_line=False))
             yield Static("", id="form-message")
-            yield Static(Text(t("confirm.keys")), id="form-keys")
+            yield Static(Text(t("confirm.keys", **hint_keys(self.app))), id="form-keys")
 
     def action_save(self) -> None:
         ok, _ = self.attempt(self.submit)
@@ -318,7 +319,7 @@ class BoardFilterScreen(FormScreen):
                       caption=t("board_filter.series"))
             yield Row("tag", ChoiceBar(everyone + [(x, x) for x in self.tags], c.tag, id="tag"),
                       caption=t("board_filter.tag"))
-            yield Static(Text(t("board_filter.hint"), style="dim"))
+            yield Static(Text(t("board_filter.hint", **hint_keys(self.app)), style="dim"))
             yield self.keys_hint()
 
     def on_mount(self) -> None:

@@ -18,6 +18,7 @@ from carcrm_tui.services.views import CustomerHit
 from carcrm_tui.ui.format import phone_text
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import fit, plain
+from carcrm_tui.ui.keymap import hint_keys
 
 
 class SearchScreen(Translated, ModalScreen):
@@ -47,7 +48,7 @@ class SearchScreen(Translated, ModalScreen):
         with Vertical(id="search-box"):
             yield Input(placeholder=t("search.hint"), id="query")
             yield OptionList(id="results")
-            yield Static(Text(t("search.keys")), id="search-status")
+            yield Static(Text(t("search.keys", **hint_keys(self.app))), id="search-status")
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
@@ -84,7 +85,7 @@ class SearchScreen(Translated, ModalScreen):
             if hit.snippet:
                 line.append(": ", style="italic").append_text(fit(hit.snippet, 30, "italic dim"))
             results.add_option(Option(line, id=str(hit.customer_id)))
-        status = t("search.count", n=len(hits)) if text.strip() else t("search.keys")
+        status = t("search.count", n=len(hits)) if text.strip() else t("search.keys", **hint_keys(self.app))
         self.query_one("#search-status", Static).update(Text(status))
         if hits:
             results.highlighted = 0

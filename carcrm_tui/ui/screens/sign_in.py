@@ -20,6 +20,7 @@ from carcrm_tui.services.views import AccountView
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.screens.pin_check import PinCheck
 from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.keymap import hint_keys
 
 
 class SignInScreen(PinCheck, Translated, Screen):
@@ -56,7 +57,7 @@ class SignInScreen(PinCheck, Translated, Screen):
             yield OptionList(id="names")
             yield Input(placeholder=t("signin.pin_hint"), password=True, id="pin", compact=True)
             yield Static("", id="signin-message")
-            yield Static(Text(self.hint or t("signin.keys")), id="signin-hint")
+            yield Static(Text(self.hint or t("signin.keys", **hint_keys(self.app))), id="signin-hint")
 
     def on_mount(self) -> None:
         self._fill("")

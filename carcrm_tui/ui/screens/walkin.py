@@ -15,6 +15,7 @@ from carcrm_tui.services.views import PhoneMatch, VehicleView, WalkInInput
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+from carcrm_tui.ui.keymap import hint_keys
 
 DETAIL_ROWS = ("name", "gender", "vehicle", "urgency", "budget", "source", "summary")
 
@@ -51,7 +52,7 @@ class WalkInScreen(FormScreen):
             yield Row("source", ChoiceBar(code_options("source", P.SOURCES), "walk_in", id="source"))
             yield Row("summary", Input(placeholder=t("walkin.summary_hint"), id="summary"))
             yield Static("", id="form-message")
-            yield Static(Text(t("walkin.keys_phone")), id="form-keys")
+            yield Static(Text(t("walkin.keys_phone", **hint_keys(self.app))), id="form-keys")
 
     def on_mount(self) -> None:
         self._details(False)
@@ -60,7 +61,8 @@ class WalkInScreen(FormScreen):
     def _details(self, show: bool) -> None:
         for name in DETAIL_ROWS:
             self.query_one(f"#row-{name}").display = show
-        self.query_one("#form-keys", Static).update(Text(t("form.keys" if show else "walkin.keys_phone")))
+        hint = t("form.keys" if show else "walkin.keys_phone", **hint_keys(self.app))
+        self.query_one("#form-keys", Static).update(Text(hint))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "name":
@@ -101,11 +103,11 @@ class WalkInScreen(FormScreen):
         if match is not None:  # a colleague's customer: all we may know is who looks after them
             self.colleague, self.colleague_phone = match, phone
             self.message(t("walkin.colleague_customer", owner=match.owner_name))
-            self.query_one("#form-keys", Static).update(Text(t("walkin.keys_colleague")))
+            self.query_one("#form-keys", Static).update(Text(t("walkin.keys_colleague", **hint_keys(self.app))))
             return
         self.checked_phone = phone
         self._details(True)
-        self.message(t("walkin.new_customer"))
+        self.message(t("walkin.new_customer", **hint_keys(self.app)))
         self.query_one("#name", Input).focus()
 
     def action_save(self) -> None:

@@ -14,6 +14,7 @@ from carcrm_tui.services.views import CustomerDetail
 from carcrm_tui.ui.format import budget_text, codes, date_text, history_value, local, phone_text
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.keymap import hint_keys
 
 
 def _grid(pairs: list[tuple[str, Text]], columns: int) -> Table:
@@ -55,7 +56,7 @@ def header(detail: CustomerDetail) -> Text:
     if detail.more_phones:
         line.append(f" · {t('customer.more_phones')} " + "、".join(phone_text(p) for p in detail.more_phones))
     if not detail.phones_revealed and detail.phone:
-        line.append(f"  {t('customer.reveal_hint')}", style="dim")
+        line.append(f"  {t('customer.reveal_hint', **hint_keys())}", style="dim")
     if detail.wechat:
         line.append(f" · {t('field.wechat')} ")
         line.append_text(plain(detail.wechat))
@@ -210,7 +211,7 @@ class CustomerView(Translated, VerticalScroll, can_focus=True):
     """
 
     def compose(self):
-        yield Static(Text(t("customer.empty"), style="dim"), id="cust-header")
+        yield Static(Text(t("customer.empty", **hint_keys()), style="dim"), id="cust-header")
         yield Static("", id="cust-profile")
         yield Static("", id="cust-needs")
         yield Static("", id="cust-process")
@@ -228,6 +229,6 @@ class CustomerView(Translated, VerticalScroll, can_focus=True):
         self.query_one("#cust-history", Static).update(trail(history, policy) if history is not None else "")
 
     def clear(self) -> None:
-        self.query_one("#cust-header", Static).update(Text(t("customer.empty"), style="dim"))
+        self.query_one("#cust-header", Static).update(Text(t("customer.empty", **hint_keys()), style="dim"))
         for name in ("#cust-profile", "#cust-needs", "#cust-process", "#cust-timeline", "#cust-history"):
             self.query_one(name, Static).update("")

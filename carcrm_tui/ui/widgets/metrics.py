@@ -19,6 +19,7 @@ from carcrm_tui.i18n import t
 from carcrm_tui.reports import Table, metrics_tables, metrics_title
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.keymap import hint_keys
 
 # one colour per table, from the 8 every terminal has
 BAR_STYLES = ("cyan", "green", "blue", "red", "magenta", "green", "yellow", "cyan")
@@ -63,7 +64,7 @@ class MetricsView(Translated, VerticalScroll, can_focus=True):
 
     def show(self, snap) -> None:
         title = Text(metrics_title(snap), style="bold")
-        title.append(f"   {t('metrics.period_hint')}", style="dim")
+        title.append(f"   {t('metrics.period_hint', **hint_keys())}", style="dim")
         self.query_one("#metrics-title", Static).update(title)
         grid = self.query_one("#metrics-grid", Container)
         tables = metrics_tables(snap.funnel, snap.traffic, snap.forecast, snap.owners, snap.leaderboard)

@@ -122,7 +122,7 @@ class TodayTable(LineList):
                 late = c.breached(now)
                 when = local(c.due_at, policy, "MM-DD HH:mm")
                 lines.append(Line(key, (
-                    ((due_text(c.due_at, now), "red" if late else ""),),
+                    ((due_text(c.due_at, now), "bold red" if late else ""),),
                     ((clean(self.display_name(c.customer_name)), ""),), (),
                     ((label("complaint_status", c.status), ""),), ((label("category", c.category), ""),),
                     ((label("channel", c.channel), ""),),
@@ -140,7 +140,7 @@ class TodayTable(LineList):
                     due = f"{due} {local(row.due_at, policy, 'HH:mm')}"
                 stage = label("stage", row.stage) if row.stage in policy.stages else label("status", row.stage)
                 lines.append(Line(key, (
-                    ((due, "red" if group is DueGroup.OVERDUE else ""),),
+                    ((due, "bold red" if group is DueGroup.OVERDUE else ""),),  # bold: urgent without colour too
                     ((clean(self.display_name(row.customer_name)), ""),),
                     ((row.grade, "bold"),),
                     ((stage, ""),),
