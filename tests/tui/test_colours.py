@@ -8,7 +8,7 @@ from carcrm_tui.theme_files import ANSI_THEME, MONO_THEME, colours_reported, pic
 from carcrm_tui.ui.app import CarCrmApp
 from tests.conftest import NOW
 from tests.terminal import SGR, Terminal, app_env, colour_codes
-from tests.tui.helpers import make_app, running, screen_text
+from tests.tui.helpers import make_app, running, screen_text, wait_for
 
 
 @pytest.mark.parametrize("env, colours", [
@@ -51,8 +51,8 @@ async def test_ansi_theme_draws_in_the_terminals_own_colours(demo):
     async with running(app, size=(80, 24)) as pilot:
         await pilot.press("2")
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.current_theme.ansi and app.native_ansi_color
+        await wait_for(pilot, lambda: app.screen.pane == "board" and app.current_theme.ansi and app.native_ansi_color,
+                       what="the board in the ANSI theme")
         strips = app.screen._compositor.render_strips()
         colours = {seg.style.color for strip in strips for seg in strip if seg.style and seg.style.color}
         # nothing in RGB: every colour is one of the terminal's 16 (or its default)
@@ -163,8 +163,8 @@ async def test_a_site_theme_is_used_and_a_broken_one_is_skipped_with_a_sentence(
     app = CarCrmApp(policy, session=session, clock=fixed_clock(NOW), theme="broken", site_themes=folder)
     async with running(app, size=(120, 30)) as pilot:
         assert app.theme == Policy().theme  # fell back to the default
-        await pilot.pause()
-        notes = " ".join(str(n.message) for n in app._notifications)
+        notes = await wait_for(pilot, lambda: " ".join(str(n.message) for n in app._notifications),
+                               what="the notes about the skipped themes")
         assert "broken.toml" in notes and "primary" in notes and "#zz0000" in notes
         assert "typo.toml" in notes and "primery" in notes and "unknown setting" in notes
         assert "Traceback" not in screen_text(app)

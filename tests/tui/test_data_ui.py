@@ -6,10 +6,26 @@ from pathlib import Path
 from carcrm_tui.services.reassign import consultants
 from carcrm_tui.store.models import Account, Customer, Lead
 from carcrm_tui.ui.widgets.board import BoardView
-from carcrm_tui.ui.screens.data_forms import ImportScreen, MergeScreen
-from tests.tui.helpers import make_app, running, screen_text, visible_keys
+from carcrm_tui.ui.screens.data_forms import ImportScreen, MergeScreen, ReassignScreen
+from carcrm_tui.ui.screens.main import MainScreen
+from tests.tui.helpers import (
+    make_app, palette_offers, running, screen_text, visible_keys, wait_for, wait_for_text, workers_idle,
+)
 
 SHEETS = Path(__file__).parents[2] / "fixtures" / "import"
+
+
+async def board_shown(pilot) -> BoardView:
+    """Wait for the board pane (it mounts behind Today's first paint) and return its view."""
+    screen = pilot.app.screen
+    return await wait_for(pilot, lambda: screen.pane == "board" and screen.board_view.columns and screen.board_view,
+                          what="the board pane")
+
+
+async def customer_shown(pilot, customer_id: int) -> None:
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: screen.pane == "customer" and screen.detail is not None
+                   and screen.detail.id == customer_id, what="the customer record")
 
 
 async def test_import_from_the_palette_previews_before_writing(demo, tmp_path):
@@ -19,23 +35,18 @@ async def test_import_from_the_palette_previews_before_writing(demo, tmp_path):
     before = Customer.select().count()
     async with running(app, size=(120, 40)) as pilot:
         await pilot.press("ctrl+p", *"import")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: palette_offers(app, "Import a sheet"), what="the palette offering the import")
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ImportScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), what="the import form")
         app.screen.query_one("#path").value = str(sheet)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        text = screen_text(app)
-        assert "客户姓名→Name" in text and "客户QQ" in text and "not a valid phone number" in text
+        await wait_for_text(pilot, "客户姓名→Name", "客户QQ", "not a valid phone number")
         assert Customer.select().count() == before  # the preview wrote nothing
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not isinstance(app.screen, ImportScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ImportScreen) and "rejected" in screen_text(app),
+                       what="the import done")
         assert Customer.select().count() == before + 5
-        assert (tmp_path / "sheet.errors.csv").exists() and "rejected" in screen_text(app)
+        assert (tmp_path / "sheet.errors.csv").exists()
 
 
 async def test_manager_merges_a_duplicate_record(demo):
@@ -43,18 +54,25 @@ async def test_manager_merges_a_duplicate_record(demo):
     keep, drop = list(Customer.select().order_by(Customer.id).limit(2))
     async with running(app, size=(120, 40)) as pilot:
         app.screen.open_customer(keep.id)
-        await pilot.pause()
+        await customer_shown(pilot, keep.id)
         await pilot.press("m")
-        assert isinstance(app.screen, MergeScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen), what="the merge form")
+        form = app.screen
         await pilot.press(*drop.phone_digits)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+
+        def found_it() -> bool:
+            found = form.query_one("#found")
+            return (form.query_one("#find").value == drop.phone_digits and workers_idle(app, "merge-find")
+                    and found.option_count > 0 and found.get_option_at_index(0).id == str(drop.id))
+
+        await wait_for(pilot, found_it, what="the other record found")
         await pilot.press("enter")
-        await pilot.pause()
-        if app.screen.query("#m-wechat"):  # take the other record's WeChat where the two differ
-            app.screen.query_one("#m-wechat").value = "other"
+        await wait_for(pilot, lambda: form.other is not None and form.query_one("#merge-fields").children,
+                       what="the fields to choose from")
+        if form.query("#m-wechat"):  # take the other record's WeChat where the two differ
+            form.query_one("#m-wechat").value = "other"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: not isinstance(app.screen, MergeScreen), what="merged: the form closes")
         assert Customer.get_or_none(Customer.id == drop.id) is None
         assert Lead.select().where(Lead.customer == keep.id).count() == 2
 
@@ -64,8 +82,10 @@ async def test_consultants_cannot_merge(demo):
     mine = Customer.select().where(Customer.owner == app.session.actor.id).first()
     async with running(app) as pilot:
         app.screen.open_customer(mine.id)
-        await pilot.pause()
-        await pilot.press("m")
+        await customer_shown(pilot, mine.id)
+        await pilot.press("m", "p")  # p: privacy on, proof that the key after m was handled
+        await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen) or "Privacy mode:" in screen_text(app),
+                       what="m and then p handled")
         assert not isinstance(app.screen, MergeScreen)
 
 
@@ -74,37 +94,38 @@ async def test_walk_in_warns_about_the_same_name(demo):
     someone = Customer.select().order_by(Customer.id).first()
     async with running(app, size=(120, 40)) as pilot:
         await pilot.press("n", *"13912340000", "enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "name", what="the name field")
         app.screen.query_one("#name").value = someone.name
-        await pilot.pause()
-        assert "Same name already on file" in screen_text(app)
+        await wait_for_text(pilot, "Same name already on file")
 
 
 async def test_manager_reassigns_marked_cards_from_the_board(demo):
     app = make_app("王建国")
     async with running(app, size=(160, 50)) as pilot:
         await pilot.press("2")
-        board = app.screen.query_one(BoardView)
+        board = await board_shown(pilot)
         first = board.selected
         await pilot.press("space", "j", "space")
+        await wait_for(pilot, lambda: len(board.marked) == 2 and "●" in screen_text(app), what="two cards marked")
         second = board.selected
-        assert board.marked == {first.lead_id, second.lead_id} and "●" in screen_text(app)
+        assert board.marked == {first.lead_id, second.lead_id}
         await pilot.press("a")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ReassignScreen), what="the reassign form")
         await pilot.press("space", "ctrl+s")  # the first consultant in the list
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and "reassigned" in screen_text(app),
+                       what="the cards reassigned")
         target = consultants()[0]
         assert {Lead.get_by_id(first.lead_id).owner.name, Lead.get_by_id(second.lead_id).owner.name} == {target}
-        assert board.marked == set() and "reassigned" in screen_text(app)
+        assert board.marked == set()
 
 
 async def test_a_leaving_consultants_book_from_the_palette(demo):
     app = make_app("王建国")
     async with running(app, size=(160, 50)) as pilot:
         await pilot.press("ctrl+p", *"Reassign a consultant")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: palette_offers(app, "Reassign a consultant"), what="the palette offering it")
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ReassignScreen), what="the reassign form")
         source = Account.get(Account.name == app.screen.query_one("#from").value)
         book = Lead.select().where((Lead.owner == source.id) & (Lead.status == "open"))
         assert book.count() > 0
@@ -113,8 +134,7 @@ async def test_a_leaving_consultants_book_from_the_palette(demo):
             if name != source.name:
                 targets.select(name)  # round-robin over every colleague
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert book.count() == 0
+        await wait_for(pilot, lambda: book.count() == 0, what="the whole book moved")
 
 
 async def test_who_is_late_for_managers_opens_the_customer(demo):
@@ -123,23 +143,25 @@ async def test_who_is_late_for_managers_opens_the_customer(demo):
     app = make_app("王建国")
     async with running(app, size=(160, 50)) as pilot:
         await pilot.press("4")
-        await pilot.pause()
-        assert app.screen.pane == "late"
+        await wait_for(pilot, lambda: app.screen.pane == "late", what="the late pane")
+        await wait_for_text(pilot, "first-response deadline", "Overdue follow-ups by consultant")
         table = app.screen.query_one(LateTable)
-        text = screen_text(app)
-        assert "first-response deadline" in text and "Overdue follow-ups by consultant" in text
         key, customer_id = next(iter(table.customers.items()))
         table.move_to(key)
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.screen.pane == "customer" and app.screen.customer_id == customer_id
+        await wait_for(pilot, lambda: app.screen.pane == "customer" and app.screen.customer_id == customer_id,
+                       what="their record")
 
 
 async def test_consultants_have_no_late_pane(demo):
+    from carcrm_tui.ui.widgets.today import TodayTable
+
     app = make_app("李娜")
     async with running(app) as pilot:
-        await pilot.press("4")
-        await pilot.pause()
+        table = app.screen.query_one(TodayTable)
+        start = table.cursor_row
+        await pilot.press("4", "j")  # j: the cursor moves, proof that the key after 4 was handled
+        await wait_for(pilot, lambda: table.cursor_row != start or app.screen.pane != "today", what="4 and then j handled")
         assert app.screen.pane == "today" and " 4 " not in screen_text(app).splitlines()[0]
 
 
@@ -147,10 +169,9 @@ async def test_one_key_opens_the_evening_review(demo):
     app = make_app("王建国")
     async with running(app, size=(120, 40)) as pilot:
         await pilot.press("R")
-        await pilot.pause()
-        assert "Evening review 2026-03-10" in screen_text(app)
+        await wait_for_text(pilot, "Evening review 2026-03-10")
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the review closed")
         assert "Evening review" not in screen_text(app)
 
 
@@ -160,83 +181,83 @@ async def test_metrics_pane_counts_the_month_and_steps_back(demo):
     app = make_app("王建国")
     async with running(app, size=(160, 50)) as pilot:
         await pilot.press("5")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.screen.pane == "metrics"
-        text = screen_text(app)
-        assert "Metrics 2026-03 (against 2026-02-01 – 2026-02-10)" in text and "Funnel: leads that came in 2026-03" in text
+        await wait_for(pilot, lambda: app.screen.pane == "metrics", what="the metrics pane")
+        text = await wait_for_text(pilot, "Metrics 2026-03 (against 2026-02-01 – 2026-02-10)",
+                                   "Funnel: leads that came in 2026-03")
         assert "Forecast" in text and "Showroom traffic" in text and "█" in text
         assert app.screen.query_one("#metrics-grid").has_class("-wide")  # side by side at 160 columns
         await pilot.press("comma")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert "Metrics 2026-02 (against 2026-01)" in screen_text(app)
+        await wait_for_text(pilot, "Metrics 2026-02 (against 2026-01)")
         view = app.screen.query_one(MetricsView)
         await pilot.press("pagedown")
-        await pilot.pause()
-        assert view.scroll_y > 0 or view.max_scroll_y == 0
+        await wait_for(pilot, lambda: view.scroll_y > 0 or view.max_scroll_y == 0, what="page down")
 
 
 async def test_metrics_pane_in_chinese_at_80_columns(demo):
     app = make_app("王建国", language="zh")
     async with running(app, size=(80, 24)) as pilot:
         await pilot.press("5")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        text = screen_text(app)
-        assert "经营指标 2026-03（对比 2026-02-01 – 2026-02-10）" in text and "漏斗" in text
+        await wait_for(pilot, lambda: app.screen.pane == "metrics", what="the metrics pane")
+        await wait_for_text(pilot, "经营指标 2026-03（对比 2026-02-01 – 2026-02-10）", "漏斗")
         assert not app.screen.query_one("#metrics-grid").has_class("-wide")
 
 
 async def test_consultants_have_no_metrics(demo):
+    from carcrm_tui.ui.widgets.today import TodayTable
+
     app = make_app("李娜")
     async with running(app) as pilot:
-        await pilot.press("5")
-        await pilot.pause()
+        table = app.screen.query_one(TodayTable)
+        start = table.cursor_row
+        await pilot.press("5", "j")  # j: the cursor moves, proof that the key after 5 was handled
+        await wait_for(pilot, lambda: table.cursor_row != start or app.screen.pane != "today", what="5 and then j handled")
         assert app.screen.pane == "today"
 
 
 async def test_team_board_filters_by_consultant_and_grade_with_health(demo):
     from carcrm_tui.services import board as board_service
     from carcrm_tui.services.views import BoardFilter
+    from carcrm_tui.ui.screens.process_forms import BoardFilterScreen
     from carcrm_tui.ui.widgets.board import BoardView
     from tests.conftest import session_for
 
     app = make_app("王建国")
     async with running(app, size=(160, 50)) as pilot:
-        await pilot.press("2", "f")
-        await pilot.pause()
-        assert "Filter the board" in screen_text(app)
+        main = app.screen
+        await pilot.press("2")
+        await board_shown(pilot)  # f before the board has mounted would be Today's tag filter
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardFilterScreen), what="the board filter")
+        await wait_for_text(pilot, "Filter the board")
         owner = app.screen.query_one("#owner")
         owner.value = "李娜"
         await pilot.press("down")  # to the source line
         await pilot.press("down")  # to the grade line
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "grade", what="the grade line")
         app.screen.query_one("#grade").value = "A"
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        view = app.screen.query_one(BoardView)
         wanted = BoardFilter(owner="李娜", grade="A")
-        assert view.health == board_service.health(session_for("王建国"), wanted)
-        assert app.screen.board_filter == wanted
+        health = board_service.health(session_for("王建国"), wanted)
+        view = main.query_one(BoardView)
+        await wait_for(pilot, lambda: app.screen is main and main.board_filter == wanted and view.health == health,
+                       what="the filtered board with its health counted")
         expected = board_service.summary(session_for("王建国"), wanted)
         assert view.summary == expected
         column = next(s for s in view.stages if expected.stage(s).count)
         view.select_stage(column)
-        await pilot.pause()
         card = view.selected
         assert card.owner_name == "李娜" and card.grade == "A"
-        text = screen_text(app)
-        assert "李娜 · A" in text.splitlines()[0]  # the top bar says what is filtered
+        # the top bar says what is filtered
+        text = await wait_for_text(pilot, "李娜 · A")
+        assert "李娜 · A" in text.splitlines()[0]
         assert any(ch in text for ch in "█▓▒░") and re.search(r"avg \d+d", text)
         await pilot.press("f")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardFilterScreen), what="the board filter")
         app.screen.query_one("#owner").value = ""
         app.screen.query_one("#grade").value = ""
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert not app.screen.board_filter.active and "Filter cleared" in screen_text(app)
+        await wait_for(pilot, lambda: app.screen is main and "Filter cleared" in screen_text(app), what="the filter cleared")
+        assert not main.board_filter.active
 
 
 async def test_who_is_late_reads_at_80_columns(demo):
@@ -245,17 +266,17 @@ async def test_who_is_late_reads_at_80_columns(demo):
     app = make_app("王建国")
     async with running(app, size=(80, 24)) as pilot:
         await pilot.press("4")
-        await pilot.pause()
-        lines = screen_text(app).splitlines()
+        await wait_for(pilot, lambda: app.screen.pane == "late", what="the late pane")
+        lines = (await wait_for_text(pilot, "Customer", "Stage")).splitlines()
         header = lines[1]
         # section titles span the line, so the first column is only as wide as "195d late"
         assert header.index("Customer") < 20 and "Stage" in header
         table = app.screen.query_one(LateTable)
-        first = table.lines[table.cursor_row]
-        assert first.key in table.customers
+        start = table.cursor_row
+        assert table.lines[start].key in table.customers
         await pilot.press("G")
+        await wait_for(pilot, lambda: table.cursor_row != start, what="G: the cursor moved")
         assert table.cursor_key in table.customers  # the last lead row, past the titles
-        await pilot.pause()
         # and the sections after it (titles, "nothing here") show below it
-        assert visible_keys(table)[-1] == table.lines[-1].key and table.cursor_key in visible_keys(table)
-
+        await wait_for(pilot, lambda: visible_keys(table)[-1] == table.lines[-1].key, what="the table scrolled to its end")
+        assert table.cursor_key in visible_keys(table)

@@ -1,11 +1,13 @@
 """Customer text is data: markup, escapes, emoji, long and Chinese text through every pane."""
 
-
 from carcrm_tui.store.models import Customer, CustomerTag, FollowUp, Lead
+from carcrm_tui.ui.screens.edit_customer import EditCustomerScreen
+from carcrm_tui.ui.screens.log_contact import LogContactScreen
+from carcrm_tui.ui.screens.process_forms import BoardFilterScreen
 from carcrm_tui.ui.widgets.board import BoardView
 from tests import factory
 from tests.conftest import NOW
-from tests.tui.helpers import make_app, running, screen_text
+from tests.tui.helpers import make_app, running, screen_text, wait_for, wait_for_text
 
 HOSTILE_NAME = "[/] [Acme] \x1b[31m😀张"
 HOSTILE_NOTE = "[b]bold?[/b] [link=http://x]x[/link] \x1b]0;pwned\x07 " + "长" * 500
@@ -37,34 +39,31 @@ async def test_hostile_text_renders_as_typed_in_every_pane(database):
     for size in ((80, 24), (160, 50)):
         async with running(make_app("李娜"), size=size) as pilot:
             a = pilot.app
-            today = screen_text(a)
+            main = a.screen
             # cropped to its column at 80, whole at 160; never parsed
-            assert ("[/] [Acme] ␛[31…" if size[0] == 80 else "[/] [Acme] ␛[31m😀张") in today
+            today = await wait_for_text(pilot, "[/] [Acme] ␛[31…" if size[0] == 80 else "[/] [Acme] ␛[31m😀张")
             assert_clean(today)
 
             await pilot.press("2")
-            await pilot.pause()
-            board = a.screen.query_one(BoardView)
+            board = await wait_for(pilot, lambda: main.pane == "board" and main.query_one(BoardView).selected
+                                   and main.query_one(BoardView), what="the board")
             assert board.selected.customer_id == customer_id
-            text = screen_text(a)
+            text = await wait_for_text(pilot, "▶[/] [Ac")  # cropped to the card, never parsed
             assert_clean(text)
-            assert "▶[/] [Ac" in text  # cropped to the card, never parsed
 
             await pilot.press("enter")
-            await pilot.pause()
-            text = screen_text(a)
+            await wait_for(pilot, lambda: main.pane == "customer" and main.customer_id == customer_id, what="the record")
+            text = await wait_for_text(pilot, "[red]wx[/red]", "[b]bold?[/b]", "[Acme] Roadster [/]")
             assert_clean(text)
-            assert "[red]wx[/red]" in text and "[b]bold?[/b]" in text and "[Acme] Roadster [/]" in text
 
             await pilot.press("e")  # the edit form shows the values as typed, escapes made visible
-            await pilot.pause()
+            await wait_for(pilot, lambda: isinstance(a.screen, EditCustomerScreen), what="the edit form")
             assert a.screen.query_one("#f-name").value == "[/] [Acme] ␛[31m😀张"
             await pilot.press("escape", "c")
-            await pilot.pause()
+            await wait_for(pilot, lambda: isinstance(a.screen, LogContactScreen), what="the log-contact form")
+            await wait_for(pilot, lambda: HOSTILE_NAME[:3] in screen_text(a), what="the form's title on screen")
             assert_clean(screen_text(a))
             assert Customer.get_by_id(customer_id).name == HOSTILE_NAME  # nothing untouched was written
-
-
 
 
 async def test_hostile_names_on_the_manager_panes_and_reports(database):
@@ -82,14 +81,14 @@ async def test_hostile_names_on_the_manager_panes_and_reports(database):
     assert "→ [link=x]丰田[/link] ␛[31m" in text and "\x1b" not in text  # as typed, but escapes cannot act
     app = make_app("[b]王[/b]\x1b[2J")
     async with running(app, size=(160, 50)) as pilot:
+        main = app.screen
         await pilot.press("5")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        text = screen_text(app)
+        await wait_for(pilot, lambda: main.pane == "metrics", what="the metrics pane")
+        text = await wait_for_text(pilot, "[red]李娜[/red]", "→ [link=x]丰田[/link] ␛[31m")
         assert_clean(text)
-        assert "[red]李娜[/red]" in text and "→ [link=x]丰田[/link] ␛[31m" in text
-        await pilot.press("2", "f")
-        await pilot.pause()
-        text = screen_text(app)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: main.pane == "board", what="the board")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardFilterScreen), what="the board filter")
+        text = await wait_for_text(pilot, "[red]李娜[/red]", "[x]")
         assert_clean(text)
-        assert "[red]李娜[/red]" in text and "[x]" in text

@@ -94,16 +94,16 @@ async def test_a_reveal_lasts_through_live_refresh_until_the_record_changes(demo
         # ticks of the live refresh, including the one the reveal's own audit row causes
         for _ in range(3):
             app.screen.seen_change = 0
-            app.screen.poll_changes()
-            await pilot.pause()
-            assert full in screen_text(app)
+            app.screen.poll_changes()  # redraws the record at once (a refresh)
+            assert app.screen.detail.phones_revealed
+            await wait_for(pilot, lambda: full in screen_text(app))
         assert AuditLog.select().where(AuditLog.action == "reveal").count() == 1  # one reveal, one row
         # another terminal changes an unrelated record: still shown
         other = Customer.select().where(Customer.id != customer_id).first()
         customers.update(session_for(MANAGER), other.id, {"notes": "x"}, base={"notes": other.notes})
         app.screen.poll_changes()
-        await pilot.pause()
-        assert full in screen_text(app)
+        assert app.screen.detail.phones_revealed
+        await wait_for(pilot, lambda: full in screen_text(app))
         # this record changes: masked again
         customers.update(session_for("李娜"), customer_id, {"wechat": "new_wx"},
                          base={"wechat": Customer.get_by_id(customer_id).wechat})
