@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "demo":
         return _demo(args, policy, language, theme)
-    if args.command in ("import", "export", "backup", "restore", "check", "report"):
+    if args.command in ("import", "export", "backup", "restore", "check", "report", "catalogue"):
         from carcrm_tui import cli_data
 
         return cli_data.run(args, policy, args.db or default_database(), language, fail)
