@@ -88,18 +88,20 @@ def undo(session: Session, batch_id: int) -> UndoResult:
         raise Rejected("batch_running", batch=batch_id)
     stamp = utc_text(batch.started_at)
     removed = restored = kept = 0
-    while True:
-        with database.atomic():
-            entries = list(ImportChange.select().where(ImportChange.batch == batch_id)
-                           .order_by(ImportChange.id.desc()).limit(UNDO_CHUNK))
-            if not entries:
-                break
-            for e in entries:
-                outcome = _undo_one(session, e, stamp)
-                removed += outcome == "removed"
-                restored += outcome == "restored"
-                kept += outcome == "kept"
-            ImportChange.delete().where(ImportChange.id.in_([e.id for e in entries])).execute()
+    for vehicles in (False, True):  # catalogue additions last: the leads naming them go first
+        while True:
+            with database.atomic():
+                entries = list(ImportChange.select().where((ImportChange.batch == batch_id) & (
+                    (ImportChange.entity == "vehicle") if vehicles else (ImportChange.entity != "vehicle")))
+                    .order_by(ImportChange.id.desc()).limit(UNDO_CHUNK))
+                if not entries:
+                    break
+                for e in entries:
+                    outcome = _undo_one(session, e, stamp)
+                    removed += outcome == "removed"
+                    restored += outcome == "restored"
+                    kept += outcome == "kept"
+                ImportChange.delete().where(ImportChange.id.in_([e.id for e in entries])).execute()
     with database.atomic():
         now = session.now()
         ImportBatch.update(status="undone", undone_at=now, undone_by=session.actor.id, updated_at=now).where(
@@ -151,10 +153,10 @@ def _undo_one(session: Session, e: ImportChange, stamp: str) -> str:
             used = (Lead.select().where(Lead.vehicle == e.entity_id).exists()
                     or TestDrive.select().where(TestDrive.vehicle == e.entity_id).exists()
                     or Quote.select().where(Quote.vehicle == e.entity_id).exists())
-            if used:
-                return "kept"
+            if used:  # a customer kept (worked on since) still names it
+                return "in_use"
             Vehicle.delete().where(Vehicle.id == e.entity_id).execute()
-            return "restored"
+            return "removed_vehicle"
         return "gone"
     # an update: put the old values back if nobody has saved the record since
     before = json.loads(e.before or "{}")

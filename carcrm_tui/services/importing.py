@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import pendulum
+from peewee import SqliteDatabase, fn
 
 from carcrm_tui.domain import sheet
 from carcrm_tui.domain.grading import expected_value, grade_for_urgency
@@ -56,7 +57,7 @@ from carcrm_tui.store.models import (
     Account, AuditLog, Customer, CustomerTag, FollowUp, ImportBatch, ImportChange, Lead, TestDrive, Vehicle, database,
 )
 
-CHUNK_ROWS = 250  # rows per transaction: ~50–100 ms of writing
+CHUNK_ROWS = 400  # rows per transaction: ~50–100 ms of writing
 CHUNK_PAUSE = 0.005  # seconds between chunks, for a terminal waiting to save
 STALE_SECONDS = 60  # a running batch whose last chunk is older than this has died
 
@@ -272,12 +273,15 @@ def _phone(text: str) -> Phone:
     return parse_phone(text)
 
 
+NOT_CODES = {"lost.title", "lost.competitor_hint"}  # catalog entries that sit beside the codes
+
+
 def _labels(section: str) -> dict[str, str]:
     """The app's own names for codes (zh and en), so an exported sheet reads back."""
     out = {}
     for lang in ("zh", "en"):
         for key, text in catalog(lang).items():
-            if key.startswith(section + ".") and key.count(".") == 1:
+            if key.startswith(section + ".") and key.count(".") == 1 and key not in NOT_CODES:
                 out[text.lower()] = key.split(".", 1)[1]
     return out
 
@@ -289,8 +293,6 @@ class _Vocab:
         self.labels["stage"] = _labels("stage")
         self.labels["focus"] = _labels("focus")
         self.labels["materials"] = _labels("material")
-        self.labels["lost_reason"].pop("mark lost", None)
-        self.labels["lost_reason"].pop("标记战败", None)
         for code in session.policy.lost_reasons:
             self.labels["lost_reason"].setdefault(code, code)
         self.stages = set(session.policy.stages)
@@ -330,12 +332,20 @@ class _Importer:
         self.own_customers: set[int] = set()  # created by this batch
         self.leads: dict[int, dict] = {}  # lead id -> what this batch knows of it (open follow-up, contacts)
         self.previous: dict | None = None  # the last accepted row's customer, for rows continuing it
-        self.pending: dict[str, list] = {"audit": [], "change": [], "tag": [], "followup": []}
+        self.pending: dict[str, list] = {"customer": [], "lead": [], "followup": [], "drive": [], "tag": [],
+                                         "change": [], "audit": []}
+        self.sqlite = isinstance(database.obj, SqliteDatabase)
+        self.next_id: dict[str, int] = {}
+        self.unflushed: set[int] = set()  # customers of this chunk not written yet
+        self.pending_next: list[dict] = []  # lead states whose open follow-up waits in `pending`
+        self._cadences: dict = {}
 
     # ---- vehicles ---------------------------------------------------------------------------
     def _load_vehicles(self) -> None:
-        for v in Vehicle.select(Vehicle.id, Vehicle.brand, Vehicle.series, Vehicle.model):
+        self.prices: dict[int, int] = {}
+        for v in Vehicle.select(Vehicle.id, Vehicle.brand, Vehicle.series, Vehicle.model, Vehicle.guide_price):
             self._index_vehicle(v.id, v.brand, v.series, v.model)
+            self.prices[v.id] = v.guide_price
 
     def _index_vehicle(self, vid: int, brand: str, series: str, model: str) -> None:
         self.brands.add(brand.lower())
@@ -670,6 +680,9 @@ class _Importer:
                 self._row(*item)
             return
         with database.atomic():
+            if self.sqlite:  # under the write lock, new rows take the next ids: inserted many at a time
+                for table, model in (("customer", Customer), ("lead", Lead)):
+                    self.next_id[table] = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
             self._prefetch([v for _n, _c, v, e in parsed if not e])
             for item in parsed:
                 self._row(*item)
@@ -702,6 +715,8 @@ class _Importer:
             v["phone"], v["name"] = v["continues"]["phone"], v["continues"]["name"]
         key = v["phone"].digits if v.get("phone") else f"name:{v['name']}"
         customer_id = self.seen.get(key)
+        if customer_id in self.unflushed:
+            self._flush()  # a second row of a customer this chunk created: write the first one now
         if customer_id is None and not v.get("phone") and not self.dry:
             customer_id = (Customer.select(Customer.id).where((Customer.name == v["name"])
                                                               & (Customer.phone_digits == ""))
@@ -739,6 +754,15 @@ class _Importer:
                 status = "lost"
         return status or "open"
 
+    def _insert(self, table: str, values: dict) -> int:
+        """A new customer or lead: given the next id and written with its chunk (SQLite), or at once."""
+        if not self.sqlite:
+            return (_NEW_CUSTOMER if table == "customer" else _NEW_LEAD)(**values)
+        values["id"] = new_id = self.next_id[table]
+        self.next_id[table] += 1
+        self.pending[table].append((_CUSTOMER_ROW if table == "customer" else _LEAD_ROW).params(values))
+        return new_id
+
     def _create(self, v: dict) -> int:
         owner = self._owner(v)
         now, actor = self.now_text, self.session.actor.id
@@ -748,15 +772,16 @@ class _Importer:
         delivered = v.get("delivered_on") or (v.get("order_delivery") if won else None)
         ordered = v.get("ordered_on") or v.get("order_delivery")
         customer_type = v.get("customer_type") or ("owner" if won else "lost" if lost else "prospect")
-        cid = _NEW_CUSTOMER(
+        cid = self._insert("customer", dict(
             name=v["name"], name_pinyin=_pinyin(v["name"]), gender=v.get("gender", ""),
             age_range=v.get("age_range", ""), phone=phone.e164 if phone else "", phone_digits=phone.digits if phone else "",
             phone2=phone2.e164 if phone2 else "", phone2_digits=phone2.digits if phone2 else "",
             wechat=v.get("wechat", ""), qq=v.get("qq", ""), email=v.get("email", ""), source=v.get("source", ""),
             customer_type=customer_type, birthday=v.get("birthday"), do_not_contact=v.get("do_not_contact", False),
             notes=v.get("notes", ""), owner=owner, created_at=now, updated_at=now, updated_by=actor,
-        )
+        ))
         self.own_customers.add(cid)
+        self.unflushed.add(cid)
         self._change("customer", cid, "create")
         self.pending["audit"].append((actor, now, "import", "customer", cid, cid, "", "", f"#{self.batch.id}"))
         for tag in v.get("tags", ()):
@@ -780,7 +805,7 @@ class _Importer:
         elif lost or status == "dormant":
             closed = contact or self.now
         price = self._vehicle_price(vehicle)
-        lead = _NEW_LEAD(
+        lead = self._insert("lead", dict(
             customer=cid, owner=owner, grade=grade, stage=stage, status=status,
             vehicle=vehicle if vehicle and vehicle > 0 else None,
             budget_min=budget[0], budget_max=budget[1], focus_points=v.get("focus_points", ""), use=v.get("use", ""),
@@ -799,7 +824,7 @@ class _Importer:
             expected_value=v.get("deal_price") or expected_value(price, budget[1]),
             created_at=created, stage_changed_at=created, last_contact_at=contact, first_response_at=contact,
             closed_at=closed, updated_at=now, updated_by=actor,
-        )
+        ))
         state = self.leads[lead] = {"open": None, "latest": None, "keys": set(), "grade": grade, "owner": owner,
                                     "status": status, "customer": cid, "new": True}
         self._contacts(lead, state, v, customer_id=cid)
@@ -808,9 +833,7 @@ class _Importer:
         return cid
 
     def _vehicle_price(self, vid: int | None) -> int | None:
-        if not vid or vid < 0:
-            return None
-        return Vehicle.select(Vehicle.guide_price).where(Vehicle.id == vid).scalar() or None
+        return self.prices.get(vid) or None if vid else None
 
     def _contacts(self, lead: int, state: dict, v: dict, *, customer_id: int) -> bool:
         """The row's contact, test drive, after-sales call and next follow-up on `lead`. True if any was added."""
@@ -822,7 +845,7 @@ class _Importer:
         if not attitude and feedback:  # 客户反馈与态度 holding just the attitude: 积极, 犹豫 …
             code, known = sheet.word("attitude", feedback, self.vocab.labels["attitude"])
             attitude = code if known else ""
-        if summary or feedback or v.get("contact_channel") or contact:
+        if summary or feedback or (v.get("contact_channel") and contact):  # a date alone is not a contact
             when = contact or self.now
             key = ("c", utc_text(when) if contact else "", summary, feedback)
             if not self._known_contact(lead, state, key, summary, feedback, when if contact else None):
@@ -886,10 +909,12 @@ class _Importer:
             vid = self.vehicle(seen, _single_brand(v.get("brands", "")), v["row"], col)
         when = v.get("contact_at") or (_instant(v["first_contact"], None, self.policy) if v.get("first_contact")
                                        else self.now)
-        tid = _NEW_DRIVE(lead=lead, vehicle=vid if vid and vid > 0 else None, at=when, route="",
-                         feedback=v["drive_feedback"], consultant=owner, created_at=self.now)
-        if not state.get("new"):
-            self._change("test_drive", tid, "create")
+        drive = dict(lead=lead, vehicle=vid if vid and vid > 0 else None, at=when, route="",
+                     feedback=v["drive_feedback"], consultant=owner, created_at=self.now)
+        if state.get("new"):
+            self.pending["drive"].append(_NEW_DRIVE.params(drive))
+        else:
+            self._change("test_drive", _NEW_DRIVE(**drive), "create")
         state["keys"].add(key)
         return True
 
@@ -903,23 +928,41 @@ class _Importer:
             return False  # an older row of the log: its next date has passed already
         if contact is not None:
             state["latest"] = contact
+        planned = state["open"] is not None or state.get("next") is not None or state.get("next_written")
         if v.get("next_date"):
             due = _instant(v["next_date"], None, self.policy)
-        elif state["open"] is None or contact is not None:
-            due = next_due(state["grade"], contact or self.now, self.policy)
+        elif not planned or contact is not None:
+            due = self._cadence(state["grade"], contact)
         else:
             return False
         step = v.get("next_step", "")
+        if state.get("next") is not None:  # still waiting in this chunk's rows
+            state["next"].update(due_at=due, summary=step)
+            return True
+        if state.get("next_written") and state["open"] is None:  # written with an earlier chunk
+            state["open"] = (FollowUp.select(FollowUp.id).where(
+                (FollowUp.lead == lead) & FollowUp.done_at.is_null() & (FollowUp.purpose == "")
+                & (FollowUp.created_at == self.now)).order_by(FollowUp.id.desc()).scalar())
         if state["open"] is not None:
             FollowUp.update(due_at=due, summary=step).where(FollowUp.id == state["open"]).execute()
             return True
         if state.get("app_open"):  # a follow-up a consultant planned in the app stays as they planned it
             return False
-        state["open"] = _NEW_FOLLOWUP(lead=lead, owner=state["owner"], channel="phone", due_at=due, summary=step,
-                                      created_at=self.now)
-        if not state.get("new"):
+        values = dict(lead=lead, owner=state["owner"], channel="phone", due_at=due, summary=step, created_at=self.now)
+        if state.get("new"):
+            state["next"] = values
+            self.pending["followup"].append(values)
+            self.pending_next.append(state)
+        else:
+            state["open"] = _NEW_FOLLOWUP(**values)
             self._change("followup", state["open"], "create")
         return True
+
+    def _cadence(self, grade: str, contact) -> pendulum.DateTime:
+        key = (grade, contact)
+        if key not in self._cadences:
+            self._cadences[key] = next_due(grade, contact or self.now, self.policy)
+        return self._cadences[key]
 
     def _followup(self, state: dict, **values) -> None:
         """A follow-up on a lead: batched for the batch's own leads, journaled one by one on others."""
@@ -1156,9 +1199,13 @@ class _Importer:
         self.pending["change"].append((self.batch.id, entity, entity_id, action, before, version))
 
     def _flush(self) -> None:
+        """Write what the chunk's rows gathered, parents before children."""
         p = self.pending
+        _CUSTOMER_ROW.many(p["customer"])
+        _LEAD_ROW.many(p["lead"])
         if p["followup"]:
-            _insert_followups(p["followup"])
+            _FOLLOWUP_ROW.many([_FOLLOWUP_ROW.params(r) for r in p["followup"]])
+        _NEW_DRIVE.many(p["drive"])
         if p["tag"]:
             _executemany('INSERT OR IGNORE INTO "customer_tag" ("customer_id", "tag") VALUES (?, ?)',
                          'INSERT INTO "customer_tag" ("customer_id", "tag") VALUES (%s, %s) ON CONFLICT DO NOTHING',
@@ -1171,6 +1218,10 @@ class _Importer:
                          '"field", "old", "new") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', None, p["audit"])
         for k in p:
             p[k] = []
+        for state in self.pending_next:
+            state["next"], state["next_written"] = None, True
+        self.pending_next = []
+        self.unflushed.clear()
 
 
 def catalog_text(key: str, **params) -> str:
@@ -1243,18 +1294,6 @@ def _executemany(sqlite_sql: str, postgres_sql: str | None, rows: list) -> None:
         database.cursor().executemany(postgres_sql or sqlite_sql.replace("?", "%s"), rows)
 
 
-_FOLLOWUP_COLUMNS = ("lead", "owner", "channel", "due_at", "done_at", "summary", "feedback", "attitude", "outcome",
-                     "purpose", "next_step", "created_at")
-
-
-def _insert_followups(rows: list[dict]) -> None:
-    fields = [FollowUp._meta.fields[c] for c in _FOLLOWUP_COLUMNS]
-    params = [[f.db_value(r.get(f.name, f.default)) for f in fields] for r in rows]
-    cols = ", ".join(f'"{f.column_name}"' for f in fields)
-    marks = ", ".join(["?"] * len(fields))
-    _executemany(f'INSERT INTO "follow_up" ({cols}) VALUES ({marks})', None, params)
-
-
 # prepared inserts: peewee's per-insert SQL building would dominate a 10,000-row sheet
 _NEW_CUSTOMER = Inserter(Customer, tuple(f for f in Customer._meta.sorted_field_names if f != "id"))
 _NEW_LEAD = Inserter(Lead, tuple(f for f in Lead._meta.sorted_field_names if f != "id"))
@@ -1262,6 +1301,11 @@ _NEW_FOLLOWUP = Inserter(FollowUp, tuple(f for f in FollowUp._meta.sorted_field_
 _NEW_TAG = Inserter(CustomerTag, ("customer", "tag"), ignore_conflicts=True)
 _NEW_DRIVE = Inserter(TestDrive, ("lead", "vehicle", "at", "route", "feedback", "consultant", "created_at"))
 _NEW_VEHICLE = Inserter(Vehicle, ("brand", "series", "model", "guide_price", "origin", "retired"))
+# the same with the id given (SQLite, under the chunk's write lock), for executemany
+_CUSTOMER_ROW = Inserter(Customer, tuple(Customer._meta.sorted_field_names))
+_LEAD_ROW = Inserter(Lead, tuple(Lead._meta.sorted_field_names))
+_FOLLOWUP_ROW = Inserter(FollowUp, ("lead", "owner", "channel", "due_at", "done_at", "summary", "feedback", "attitude",
+                                    "outcome", "purpose", "next_step", "created_at"))
 
 
 # ---- the error file -------------------------------------------------------------------------

@@ -33,7 +33,8 @@ class Inserter:
             self._sql = sql
         return self._sql
 
-    def __call__(self, **values) -> int | None:
+    def params(self, values: dict) -> list:
+        """One row's parameters, converted through the model's fields (for `many`)."""
         params = []
         for f in self.fields:
             if f.name in values:
@@ -41,7 +42,16 @@ class Inserter:
             else:
                 value = f.default() if callable(f.default) else f.default
             params.append(f.db_value(value))
-        cursor = database.execute_sql(self._statement(), params)
+        return params
+
+    def many(self, rows: list[list]) -> None:
+        """Rows from `params`, in one executemany (no ids come back: give them, or need none)."""
+        if rows:
+            sql = self._statement().removesuffix(" RETURNING id")
+            database.cursor().executemany(sql, rows)
+
+    def __call__(self, **values) -> int | None:
+        cursor = database.execute_sql(self._statement(), self.params(values))
         if isinstance(database.obj, SqliteDatabase):
             return cursor.lastrowid
         row = cursor.fetchone()
