@@ -51,6 +51,7 @@ from carcrm_tui.i18n import catalog
 from carcrm_tui.services.errors import NotAllowed, NotFound, Rejected, ServiceError
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.sheet_files import Limits, SheetError, open_sheet  # noqa: F401 (SheetError re-exported)
+from carcrm_tui.store import search_index
 from carcrm_tui.store.bulk import Inserter
 from carcrm_tui.store.fields import utc_text
 from carcrm_tui.store.models import (
@@ -168,17 +169,36 @@ def import_file(session: Session, path: str | Path, *, sheet_name: str | None = 
         importer.resume_from(batch)
     importer.batch = batch
     report.batch_id = batch.id
+    _search_merging(False)
     try:
         importer.run(opened.rows, progress)
     except BaseException as e:
+        _search_merging(True)
         _mark(batch.id, "incomplete", session.now())
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         done = ImportBatch.select(ImportBatch.rows_done).where(ImportBatch.id == batch.id).scalar() or 0
         reason = e.code if isinstance(e, SheetError) else f"{type(e).__name__}: {e}"
         raise ImportStopped(batch.id, done, str(reason), e) from e
+    _search_merging(True)
     _finish(batch.id, report, session.now())
     return report
+
+
+def _search_merging(on: bool) -> None:
+    """Search-index merging off while the chunks go in, then done in short steps (search_index)."""
+    try:
+        with database.atomic():
+            (search_index.resume_merging if on else search_index.pause_merging)(database.obj)
+        if on:
+            for _ in range(10_000):
+                with database.atomic():
+                    if not search_index.merge_step(database.obj):
+                        break
+                time.sleep(CHUNK_PAUSE)
+    except Exception:  # the index stays correct either way; only its merging waits for later writes
+        if not on:
+            raise
 
 
 class ImportStopped(ServiceError):
@@ -698,11 +718,15 @@ class _Importer:
         digits = [v["phone"].digits for v in values if v.get("phone") and v["phone"].digits not in self.seen]
         if not digits:
             return
-        for column in (Customer.phone_digits, Customer.phone2_digits):
-            q = (Customer.select(Customer.id, column).where(column.in_(digits)).order_by(Customer.id.desc()).tuples())
-            for cid, d in q:
-                if column is Customer.phone_digits or d not in self.seen:
-                    self.seen[d] = cid
+        found: dict[str, int] = {}
+        for column in (Customer.phone_digits, Customer.phone2_digits):  # a main phone wins over a backup
+            # no ORDER BY: it would make the planner walk the table in id order instead of the phone index
+            matches: dict[str, int] = {}
+            for cid, d in Customer.select(Customer.id, column).where(column.in_(digits)).tuples():
+                matches[d] = min(cid, matches.get(d, cid))
+            for d, cid in matches.items():
+                found.setdefault(d, cid)
+        self.seen.update(found)
 
     def _row(self, n: int, cells: list, v: dict, errors: dict[str, Invalid]) -> None:
         r = self.report

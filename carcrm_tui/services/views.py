@@ -161,6 +161,7 @@ class TimelineEntry(NamedTuple):
     attitude: str
     outcome: str
     purpose: str = ""
+    next_step: str = ""
 
 
 class LeadView(NamedTuple):
@@ -199,6 +200,16 @@ class LeadView(NamedTuple):
     plate: str = ""
     test_drives: tuple = ()
     quotes: tuple = ()
+    # the rest of the dealer's sheet
+    brands: str = ""
+    configuration: str = ""
+    colour: str = ""
+    purchase_window: str = ""
+    models_seen: str = ""
+    materials: tuple[str, ...] = ()
+    deal_configuration: str = ""
+    deal_colour: str = ""
+    sheet_notes: str = ""
 
 
 class TestDriveView(NamedTuple):
@@ -249,6 +260,7 @@ class CustomerDetail(NamedTuple):
     referrer_name: str = ""  # the owner who sent this customer (老客户转介绍)
     referrer_phone: str = ""  # masked like the customer's own phones
     referrals: int = 0  # customers this one has sent us
+    qq: str = ""
 
     @property
     def lead(self) -> LeadView | None:

@@ -23,6 +23,9 @@ from peewee import (
 from carcrm_tui.store.fields import UTCDateTimeField
 
 database = DatabaseProxy()
+# columns added after 0.5 carry their default in the schema too, as the upgrade adds them
+# (bulk loads that name older columns only keep working on new and upgraded files alike)
+_BLANK = SQL("DEFAULT ''")
 
 
 class BaseModel(Model):
@@ -47,8 +50,8 @@ class Vehicle(BaseModel):
     series = CharField(max_length=64)
     model = CharField(max_length=128)
     guide_price = IntegerField()  # yuan (厂商指导价); 0 = not known yet (added from an import)
-    retired = BooleanField(default=False)  # no longer sold: kept for the leads that name it, offered to no new one
-    origin = CharField(max_length=16, default="")  # "" = the catalogue, "import" = named in a sheet, added then
+    retired = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])  # no longer sold: kept for the leads that name it, offered to no new one
+    origin = CharField(max_length=16, default="", constraints=[_BLANK])  # "" = the catalogue, "import" = named in a sheet, added then
 
     class Meta:
         indexes = ((("brand", "series", "model"), True),)
@@ -66,7 +69,7 @@ class Customer(BaseModel):
     phone2 = CharField(max_length=32, default="")
     phone2_digits = CharField(max_length=20, default="", index=True)
     wechat = CharField(max_length=64, default="")
-    qq = CharField(max_length=32, default="")
+    qq = CharField(max_length=32, default="", constraints=[_BLANK])
     email = CharField(max_length=128, default="")
     source = CharField(max_length=32, default="")
     customer_type = CharField(max_length=16, default="prospect")
@@ -114,15 +117,15 @@ class Lead(BaseModel):
     lost_reason = CharField(max_length=32, default="")
     lost_competitor = CharField(max_length=128, default="")
     # the rest of the dealer's sheet (客户信息管理表): needs, visits, the deal itself
-    brands = TextField(default="")  # brands of interest, several, as the customer named them
-    configuration = TextField(default="")  # configuration preferences (sunroof, seats, driver assistance …)
-    colour = CharField(max_length=64, default="")
-    purchase_window = CharField(max_length=64, default="")  # "年底", "春节前": expected purchase when not a date
-    models_seen = TextField(default="")  # 看车/试驾车型
-    materials = TextField(default="")  # handed over: brochure, spec sheet, quote (codes or words as typed)
-    deal_configuration = CharField(max_length=128, default="")
-    deal_colour = CharField(max_length=64, default="")
-    sheet_notes = TextField(default="")  # sheet values with no field of their own, kept as typed ("header: value")
+    brands = TextField(default="", constraints=[_BLANK])  # brands of interest, several, as the customer named them
+    configuration = TextField(default="", constraints=[_BLANK])  # configuration preferences (sunroof, seats, driver assistance …)
+    colour = CharField(max_length=64, default="", constraints=[_BLANK])
+    purchase_window = CharField(max_length=64, default="", constraints=[_BLANK])  # "年底", "春节前": expected purchase when not a date
+    models_seen = TextField(default="", constraints=[_BLANK])  # 看车/试驾车型
+    materials = TextField(default="", constraints=[_BLANK])  # handed over: brochure, spec sheet, quote (codes or words as typed)
+    deal_configuration = CharField(max_length=128, default="", constraints=[_BLANK])
+    deal_colour = CharField(max_length=64, default="", constraints=[_BLANK])
+    sheet_notes = TextField(default="", constraints=[_BLANK])  # sheet values with no field of their own, kept as typed ("header: value")
     created_at = UTCDateTimeField()
     stage_changed_at = UTCDateTimeField()
     first_response_at = UTCDateTimeField(null=True)
@@ -156,7 +159,7 @@ class FollowUp(BaseModel):
     attitude = CharField(max_length=16, default="")
     outcome = CharField(max_length=24, default="")
     purpose = CharField(max_length=32, default="")  # thank_you, day1, insurance, holiday:… ("" = sales call)
-    next_step = TextField(default="")  # 下次跟进计划: what was agreed to do next
+    next_step = TextField(default="", constraints=[_BLANK])  # 下次跟进计划: what was agreed to do next
     created_at = UTCDateTimeField()
 
 
