@@ -211,8 +211,10 @@ def header_score(row: list) -> int:
     return len(fields)
 
 
-def is_header(row: list) -> bool:
-    fields = {header_field(c) for c in row if isinstance(c, str) and 0 < len(c) <= 40}
+def is_header(row: list, extra: Mapping[str, str] | None = None) -> bool:
+    """A row naming a customer's name or phone among two known columns (or four of any)."""
+    extra_keys = {header_keys(h)[0]: f for h, f in (extra or {}).items()}
+    fields = {header_field(c, extra_keys) for c in row if isinstance(c, str) and 0 < len(c) <= 40}
     known = fields - {None, ""}
     return len(known) >= 2 and bool(known & {"name", "phone"}) or len(known) >= 4
 

@@ -135,7 +135,7 @@ def _lead_view(lead: Lead, owners: dict[int, str], session: Session) -> LeadView
 
 def vehicle_label(vehicle_id: int | None) -> str:
     v = Vehicle.get_or_none(Vehicle.id == vehicle_id) if vehicle_id else None
-    return f"{v.brand} {v.series} {v.model}" if v else ""
+    return " ".join(p for p in (v.brand, v.series, v.model) if p) if v else ""
 
 
 def parse_changes(session: Session, changes: dict[str, object],

@@ -155,7 +155,7 @@ def import_file(session: Session, path: str | Path, *, sheet_name: str | None = 
     if resume is not None:
         batch = resumable(session, resume, path)
         sheet_name = sheet_name or batch.sheet or None
-    opened = open_sheet(path, sheet_name, limits_for(session))
+    opened = open_sheet(path, sheet_name, limits_for(session), lambda row: sheet.is_header(row, extra_map))
     importer = _Importer(session, opened.headers, extra_map, on_duplicate, dry_run, limits_for(session))
     importer.total = opened.total
     report = importer.report
@@ -795,7 +795,8 @@ class _Importer:
         won, lost = status == "won", status == "lost"
         delivered = v.get("delivered_on") or (v.get("order_delivery") if won else None)
         ordered = v.get("ordered_on") or v.get("order_delivery")
-        customer_type = v.get("customer_type") or ("owner" if won else "lost" if lost else "prospect")
+        # a won lead makes an owner and a lost one a lost customer, as in the app, whatever the sheet's type says
+        customer_type = "owner" if won else "lost" if lost else v.get("customer_type") or "prospect"
         cid = self._insert("customer", dict(
             name=v["name"], name_pinyin=_pinyin(v["name"]), gender=v.get("gender", ""),
             age_range=v.get("age_range", ""), phone=phone.e164 if phone else "", phone_digits=phone.digits if phone else "",
