@@ -25,7 +25,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     # the customer
     "name": ("客户姓名", "姓名", "客户名称", "客户名", "客户", "联系人", "name", "customer", "customer name",
              "full name"),
-    "phone": ("联系电话", "主要联系电话", "手机", "电话", "手机号", "手机号码", "客户电话", "客户手机", "移动电话",
+    "phone": ("联系电话", "主要联系电话", "联络电话", "手机", "电话", "手机号", "手机号码", "客户电话", "客户手机", "移动电话",
               "联系方式", "phone", "mobile", "phone number", "mobile phone", "tel"),
     "phone2": ("备用电话", "备用联系电话", "其他电话", "备用手机", "电话2", "手机2", "phone2", "backup phone",
                "other phone", "alternate phone"),

@@ -199,7 +199,8 @@ def _xlsx(path: Path, wanted: str | None, limits: Limits, is_header) -> Sheet:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        # a file object: openpyxl judges a path by its suffix, and systems name XLSX files .xls
+        book = load_workbook(path.open("rb"), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged or foreign file
         raise SheetError("xlsx_unreadable", path=str(path), detail=str(e)) from None
     names = list(book.sheetnames)
