@@ -167,7 +167,7 @@ def clean_text(text: str, *, field: str, limit: int, required: bool = False) -> 
 def mask_phone(e164: str) -> str:
     """138****5678: enough to recognise a number, not enough to copy it off a screen."""
     digits = phone_digits(e164)
-    if e164.startswith("+86") and len(digits) == 13:
+    if e164.startswith("+86"):  # mobiles and landlines alike: the national number
         digits = digits[2:]
     if len(digits) < 7:
         return "*" * len(digits)

@@ -67,7 +67,7 @@ class CatalogueScreen(FormScreen):
         box.add_options([Option(entry_line(e), id=str(e.id)) for e in self.entries])
         if not self.entries:
             self.message(t("catalogue.empty"))
-        elif keep is not None:
+        else:
             ids = [e.id for e in self.entries]
             box.highlighted = ids.index(keep) if keep in ids else 0
 

@@ -64,7 +64,9 @@ class ImportBatchesScreen(FormScreen):
         box = self.query_one("#batches", OptionList)
         box.clear_options()
         box.add_options([Option(batch_line(b, self.policy.tz), id=str(b.id)) for b in self.batches])
-        if not self.batches:
+        if self.batches:
+            box.highlighted = 0
+        else:
             self.message(t("import_batch.none"))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -115,7 +115,8 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
         ("models_seen", lead.models_seen), ("materials", codes("material", lead.materials))) if value]
     grid = _grid(pairs, columns)
     if lead.sheet_notes:  # sheet values with no field of their own, as typed
-        return Group(grid, Text(t("field.sheet_notes") + ":", style="dim"), plain(lead.sheet_notes, one_line=False))
+        notes = Text(t("field.sheet_notes") + ":\n", style="dim").append_text(plain(lead.sheet_notes, one_line=False))
+        return Group(grid, notes)
     return grid
 
 
