@@ -153,7 +153,9 @@ def _import(args, session, fail) -> int:
     except SheetError as e:
         return fail(t(f"sheet.{e.code}", **{k: str(v) for k, v in e.params.items()}))
     except ImportStopped as e:
-        reason = t(f"sheet.{e.reason}") if isinstance(e.cause, SheetError) else e.reason
+        cause = e.cause
+        reason = (t(f"sheet.{cause.code}", **{k: str(v) for k, v in cause.params.items()})
+                  if isinstance(cause, SheetError) else e.reason)
         print(t("cli.import_failed", reason=reason), file=sys.stderr)
         return fail(t("cli.import_incomplete", row=e.rows_done, batch=e.batch_id), 1)
     describe = lambda p: t("cli.row_problem", row=p.row, column=p.column, reason=invalid_sentence(p.error))  # noqa: E731

@@ -88,6 +88,7 @@ def undo(session: Session, batch_id: int) -> UndoResult:
         raise Rejected("batch_running", batch=batch_id)
     stamp = utc_text(batch.started_at)
     removed = restored = kept = 0
+    ours: dict[tuple[str, int], int] = {}  # record -> the version undo itself left it at
     for vehicles in (False, True):  # catalogue additions last: the leads naming them go first
         while True:
             with database.atomic():
@@ -97,7 +98,7 @@ def undo(session: Session, batch_id: int) -> UndoResult:
                 if not entries:
                     break
                 for e in entries:
-                    outcome = _undo_one(session, e, stamp)
+                    outcome = _undo_one(session, e, stamp, ours)
                     removed += outcome == "removed"
                     restored += outcome == "restored"
                     kept += outcome == "kept"
@@ -115,7 +116,7 @@ def _stamp(value) -> str:
     return utc_text(value) if value is not None else ""
 
 
-def _undo_one(session: Session, e: ImportChange, stamp: str) -> str:
+def _undo_one(session: Session, e: ImportChange, stamp: str, ours: dict) -> str:
     actor, now = session.actor.id, session.now()
     if e.action == "create":
         if e.entity == "customer":
@@ -173,12 +174,14 @@ def _undo_one(session: Session, e: ImportChange, stamp: str) -> str:
             return "kept"
         FollowUp.update(values).where(FollowUp.id == row.id).execute()
         return "restored"
-    if e.version is not None and row.version != e.version:
+    # unchanged since the import: at the version the import left, or the one this undo just wrote
+    if e.version is not None and row.version not in (e.version, ours.get((e.entity, row.id))):
         return "kept"
     customer_id = row.id if model is Customer else row.customer_id
     audit.record(actor, now, "undo_import", e.entity, row.id, customer_id, audit.diff(row, values))
     model.update({**values, "updated_at": now, "updated_by": actor, "version": model.version + 1}).where(
         model.id == row.id).execute()
+    ours[(e.entity, row.id)] = row.version + 1
     return "restored"
 
 

@@ -649,7 +649,8 @@ class MainScreen(Translated, Screen):
             if isinstance(thing, importing.SheetError):
                 return t(f"sheet.{thing.code}", **{k: str(v) for k, v in thing.params.items()})
             if isinstance(thing, importing.ImportStopped):
-                return t("import.stopped", reason=thing.reason, batch=thing.batch_id)
+                cause = describe(thing.cause) if isinstance(thing.cause, importing.SheetError) else thing.reason
+                return t("import.stopped", reason=cause, batch=thing.batch_id)
             if isinstance(thing, ServiceError):
                 return service_error_text(thing, self.policy)
             return t("error.unexpected")
