@@ -58,7 +58,8 @@ from carcrm_tui.store.models import (
     Account, AuditLog, Customer, CustomerTag, FollowUp, ImportBatch, ImportChange, Lead, TestDrive, Vehicle, database,
 )
 
-CHUNK_ROWS = 400  # rows per transaction: ~50–100 ms of writing
+CHUNK_ROWS = 400  # rows per transaction at most: ~100 ms of writing on a quiet machine
+LOCK_TARGET = 0.25  # seconds a chunk may hold the write lock; on a busy machine chunks shrink to keep to it
 CHUNK_PAUSE = 0.005  # seconds between chunks, for a terminal waiting to save
 STALE_SECONDS = 60  # a running batch whose last chunk is older than this has died
 
@@ -668,16 +669,23 @@ class _Importer:
 
     skip_to = 0
     total: int | None = None
+    locked_for = 0.0  # how long the last chunk held the write lock (s)
 
     def run(self, rows: Iterable[tuple[int, list]], progress: Callable[[int, int | None], None] | None) -> None:
         chunk: list[tuple[int, list]] = []
+        size = CHUNK_ROWS
         for n, cells in rows:
             if n <= self.skip_to:
                 continue
             chunk.append((n, cells))
-            if len(chunk) >= CHUNK_ROWS:
+            if len(chunk) >= size:
                 self._chunk(chunk)
                 chunk = []
+                # another terminal's save waits for at most one chunk: keep each under LOCK_TARGET
+                if self.locked_for > LOCK_TARGET:
+                    size = max(20, int(size * LOCK_TARGET / self.locked_for))
+                elif self.locked_for < LOCK_TARGET / 2:
+                    size = min(CHUNK_ROWS, size * 2)
                 if progress:
                     progress(self.report.rows, self.total)
                 if not self.dry:
@@ -699,6 +707,7 @@ class _Importer:
             for item in parsed:
                 self._row(*item)
             return
+        started = time.monotonic()
         with database.atomic():
             if self.sqlite:  # under the write lock, new rows take the next ids: inserted many at a time
                 for table, model in (("customer", Customer), ("lead", Lead)):
@@ -712,6 +721,7 @@ class _Importer:
                                skipped=r.skipped, rejected=r.rejected, contacts=r.contacts,
                                warnings=len(r.warnings), updated_at=self.session.now()).where(
                 ImportBatch.id == self.batch.id).execute()
+        self.locked_for = time.monotonic() - started
 
     def _prefetch(self, values: list[dict]) -> None:
         """The chunk's known phones in two indexed queries instead of two per row."""

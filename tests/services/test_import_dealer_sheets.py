@@ -224,6 +224,7 @@ def test_undo_removes_what_the_batch_created_and_restores_what_it_changed(shop, 
 
 def test_a_crash_mid_import_leaves_whole_chunks_and_an_incomplete_batch(shop, tmp_path, monkeypatch):
     monkeypatch.setattr(importing, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(importing, "LOCK_TARGET", 60.0)  # chunks of exactly 10 rows, however busy the machine
     rows = [sheets.full_row(i, **{"*主要联系电话": f"139{i:08d}", "客户姓名(必填)": f"客户{i}"}) for i in range(1, 36)]
     real = importing._Importer._create
 
