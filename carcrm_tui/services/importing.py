@@ -1025,8 +1025,8 @@ class _Importer:
         own = cid in self.own_customers
         c = Customer.get_by_id(cid)
         changes: dict = {}
-        for f in ("gender", "age_range", "wechat", "qq", "email", "source", "customer_type", "birthday", "notes"):
-            if v.get(f) not in (None, "") and getattr(c, f) != v[f]:
+        for f in CUSTOMER_COPIED:
+            if v.get(f) not in (None, "") and getattr(c, f) != v[f] and not _outcome_decides(self, f, v):
                 changes[f] = v[f]
         if v.get("name") and v["name"] != c.name and "continues" not in v and not v["name"].startswith(
                 catalog_text("import.unnamed", last4="")):
@@ -1192,8 +1192,8 @@ class _Importer:
     def _would_change(self, cid: int, v: dict) -> bool:
         """A dry run's row for a known customer: would it change anything? (reads only)"""
         c = Customer.get_by_id(cid)
-        for f in ("gender", "age_range", "wechat", "qq", "email", "source", "customer_type", "birthday", "notes"):
-            if v.get(f) not in (None, "") and getattr(c, f) != v[f]:
+        for f in CUSTOMER_COPIED:
+            if v.get(f) not in (None, "") and getattr(c, f) != v[f] and not _outcome_decides(self, f, v):
                 return True
         if v.get("tags") and set(v["tags"]) - {t for (t,) in CustomerTag.select(CustomerTag.tag)
                                                .where(CustomerTag.customer == cid).tuples()}:
@@ -1257,6 +1257,14 @@ class _Importer:
             state["next"], state["next_written"] = None, True
         self.pending_next = []
         self.unflushed.clear()
+
+
+CUSTOMER_COPIED = ("gender", "age_range", "wechat", "qq", "email", "source", "customer_type", "birthday", "notes")
+
+
+def _outcome_decides(importer: _Importer, f: str, v: dict) -> bool:
+    """A won or lost row makes an owner or a lost customer: the sheet's 客户类型 does not undo that."""
+    return f == "customer_type" and importer._status(v) in ("won", "lost")
 
 
 def catalog_text(key: str, **params) -> str:

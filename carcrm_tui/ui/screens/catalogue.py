@@ -39,7 +39,7 @@ class CatalogueScreen(FormScreen):
         Binding("r", "retire", "key.catalogue_retire", id="catalogue.retire"),
     ]
     DEFAULT_CSS = """
-    CatalogueScreen #entries { height: auto; max-height: 20; border: none; }
+    CatalogueScreen #entries { height: auto; max-height: 14; border: none; }
     """
 
     def __init__(self, *, entries: Callable[[], list], add: Callable, price: Callable, retire: Callable,

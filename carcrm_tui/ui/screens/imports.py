@@ -37,7 +37,7 @@ def batch_line(b, tz) -> Text:
 class ImportBatchesScreen(FormScreen):
     BINDINGS = [Binding("u", "undo", "key.import_undo", id="imports.undo")]
     DEFAULT_CSS = """
-    ImportBatchesScreen #batches { height: auto; max-height: 18; border: none; }
+    ImportBatchesScreen #batches { height: auto; max-height: 14; border: none; }
     """
 
     def __init__(self, *, batches: Callable[[], list], undo: Callable[[int], object], policy,
