@@ -51,14 +51,13 @@ from carcrm_tui.i18n import catalog
 from carcrm_tui.services.errors import NotAllowed, NotFound, Rejected, ServiceError
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.sheet_files import Limits, SheetError, open_sheet  # noqa: F401 (SheetError re-exported)
-from carcrm_tui.store import search_index
 from carcrm_tui.store.bulk import Inserter
 from carcrm_tui.store.fields import utc_text
 from carcrm_tui.store.models import (
     Account, AuditLog, Customer, CustomerTag, FollowUp, ImportBatch, ImportChange, Lead, TestDrive, Vehicle, database,
 )
 
-CHUNK_ROWS = 400  # rows per transaction at most: ~100 ms of writing on a quiet machine
+CHUNK_ROWS = 200  # rows per transaction at most: ~50 ms of writing on a quiet machine
 LOCK_TARGET = 0.25  # seconds a chunk may hold the write lock; on a busy machine chunks shrink to keep to it
 CHUNK_PAUSE = 0.005  # seconds between chunks, for a terminal waiting to save
 STALE_SECONDS = 60  # a running batch whose last chunk is older than this has died
@@ -170,36 +169,17 @@ def import_file(session: Session, path: str | Path, *, sheet_name: str | None = 
         importer.resume_from(batch)
     importer.batch = batch
     report.batch_id = batch.id
-    _search_merging(False)
     try:
         importer.run(opened.rows, progress)
     except BaseException as e:
-        _search_merging(True)
         _mark(batch.id, "incomplete", session.now())
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         done = ImportBatch.select(ImportBatch.rows_done).where(ImportBatch.id == batch.id).scalar() or 0
         reason = e.code if isinstance(e, SheetError) else f"{type(e).__name__}: {e}"
         raise ImportStopped(batch.id, done, str(reason), e) from e
-    _search_merging(True)
     _finish(batch.id, report, session.now())
     return report
-
-
-def _search_merging(on: bool) -> None:
-    """Search-index merging off while the chunks go in, then done in short steps (search_index)."""
-    try:
-        with database.atomic():
-            (search_index.resume_merging if on else search_index.pause_merging)(database.obj)
-        if on:
-            for _ in range(10_000):
-                with database.atomic():
-                    if not search_index.merge_step(database.obj):
-                        break
-                time.sleep(CHUNK_PAUSE)
-    except Exception:  # the index stays correct either way; only its merging waits for later writes
-        if not on:
-            raise
 
 
 class ImportStopped(ServiceError):

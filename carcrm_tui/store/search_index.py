@@ -81,31 +81,3 @@ def drop_triggers(db: Database) -> None:
     for name in TRIGGER_NAMES:
         db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
 
-
-FTS_TABLES = ("customer_fts", "followup_fts")
-
-
-def pause_merging(db: Database) -> None:
-    """A bulk load writes many small index segments; merging them as it goes costs more than
-    the inserts themselves on a large index (~150 µs a row at 1M follow-ups). Merging is
-    turned off for the load and done afterwards in short steps (`merge_step`)."""
-    if available(db):
-        for table in FTS_TABLES:
-            db.execute_sql(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
-
-
-def resume_merging(db: Database) -> None:
-    """Back to FTS5's default merging (also after a load that stopped half-way)."""
-    if available(db):
-        for table in FTS_TABLES:
-            db.execute_sql(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")
-
-
-def merge_step(db: Database, pages: int = 200) -> bool:
-    """One short step of merging the segments a load left; False when nothing is left to merge."""
-    if not available(db):
-        return False
-    before = db.execute_sql("SELECT total_changes()").fetchone()[0]
-    for table in FTS_TABLES:
-        db.execute_sql(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', {int(pages)})")
-    return db.execute_sql("SELECT total_changes()").fetchone()[0] - before > len(FTS_TABLES)

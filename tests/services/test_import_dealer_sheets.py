@@ -327,3 +327,17 @@ def test_error_file_is_formula_safe_and_never_half_written(shop, tmp_path, monke
         importing.write_errors(report, target, lambda p: p.error.code)
     assert target.read_text(encoding="utf-8-sig") == text
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_importing_won_and_lost_rows_again_changes_nothing(shop, tmp_path):
+    rows = [sheets.full_row(1, **{"*主要联系电话": "13800138002", "成交状态": "已成交", "交车日期": "2026-03-01",
+                                  "成交价格": "15万"}),
+            sheets.full_row(2, **{"*主要联系电话": "13800138003", "成交状态": "已战败", "战败原因": "价格原因"})]
+    import_rows(tmp_path, rows)
+    followups = FollowUp.select().count()
+    for dry_run in (True, False):
+        again = import_rows(tmp_path, rows, dry_run=dry_run)
+        assert (again.created, again.updated, again.unchanged, again.contacts) == (0, 0, 2, 0)
+    # the sheet's 客户类型 (意向客户) does not undo what the outcome made of them
+    assert {c.customer_type for c in Customer.select()} == {"owner", "lost"}
+    assert FollowUp.select().count() == followups
