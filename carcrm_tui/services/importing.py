@@ -837,7 +837,8 @@ class _Importer:
             lost_competitor=v.get("lost_competitor", "") if lost else "",
             sheet_notes="\n".join(v["notes_kept"]),
             expected_value=v.get("deal_price") or expected_value(price, budget[1]),
-            created_at=created, stage_changed_at=created, last_contact_at=contact, first_response_at=contact,
+            created_at=_text(created), stage_changed_at=_text(created), last_contact_at=_text(contact),
+            first_response_at=_text(contact),
             closed_at=closed, updated_at=now, updated_by=actor,
         ))
         state = self.leads[lead] = {"open": None, "latest": None, "keys": set(), "grade": grade, "owner": owner,
@@ -865,7 +866,8 @@ class _Importer:
             key = ("c", utc_text(when) if contact else "", summary, feedback)
             if not self._known_contact(lead, state, key, summary, feedback, when if contact else None):
                 self._followup(state, lead=lead, owner=owner, channel=v.get("contact_channel") or "phone",
-                               due_at=when, done_at=when, summary=summary, feedback=feedback, attitude=attitude,
+                               due_at=_text(when), done_at=_text(when), summary=summary, feedback=feedback,
+                               attitude=attitude,
                                outcome="reached", next_step=v.get("next_step", ""))
                 state["keys"].add(key)
                 self.report.contacts += 1
@@ -1283,9 +1285,20 @@ def _time_of(value) -> dt.time | None:
 
 def _instant(day: dt.date, at: dt.time | None, policy) -> pendulum.DateTime:
     """A local date (at 10:00 when the sheet gives no time) as a UTC instant."""
-    at = at or dt.time(10, 0)
+    return _local_instant(day, at or dt.time(10, 0), policy.timezone)
+
+
+@lru_cache(maxsize=4096)
+def _local_instant(day: dt.date, at: dt.time, zone: str) -> pendulum.DateTime:
+    """(a sheet repeats its dates: each is converted once)"""
     return pendulum.datetime(day.year, day.month, day.day, at.hour, at.minute, at.second,
-                             tz=policy.tz).in_timezone("UTC")
+                             tz=zone).in_timezone("UTC")
+
+
+@lru_cache(maxsize=4096)
+def _text(instant) -> str | None:
+    """The stored form of an instant, once per instant (a 10,000-row sheet holds few distinct ones)."""
+    return utc_text(instant) if instant is not None else None
 
 
 def _jsonable(value):
