@@ -54,7 +54,7 @@ from carcrm_tui.services.sheet_files import Limits, SheetError, open_sheet  # no
 from carcrm_tui.store.bulk import Inserter
 from carcrm_tui.store.fields import utc_text
 from carcrm_tui.store.models import (
-    Account, AuditLog, Customer, CustomerTag, FollowUp, ImportBatch, ImportChange, Lead, TestDrive, Vehicle, database,
+    Account, Customer, CustomerTag, FollowUp, ImportBatch, ImportChange, Lead, TestDrive, Vehicle, database,
 )
 
 CHUNK_ROWS = 200  # rows per transaction at most: ~50 ms of writing on a quiet machine

@@ -3,7 +3,6 @@ follow-up logs, batches that undo, chunks that survive a crash — on real SQLit
 
 import datetime as dt
 import sqlite3
-from pathlib import Path
 
 import pendulum
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from carcrm_tui.services import customers, import_batches, importing
 from carcrm_tui.services.errors import Rejected
 from carcrm_tui.store.models import (
-    AuditLog, Customer, CustomerTag, FollowUp, ImportBatch, ImportChange, Lead, TestDrive, Vehicle,
+    AuditLog, Customer, FollowUp, ImportBatch, ImportChange, Lead, TestDrive, Vehicle,
 )
 from tests import factory, sheets
 from tests.conftest import session_for
