@@ -25,7 +25,8 @@ SECTIONS = {
     "help.process": [("] [", "key.next_stage"), ("g", "key.grade"), ("d", "key.dormant"), ("k", "key.complaint"),
                      ("f", "key.filter")],
     "help.manager": [("4", "key.late"), ("5", "key.metrics"), (",", "key.period_back"), (".", "key.period_forward"),
-                     ("R", "key.review"), ("space", "key.mark"), ("a", "key.reassign"), ("m", "key.merge")],
+                     ("R", "key.review"), ("space", "key.mark"), ("a", "key.reassign"), ("m", "key.merge"),
+                     ("ctrl+p", "palette.import"), ("ctrl+p", "palette.imports"), ("ctrl+p", "palette.catalogue")],
     "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), ("ctrl+s", "key.save"), ("esc", "key.cancel")],
 }
 
