@@ -173,10 +173,11 @@ def import_file(session: Session, path: str | Path, *, sheet_name: str | None = 
         importer.run(opened.rows, progress)
     except BaseException as e:
         _mark(batch.id, "incomplete", session.now())
-        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+        if isinstance(e, SystemExit):
             raise
         done = ImportBatch.select(ImportBatch.rows_done).where(ImportBatch.id == batch.id).scalar() or 0
-        reason = e.code if isinstance(e, SheetError) else f"{type(e).__name__}: {e}"
+        reason = (e.code if isinstance(e, SheetError) else "ctrl+c" if isinstance(e, KeyboardInterrupt)
+                  else f"{type(e).__name__}: {e}")
         raise ImportStopped(batch.id, done, str(reason), e) from e
     _finish(batch.id, report, session.now())
     return report
