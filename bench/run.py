@@ -188,11 +188,33 @@ def writers_per_second(path: Path, processes: int = 8, each: int = 300) -> float
     return rate
 
 
-def import_seconds(path: Path, rows: int = 10_000) -> float:
-    """Import a 10,000-row dealer sheet (new customers, follow-up notes) into a copy of `path`."""
+SAVER = textwrap.dedent('''
+    import os, sys, time
+    import pendulum
+    from carcrm_tui.domain.policy import Policy
+    from carcrm_tui.services import accounts, contacts
+    from carcrm_tui.services.session import Session
+    from carcrm_tui.services.views import ContactInput
+    from carcrm_tui.store import db
+    db.connect(sys.argv[1])
+    s = Session(actor=accounts.find(sys.argv[2]), policy=Policy(), clock=lambda: pendulum.now("UTC"))
+    print("ready", flush=True)
+    while not os.path.exists(sys.argv[4]):
+        t = time.perf_counter()
+        contacts.log_contact(s, int(sys.argv[3]), ContactInput(summary="saved during the import"))
+        print(f"{(time.perf_counter() - t) * 1000:.1f}", flush=True)
+        time.sleep(0.05)
+''')
+
+
+def import_seconds(path: Path, rows: int = 10_000, saver: bool = False) -> tuple[float, float | None]:
+    """Import a dealer sheet of `rows` new customers (each with its contact and next date) into a copy of
+    `path`; with `saver`, another terminal logs a contact every 50 ms meanwhile and the longest wait
+    of its saves is returned too (ms)."""
     import csv
     import random
     import shutil
+    import sqlite3
 
     from carcrm_tui.domain.policy import Policy
     from carcrm_tui.services import importing
@@ -202,26 +224,45 @@ def import_seconds(path: Path, rows: int = 10_000) -> float:
 
     copy = path.with_name(path.stem + "-import.sqlite")
     shutil.copy(path, copy)
-    sheet = path.with_name("sheet-10k.csv")
+    sheet = path.with_name(f"sheet-{rows}.csv")
     rng = random.Random(3)
     with sheet.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["客户姓名", "联系电话", "客户来源", "客户级别", "意向车型", "购车预算", "购车紧急程度", "跟进记录", "下次跟进时间"])
+        w.writerow(["客户姓名", "联系电话", "客户来源", "客户级别", "意向车型", "购车预算", "购车紧急程度", "跟进日期",
+                    "跟进方式", "沟通内容摘要", "下次跟进时间"])
         for i in range(rows):
             w.writerow([rng.choice("王李张刘陈杨") + rng.choice("伟芳娜敏静丽强磊") + rng.choice(("", "军", "华")),
                         f"147{i:08d}", rng.choice(("展厅自然到店", "汽车之家", "抖音", "老客户介绍")), rng.choice("HABC"),
-                        rng.choice(("汉", "宋PLUS", "Model Y")), "20-25万", rng.choice(("近期", "中期", "远期")),
-                        "电话沟通，客户关注落地价", "2026/12/1"])
+                        rng.choice(("汉", "宋PLUS", "Model Y")), rng.choice(("20-25万", "20万左右", "30W+")),
+                        rng.choice(("近期", "中期", "远期")), "2026-03-01 14:30", "电话沟通", "电话沟通，客户关注落地价",
+                        "2026/12/1"])
+    con = sqlite3.connect(copy)
+    name, lead = con.execute("SELECT a.name, MIN(l.id) FROM account a JOIN lead l ON l.owner_id = a.id "
+                             "AND l.status = 'open' WHERE a.role = 'consultant' GROUP BY a.id LIMIT 1").fetchone()
+    con.close()
+    stop = path.with_name("saver.stop")
+    stop.unlink(missing_ok=True)
+    proc = None
+    if saver:
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(copy), name, str(lead), str(stop)], cwd=ROOT,
+                                stdout=subprocess.PIPE, text=True)
+        proc.stdout.readline()
     db.connect(copy)
     session = open_session(Account.get(Account.role == "manager").name, Policy())
     t = time.perf_counter()
     report = importing.import_file(session, sheet)
     seconds = time.perf_counter() - t
     db.close()
+    longest = None
+    if proc is not None:
+        stop.touch()
+        waits = [float(x) for x in proc.communicate()[0].split()]
+        longest = max(waits) if waits else None
+        stop.unlink(missing_ok=True)
     assert not report.rejected_rows and report.created + report.updated == rows, report.problems[:3]
-    for p in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), sheet):
+    for p in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), sheet, Path(f"{copy}.schema-v5.bak")):
         p.unlink(missing_ok=True)
-    return seconds
+    return seconds, longest
 
 
 def measure(path: Path, runs: int) -> dict[str, float]:
@@ -248,7 +289,10 @@ def measure(path: Path, runs: int) -> dict[str, float]:
     manager_name = manager.actor.name
     db.close()
     r["8 writers: logged contacts per second"] = writers_per_second(path)
-    r["import 10,000 sheet rows (s)"] = import_seconds(path)
+    r["import 10,000 sheet rows (s)"] = import_seconds(path)[0]
+    seconds, longest = import_seconds(path, 100_000, saver=True)
+    r["import 100,000 sheet rows (s)"] = seconds
+    r["longest wait of another terminal's save during it"] = longest
     app_runs = max(3, runs // 2)
     for who, name in (("consultant", consultant.actor.name), ("manager", manager_name)):
         ui = subprocess_runs(STARTUP, str(path), name, runs=app_runs)

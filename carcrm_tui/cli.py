@@ -187,7 +187,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from carcrm_tui import cli_site
 
         return cli_site.run(args, db_target, fail)
-    if args.command in ("import", "export", "backup", "restore", "check", "report"):
+    if args.command in ("import", "export", "backup", "restore", "check", "report", "catalogue"):
         from carcrm_tui import cli_data
 
         return cli_data.run(args, db_target, language, fail)

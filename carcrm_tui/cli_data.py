@@ -17,14 +17,32 @@ from carcrm_tui.i18n import t
 
 def add_parsers(subs, common) -> None:
     imp = subs.add_parser("import", help=t("cli.help.import"), description=t("cli.help.import"))
-    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("file", metavar="FILE", nargs="?")
     imp.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run"))
+    imp.add_argument("--sheet", metavar="NAME", help=t("cli.help.sheet"))
     imp.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD", help=t("cli.help.map"))
     imp.add_argument("--on-duplicate", choices=("update", "skip"), default="update", help=t("cli.help.on_duplicate"))
     imp.add_argument("--errors", metavar="FILE", help=t("cli.help.errors"))
+    imp.add_argument("--resume", type=int, metavar="BATCH", help=t("cli.help.resume"))
+    imp.add_argument("--undo", type=int, metavar="BATCH", help=t("cli.help.undo"))
+    imp.add_argument("--list", action="store_true", help=t("cli.help.list_batches"))
+    cat = subs.add_parser("catalogue", help=t("cli.help.catalogue"), description=t("cli.help.catalogue"))
+    cat_cmds = cat.add_subparsers(dest="catalogue_command", metavar="ACTION", required=True)
+    cat_imp = cat_cmds.add_parser("import", help=t("cli.help.catalogue_import"))
+    cat_imp.add_argument("file", metavar="FILE")
+    cat_imp.add_argument("--sheet", metavar="NAME", help=t("cli.help.sheet"))
+    cat_list = cat_cmds.add_parser("list", help=t("cli.help.catalogue_list"))
+    cat_add = cat_cmds.add_parser("add", help=t("cli.help.catalogue_add"))
+    cat_add.add_argument("brand", metavar="BRAND")
+    cat_add.add_argument("series", metavar="SERIES")
+    cat_add.add_argument("model", metavar="MODEL")
+    cat_add.add_argument("price", metavar="PRICE")
+    cat_retire = cat_cmds.add_parser("retire", help=t("cli.help.catalogue_retire"))
+    cat_retire.add_argument("id", type=int, metavar="ID")
     exp = subs.add_parser("export", help=t("cli.help.export"), description=t("cli.help.export"))
     exp.add_argument("file", metavar="FILE.csv|FILE.xlsx")
-    exp.add_argument("--what", choices=("customers", "followups"), default="customers", help=t("cli.help.what"))
+    exp.add_argument("--what", choices=("customers", "leads", "followups"), default="customers",
+                     help=t("cli.help.what"))
     bak = subs.add_parser("backup", help=t("cli.help.backup"), description=t("cli.help.backup"))
     bak.add_argument("dest", nargs="?", metavar="DEST")
     res = subs.add_parser("restore", help=t("cli.help.restore"), description=t("cli.help.restore"))
@@ -43,7 +61,7 @@ def add_parsers(subs, common) -> None:
     figures.add_argument("--to", dest="until", metavar="YYYY-MM-DD", help=t("cli.help.metrics_to"))
     for p in (daily, lost, figures):
         p.add_argument("--markdown", action="store_true", help=t("cli.help.markdown"))
-    for p in (imp, exp, bak, res, chk, rep, daily, lost, figures):
+    for p in (imp, exp, bak, res, chk, rep, daily, lost, figures, cat, cat_imp, cat_list, cat_add, cat_retire):
         common(p, sub=True)
 
 
@@ -77,6 +95,8 @@ def run(args, db_target: str, language: str, fail) -> int:
             raise NotAllowed()
         if command == "import":
             return _import(args, session, fail)
+        if command == "catalogue":
+            return _catalogue(args, session, fail)
         if command == "export":
             from carcrm_tui.services.exporting import export
 
@@ -111,9 +131,18 @@ def run(args, db_target: str, language: str, fail) -> int:
 
 
 def _import(args, session, fail) -> int:
-    from carcrm_tui.services.importing import SheetError, import_rows, read_sheet, write_errors
+    from carcrm_tui.services import import_batches
+    from carcrm_tui.services.importing import ImportStopped, SheetError, import_file, write_errors
     from carcrm_tui.ui_text import invalid_sentence
 
+    if args.list:
+        return _batches(session)
+    if args.undo is not None:
+        result = import_batches.undo(session, args.undo)
+        print(t("cli.undone", batch=args.undo, removed=result.removed, restored=result.restored, kept=result.kept))
+        return 0
+    if not args.file:
+        return fail(t("cli.need_file"))
     extra = {}
     for item in args.map:
         header, _, field = item.partition("=")
@@ -121,46 +150,121 @@ def _import(args, session, fail) -> int:
             return fail(t("cli.bad_map", item=item))
         extra[header.strip()] = field.strip()
     try:
-        headers, rows, encoding = read_sheet(args.file)
-        rows = list(rows)  # the total makes a real progress bar
-        with _progress_bar(len(rows)) as progress:
-            report = import_rows(session, headers, rows, extra_map=extra, on_duplicate=args.on_duplicate,
-                                 dry_run=args.dry_run, progress=progress, encoding=encoding)
+        with _progress_bar() as progress:
+            report = import_file(session, args.file, sheet_name=args.sheet, extra_map=extra,
+                                 on_duplicate=args.on_duplicate, dry_run=args.dry_run, progress=progress,
+                                 resume=args.resume)
     except SheetError as e:
         return fail(t(f"sheet.{e.code}", **{k: str(v) for k, v in e.params.items()}))
+    except ImportStopped as e:
+        cause = e.cause
+        reason = (t(f"sheet.{cause.code}", **{k: str(v) for k, v in cause.params.items()})
+                  if isinstance(cause, SheetError) else e.reason)
+        print(t("cli.import_failed", reason=reason), file=sys.stderr)
+        return fail(t("cli.import_incomplete", row=e.rows_done, batch=e.batch_id), 1)
     describe = lambda p: t("cli.row_problem", row=p.row, column=p.column, reason=invalid_sentence(p.error))  # noqa: E731
+    sheet = t("cli.import_sheet", name=report.sheet) if report.sheet else ""
+    print(t("cli.import_header", encoding=report.encoding, sheet=sheet, row=report.header_row))
     print(t("cli.import_dry" if report.dry_run else "cli.import_done", rows=report.rows, created=report.created,
-            updated=report.updated, skipped=report.skipped, rejected=len(report.rejected_rows)))
+            updated=report.updated, unchanged=report.unchanged, skipped=report.skipped, rejected=report.rejected,
+            contacts=report.contacts))
     if report.unknown_columns:
         print(t("cli.unknown_columns", columns="、".join(report.unknown_columns)))
+    if report.ignored_columns:
+        print(t("cli.ignored_columns", columns="、".join(report.ignored_columns)))
+    if report.unknown_words:
+        words = "; ".join(f"{column}: {word} ×{n}" for (column, word), n in report.unknown_words.most_common(15))
+        print(t("cli.unknown_words", n=sum(report.unknown_words.values()), words=words))
+    if report.new_vehicles:
+        print(t("cli.new_vehicles", models="、".join(dict.fromkeys(report.new_vehicles))))
+    if report.unassigned:
+        names = "、".join(f"{name} ×{len(rows)}" for name, rows in report.unassigned.items())
+        print(t("cli.unassigned", names=names, n=sum(len(r) for r in report.unassigned.values()),
+                owner=report.owner_name))
+    if report.no_schedule:
+        print(t("cli.no_schedule", n=report.no_schedule))
     for problem in report.problems[:10]:
         print("  " + describe(problem))
     if report.rejected_rows:
         target = args.errors or str(Path(args.file).with_name(Path(args.file).stem + ".errors.csv"))
         write_errors(report, target, describe)
         print(t("cli.errors_written", path=target))
+    if report.batch_id:
+        print(t("cli.import_batch", batch=report.batch_id))
     return 0 if not report.rejected_rows else 1
+
+
+def _batches(session) -> int:
+    from carcrm_tui.services import import_batches
+
+    found = import_batches.batches(session)
+    if not found:
+        print(t("cli.batches_empty"))
+    for b in found:
+        when = b.started_at.in_timezone(session.policy.tz).format("YYYY-MM-DD HH:mm")
+        print(t("cli.batch_line", id=b.id, when=when, who=b.actor, status=t(f"import_batch.{_status_key(b.status)}"),
+                rows=b.rows, created=b.created, updated=b.updated, rejected=b.rejected, file=b.file_name))
+    return 0
+
+
+def _status_key(status: str) -> str:
+    return "undone_status" if status == "undone" else status
+
+
+def _catalogue(args, session, fail) -> int:
+    from carcrm_tui.i18n import money
+    from carcrm_tui.services import catalogue
+    from carcrm_tui.services.importing import SheetError
+    from carcrm_tui.ui_text import invalid_sentence
+
+    command = args.catalogue_command
+    if command == "list":
+        found = catalogue.entries()
+        if not found:
+            print(t("cli.catalogue_empty"))
+        for e in found:
+            flags = "".join(f"  [{t(k)}]" for k, on in (("catalogue.from_import", e.from_import),
+                                                         ("catalogue.retired", e.retired)) if on)
+            price = money(e.guide_price) if e.guide_price else t("catalogue.no_price")
+            print(t("cli.catalogue_line", id=e.id, label=e.label, price=price, flags=flags))
+        return 0
+    if command == "add":
+        entry = catalogue.add(session, args.brand, args.series, args.model, args.price)
+        print(t("cli.catalogue_added", label=entry.label, price=money(entry.guide_price)))
+        return 0
+    if command == "retire":
+        entry = catalogue.set_retired(session, args.id, True)
+        print(t("cli.catalogue_retired", label=entry.label))
+        return 0
+    try:
+        report = catalogue.import_catalogue(session, args.file, args.sheet)
+    except SheetError as e:
+        return fail(t(f"sheet.{e.code}", **{k: str(v) for k, v in e.params.items()}))
+    print(t("cli.catalogue_imported", added=report.added, updated=report.updated, unchanged=report.unchanged,
+            rejected=len({row for row, _c, _e in report.problems})))
+    for row, column, error in report.problems[:10]:
+        print("  " + t("cli.row_problem", row=row, column=column, reason=invalid_sentence(error)))
+    return 0 if not report.problems else 1
 
 
 class _progress_bar:
     """A rich progress bar on a terminal for long sheets; silent in scripts and short files."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self) -> None:
         self.bar = None
 
     def __enter__(self):
-        if sys.stderr.isatty() and self.total >= 500:
+        return self.update
+
+    def update(self, done: int, total: int | None) -> None:
+        if self.bar is None and total and total >= 500 and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.bar = Progress(TextColumn(t("cli.import_bar")), BarColumn(), MofNCompleteColumn(),
                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("import", total=self.total)
-        return self.update
-
-    def update(self, done: int) -> None:
+            self.task = self.bar.add_task("import", total=total)
         if self.bar is not None:
             self.bar.update(self.task, completed=done)
 

@@ -81,7 +81,7 @@ def refusal(e: Exception, fail) -> int:
     if isinstance(e, auth.AccountLocked):
         return fail(t("error.account_locked"), 3)
     if isinstance(e, NotAllowed):
-        return fail(t("error.not_allowed"), 3)
+        return fail(t(f"error.{e.code}"), 3)  # a refusal may say why (importing: managers only)
     if isinstance(e, NotFound):
         return fail(t("cli.no_user", name=str(e)), 2)
     if isinstance(e, ServiceError):

@@ -42,6 +42,8 @@ BINDINGS: dict[str, dict[str, str]] = {
     "form": {"form.save": "ctrl+s", "form.cancel": "escape"},
     "board_filter": {"filter.apply": "enter"},  # a form too: form keys are live on it
     "confirm": {"confirm.yes": "enter"},  # a yes/no step (quit, discard, dormant): a form too
+    "catalogue": {"catalogue.add": "a", "catalogue.price": "p", "catalogue.retire": "r"},
+    "imports": {"imports.undo": "u"},
     "search": {"search.cancel": "escape"},
     "signin": {"signin.back": "escape"},
     "help": {"help.close": "escape,question_mark,q"},

@@ -96,6 +96,12 @@ class Policy:
     # owners' value classes (RFM): in touch within N days, and what counts as a big spender
     owner_recent_days: int = 365
     owner_high_value: int = 300_000  # yuan bought in total
+    # importing sheets: what intent words mean as grades, and how big a file may be
+    grade_words: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_GRADE_WORDS))
+    import_max_file_mb: int = 50
+    import_max_rows: int = 200_000
+    import_max_cell_chars: int = 10_000
+    import_max_unzipped_mb: int = 200
 
     @property
     def tz(self):
@@ -149,6 +155,8 @@ DEFAULT_HOLIDAYS: dict[str, tuple] = {
     "national_day": tuple(_dt.date(y, 10, 1) for y in range(2026, 2030)),
 }
 DEFAULT_URGENCY_GRADE: dict[str, str] = {"near": "A", "mid": "B", "far": "C", "unsure": "C"}
+# 意向级别 高/中/低 (high intent >= 80 is H in domain.md; medium and low follow the urgency grades)
+DEFAULT_GRADE_WORDS: dict[str, str] = {"高": "H", "中": "B", "低": "C", "high": "H", "medium": "B", "low": "C"}
 
 
 def _int(data: Mapping[str, Any], key: str, path: str, default: int, *, minimum: int = 0) -> int:
@@ -182,7 +190,7 @@ def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 def policy_from_dict(data: Mapping[str, Any]) -> Policy:
     """Build a Policy from parsed TOML, checking every value; unknown keys are errors."""
     known = {"dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade", "security",
-             "process", "holidays", "owners"}
+             "process", "holidays", "owners", "import"}
     for key in data:
         if key not in known:
             raise PolicyError(key, "unknown_key")
@@ -301,7 +309,22 @@ def policy_from_dict(data: Mapping[str, Any]) -> Policy:
         if key not in {"recent_days", "high_value"}:
             raise PolicyError(f"owners.{key}", "unknown_key")
 
+    imports = _table(data, "import")
+    limits = {"max_file_mb": 50, "max_rows": 200_000, "max_cell_chars": 10_000, "max_unzipped_mb": 200}
+    for key in imports:
+        if key not in {*limits, "grade_words"}:
+            raise PolicyError(f"import.{key}", "unknown_key")
+    grade_words = dict(DEFAULT_GRADE_WORDS)
+    for word, grade in _table(imports, "grade_words").items():
+        if grade not in grades:
+            raise PolicyError(f"import.grade_words.{word}", "unknown_grade", value=grade)
+        grade_words[word] = grade
+    sizes = {key: _int(imports, key, "import", default, minimum=1) for key, default in limits.items()}
+
     return Policy(
+        grade_words=grade_words,
+        import_max_file_mb=sizes["max_file_mb"], import_max_rows=sizes["max_rows"],
+        import_max_cell_chars=sizes["max_cell_chars"], import_max_unzipped_mb=sizes["max_unzipped_mb"],
         owner_recent_days=_int(owners, "recent_days", "owners", 365, minimum=1),
         owner_high_value=_int(owners, "high_value", "owners", 300_000, minimum=1),
         score_weights=weights,

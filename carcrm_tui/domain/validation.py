@@ -84,16 +84,29 @@ def _date(y: int, m: int, d: int, raw: str) -> dt.date:
 _WAN = 10_000
 
 
+_APPROX = ("左右", "上下", "大概", "大约", "约", "差不多")
+
+
 def parse_budget(text: str) -> tuple[int | None, int | None]:
-    """A budget range in yuan from "15-20万", "15万-20万", "150000-200000", "20万以内", "30万"."""
+    """A budget range in yuan from "15-20万", "15万-20万", "150000-200000", "20万以内", "30万",
+    "30W+" (open-ended: 30万 and up), "20万左右" / "15万上下" (about: ±10%)."""
     raw = (text or "").strip().replace(" ", "").replace("，", ",").replace("～", "-").replace("~", "-")
-    raw = raw.replace("—", "-").replace("–", "-").replace("至", "-").replace("到", "-")
+    raw = raw.replace("—", "-").replace("–", "-").replace("至", "-").replace("到", "-").replace("元", "")
+    raw = raw.removesuffix("之间").removeprefix("预算")
     if not raw:
         return (None, None)
-    upto = raw.endswith(("以内", "以下")) or raw.startswith(("≤", "<="))
-    atleast = raw.endswith("以上") or raw.startswith(("≥", ">="))
-    raw = raw.removesuffix("以内").removesuffix("以下").removesuffix("以上")
-    raw = raw.lstrip("≤≥<>=")
+    approx = raw.endswith(_APPROX) or raw.startswith(_APPROX)
+    for word in _APPROX:
+        raw = raw.removesuffix(word).removeprefix(word)
+    upto = raw.endswith(("以内", "以下", "内")) or raw.startswith(("≤", "<=", "<"))
+    atleast = raw.endswith(("以上", "起", "+")) or raw.startswith(("≥", ">=", ">"))
+    raw = raw.removesuffix("以内").removesuffix("以下").removesuffix("以上").removesuffix("内")
+    raw = raw.removesuffix("起").rstrip("+").lstrip("≤≥<>=")
+    if approx and not (upto or atleast) and "-" not in raw:
+        lo, hi = parse_budget(raw)
+        if lo is None or lo != hi:
+            raise Invalid("budget_invalid", value=text)
+        return (int(round(lo * 0.9)), int(round(lo * 1.1)))
     parts = raw.split("-")
     if len(parts) > 2 or not all(parts):
         raise Invalid("budget_invalid", value=text)
@@ -154,7 +167,7 @@ def clean_text(text: str, *, field: str, limit: int, required: bool = False) -> 
 def mask_phone(e164: str) -> str:
     """138****5678: enough to recognise a number, not enough to copy it off a screen."""
     digits = phone_digits(e164)
-    if e164.startswith("+86") and len(digits) == 13:
+    if e164.startswith("+86"):  # mobiles and landlines alike: the national number
         digits = digits[2:]
     if len(digits) < 7:
         return "*" * len(digits)

@@ -38,12 +38,12 @@ from carcrm_tui.store.models import (
 TIMELINE_PAGE = 100
 
 CUSTOMER_FIELDS = (
-    "name", "gender", "age_range", "phone", "phone2", "wechat", "email", "source",
+    "name", "gender", "age_range", "phone", "phone2", "wechat", "qq", "email", "source",
     "customer_type", "birthday", "tags", "do_not_contact", "notes",
 )
 LEAD_FIELDS = (
     "grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use", "focus_points",
-    "competitor_models", "decision_maker", "objections",
+    "competitor_models", "decision_maker", "objections", "brands", "configuration", "colour",
 )
 CHOICES = {
     "gender": ("", "m", "f"),
@@ -105,7 +105,7 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
         for f in q.order_by(when.desc(), FollowUp.id.desc()).limit(timeline_limit):
             timeline.append(TimelineEntry(
                 f.id, f.lead_id, owners.get(f.owner_id, ""), f.channel, f.due_at, f.done_at,
-                f.summary, f.feedback, f.attitude, f.outcome, f.purpose,
+                f.summary, f.feedback, f.attitude, f.outcome, f.purpose, f.next_step,
             ))
     referrer = (Customer.select(Customer.name, Customer.phone).where(Customer.id == c.referred_by_id).first()
                 if c.referred_by_id else None)
@@ -118,7 +118,7 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
         leads=tuple(leads), timeline=tuple(timeline), timeline_total=total,
         complaints=tuple(complaints.for_customer(session, c.id)),
         referrer_name=referrer.name if referrer else "", referrer_phone=show(referrer.phone) if referrer else "",
-        referrals=Customer.select().where(Customer.referred_by == c.id).count(),
+        referrals=Customer.select().where(Customer.referred_by == c.id).count(), qq=c.qq,
         more_phones=tuple(show(p) for p in more_phones(c.id)),
     )
 
@@ -155,16 +155,27 @@ def _lead_view(lead: Lead, owners: dict[int, str], session: Session) -> LeadView
             QuoteView(q.created_at, vehicle_label(q.vehicle_id), q.configuration, q.guide_price, q.discount,
                       q.trade_in, q.finance_plan, q.car_price, q.purchase_tax, q.insurance, q.plates, q.total)
             for q in Quote.select().where(Quote.lead == lead.id).order_by(Quote.id.desc()).limit(5)) if terms else (),
+        brands=lead.brands, configuration=lead.configuration, colour=lead.colour,
+        purchase_window=lead.purchase_window, models_seen=lead.models_seen,
+        materials=tuple(p for p in lead.materials.split(",") if p),
+        deal_configuration=lead.deal_configuration,
+        deal_colour=lead.deal_colour, sheet_notes=lead.sheet_notes,
     )
 
 
 def vehicle_label(vehicle_id: int | None) -> str:
     v = Vehicle.get_or_none(Vehicle.id == vehicle_id) if vehicle_id else None
-    return f"{v.brand} {v.series} {v.model}" if v else ""
+    return " ".join(p for p in (v.brand, v.series, v.model) if p) if v else ""
 
 
-def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, dict, dict[str, Invalid]]:
-    """Typed text → column values for Customer and Lead; errors by form field."""
+def parse_changes(session: Session, changes: dict[str, object],
+                  current: dict[str, str] | None = None) -> tuple[dict, dict, dict[str, Invalid]]:
+    """Typed text → column values for Customer and Lead; errors by form field.
+
+    `current` holds the record's stored words: a word an import kept as typed
+    (父母, 安全 …) may stay as it is, though no new one can be chosen.
+    """
+    current = current or {}
     today = session.now().in_timezone(session.policy.tz).date()
     cust: dict = {}
     lead: dict = {}
@@ -185,6 +196,8 @@ def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, d
                 cust["email"] = parse_email(text)
             elif key in ("wechat", "age_range"):
                 cust[key] = clean_text(text, field=key, limit=64)
+            elif key == "qq":
+                cust[key] = clean_text(text, field=key, limit=32)
             elif key in ("notes",):
                 cust[key] = clean_text(text, field=key, limit=10_000)
             elif key == "tags":
@@ -201,11 +214,11 @@ def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, d
             elif key == "referrer":
                 cust["referred_by"] = referrer_by_phone(text) if text else None
             elif key in ("gender", "source", "customer_type"):
-                if text not in CHOICES[key]:
+                if text not in CHOICES[key] and text != current.get(key):
                     raise Invalid("choose_one", field=key)
                 cust[key] = text
             elif key in ("urgency", "use", "decision_maker"):
-                if text not in CHOICES[key]:
+                if text not in CHOICES[key] and text != current.get(key):
                     raise Invalid("choose_one", field=key)
                 lead[key] = text
             elif key == "grade":
@@ -225,11 +238,14 @@ def parse_changes(session: Session, changes: dict[str, object]) -> tuple[dict, d
                 lead[key] = parse_date(text, today=today) if text else None
             elif key == "focus_points":
                 points = [p for p in (text or "").split(",") if p]
-                if any(p not in P.FOCUS_POINTS for p in points):
+                kept = set(current.get(key, "").split(","))
+                if any(p not in P.FOCUS_POINTS and p not in kept for p in points):
                     raise Invalid("choose_one", field=key)
                 lead[key] = ",".join(dict.fromkeys(points))
-            elif key in ("competitor_models", "objections"):
+            elif key in ("competitor_models", "objections", "brands", "configuration"):
                 lead[key] = clean_text(text, field=key, limit=2000)
+            elif key == "colour":
+                lead[key] = clean_text(text, field=key, limit=64)
             else:
                 raise Invalid("unknown_field", field=key)
         except Invalid as e:
@@ -287,12 +303,13 @@ def update(session: Session, customer_id: int, changes: dict[str, object], *, ba
     nothing is; if a colleague changed it to something else, that field is a conflict and
     nothing at all is written (FieldConflicts names them; the form asks which to keep).
     """
-    cust, lead_cols, errors = parse_changes(session, changes)
+    stored = _stored_words(session, customer_id, lead_id)
+    cust, lead_cols, errors = parse_changes(session, changes, stored)
     if lead_cols and lead_id is None:
         errors.update({k: Invalid("no_lead") for k in changes if k in LEAD_FIELDS})
     if errors:
         raise ValidationFailed(errors)
-    base_cust, base_lead, _base_errors = parse_changes(session, {k: base.get(k, "") for k in changes})
+    base_cust, base_lead, _base_errors = parse_changes(session, {k: base.get(k, "") for k in changes}, stored)
     now = session.now()
     actor = session.actor.id
     with database.atomic():
@@ -354,6 +371,17 @@ def _field_conflicts(fields: list[str], customer: Customer, lead: Lead | None) -
     row = lead if lead is not None and fields[0] in LEAD_FIELDS else customer
     who = Account.get_or_none(Account.id == row.updated_by_id)
     return FieldConflicts(who.name if who else "?", row.updated_at, tuple(fields))
+
+
+def _stored_words(session: Session, customer_id: int, lead_id: int | None) -> dict[str, str]:
+    """The record's current choice words, so a word kept from an import passes unchanged."""
+    c = get_customer(session, customer_id)
+    words = {"gender": c.gender, "source": c.source, "customer_type": c.customer_type}
+    lead = Lead.get_or_none((Lead.id == lead_id) & (Lead.customer == c.id)) if lead_id else None
+    if lead is not None:
+        words.update(urgency=lead.urgency, use=lead.use, decision_maker=lead.decision_maker,
+                     focus_points=lead.focus_points)
+    return words
 
 
 def referrer_by_phone(text: str) -> int:

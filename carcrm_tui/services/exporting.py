@@ -1,6 +1,9 @@
 """Exporting customers, leads or follow-ups to CSV or XLSX — only what the acting
-account may see, with the headers the import reads (a round trip loses nothing).
-CSV is UTF-8 with a BOM so Excel opens Chinese correctly."""
+account may see, with the headers the import reads (a round trip loses nothing:
+lost reasons and competitors, the deal, the sheet's own fields). The deal
+price and the deal's dates go out only to those who may see them
+(customers.deal_price_visible). CSV is UTF-8 with a BOM so Excel opens
+Chinese correctly."""
 
 from __future__ import annotations
 
@@ -17,15 +20,19 @@ from carcrm_tui.services.scope import customer_filter, lead_filter
 from carcrm_tui.services.session import Session
 from carcrm_tui.store.models import Account, Customer, CustomerTag, FollowUp, Lead, Vehicle, database
 
-CUSTOMER_COLUMNS = ("name", "phone", "phone2", "gender", "age_range", "wechat", "email", "source", "customer_type",
-                    "tags", "birthday", "do_not_contact", "notes", "owner", "grade", "stage", "status", "vehicle",
-                    "budget", "urgency", "expected_purchase_date", "use", "focus_points", "competitor_models",
-                    "decision_maker", "objections", "first_contact", "last_contact", "next_followup")
-FOLLOWUP_COLUMNS = ("name", "phone", "channel", "due", "done", "summary", "feedback", "attitude", "outcome", "owner")
-FOLLOWUP_HEADERS = {"zh": ("客户姓名", "联系电话", "跟进方式", "计划时间", "完成时间", "沟通内容摘要", "客户反馈", "客户态度",
-                           "结果", "销售顾问"),
-                    "en": ("name", "phone", "channel", "due", "done", "summary", "feedback", "attitude", "outcome",
-                           "consultant")}
+CUSTOMER_COLUMNS = ("name", "phone", "phone2", "gender", "age_range", "wechat", "qq", "email", "source",
+                    "customer_type", "tags", "birthday", "do_not_contact", "notes", "owner", "grade", "stage",
+                    "status", "vehicle", "brands", "configuration", "colour", "budget", "urgency",
+                    "expected_purchase_date", "use", "focus_points", "competitor_models", "models_seen", "materials",
+                    "decision_maker", "objections", "lost_reason", "lost_competitor", "deal_configuration",
+                    "deal_colour", "deal_price", "ordered_on", "delivered_on", "first_contact", "next_followup")
+LEAD_COLUMNS = ("name", "phone", "owner", "grade", "stage", "status", "vehicle", "brands", "budget", "urgency",
+                "expected_purchase_date", "use", "focus_points", "competitor_models", "decision_maker", "objections",
+                "lost_reason", "lost_competitor", "deal_configuration", "deal_colour", "deal_price", "ordered_on",
+                "delivered_on", "first_contact")
+# a follow-up log the import reads back: done contacts with their time, planned calls as next dates
+FOLLOWUP_COLUMNS = ("name", "phone", "contact_channel", "contact_at", "summary", "feedback", "attitude", "next_step",
+                    "next_followup", "contact_owner")
 PAGE = 2000
 
 
@@ -42,14 +49,24 @@ def _local_day(instant, session: Session) -> str:
 
 
 def customer_rows(session: Session, lang: str) -> tuple[list[str], Iterator[list]]:
-    headers = [EXPORT_HEADERS[lang][c] if c in EXPORT_HEADERS[lang] else c for c in CUSTOMER_COLUMNS]
-    return headers, _customer_rows(session, lang)
+    return _headers(CUSTOMER_COLUMNS, lang), _rows(session, lang, CUSTOMER_COLUMNS, newest_only=True)
 
 
-def _customer_rows(session: Session, lang: str) -> Iterator[list]:
+def lead_rows(session: Session, lang: str) -> tuple[list[str], Iterator[list]]:
+    """One row per lead: stage, grade, status, lost reason and competitor, the deal (where visible)."""
+    return _headers(LEAD_COLUMNS, lang), _rows(session, lang, LEAD_COLUMNS, newest_only=False)
+
+
+def _headers(columns: tuple[str, ...], lang: str) -> list[str]:
+    return [EXPORT_HEADERS[lang].get(c, c) for c in columns]
+
+
+def _rows(session: Session, lang: str, columns: tuple[str, ...], *, newest_only: bool) -> Iterator[list]:
+    from carcrm_tui.services.customers import deal_price_visible
+
     previous = language()
     owners = {a.id: a.name for a in Account.select(Account.id, Account.name)}
-    vehicles = {v.id: f"{v.brand} {v.series} {v.model}" for v in Vehicle.select()}
+    vehicles = {v.id: " ".join(p for p in (v.brand, v.series, v.model) if p) for v in Vehicle.select()}
     last_id = 0
     try:
         set_language(lang)
@@ -62,38 +79,61 @@ def _customer_rows(session: Session, lang: str) -> Iterator[list]:
             tags: dict[int, list[str]] = {}
             for t in CustomerTag.select().where(CustomerTag.customer.in_(ids)).order_by(CustomerTag.id):
                 tags.setdefault(t.customer_id, []).append(t.tag)
-            leads: dict[int, Lead] = {}
-            for lead in Lead.select().where(Lead.customer.in_(ids)).order_by(Lead.id):
-                leads[lead.customer_id] = lead  # the newest lead per customer
+            leads: dict[int, list[Lead]] = {}
+            for lead in Lead.select().where(Lead.customer.in_(ids) & lead_filter(session)).order_by(Lead.id):
+                leads.setdefault(lead.customer_id, []).append(lead)
             nexts = {}
-            lead_ids = [lead.id for lead in leads.values()]
+            lead_ids = [lead.id for group in leads.values() for lead in group]
             if lead_ids:
                 for f in (FollowUp.select(FollowUp.lead, FollowUp.due_at)
                           .where(FollowUp.lead.in_(lead_ids) & FollowUp.done_at.is_null() & (FollowUp.purpose == ""))
                           .order_by(FollowUp.due_at.desc())):
                     nexts[f.lead_id] = f.due_at
             for c in page:
-                lead = leads.get(c.id)
-                yield [
-                    c.name, _national(c.phone), _national(c.phone2), label("gender", c.gender), c.age_range,
-                    c.wechat, c.email, label("source", c.source), label("ctype", c.customer_type),
-                    "、".join(tags.get(c.id, [])), _date(c.birthday),
-                    label("yesno", "yes") if c.do_not_contact else "", c.notes, owners.get(c.owner_id, ""),
-                    lead.grade if lead else "", label("stage", lead.stage) if lead else "",
-                    label("status", lead.status) if lead else "",
-                    vehicles.get(lead.vehicle_id, "") if lead else "",
-                    format_budget(lead.budget_min, lead.budget_max) if lead else "",
-                    label("urgency", lead.urgency) if lead else "", _date(lead.expected_purchase_date) if lead else "",
-                    label("use", lead.use) if lead else "",
-                    "、".join(label("focus", p) for p in lead.focus_points.split(",") if p) if lead else "",
-                    lead.competitor_models if lead else "", label("decider", lead.decision_maker) if lead else "",
-                    lead.objections if lead else "", _local_day(lead.created_at, session) if lead else "",
-                    _local_day(lead.last_contact_at, session) if lead else "",
-                    _local_day(nexts.get(lead.id), session) if lead else "",
-                ]
+                group = leads.get(c.id, [])
+                chosen = group[-1:] if newest_only else group  # the customer sheet: the newest lead
+                if not chosen and newest_only:
+                    chosen = [None]
+                for lead in chosen:
+                    deal = lead is not None and deal_price_visible(session, lead)
+                    cells = _cells(c, lead, deal, tags.get(c.id, []), owners, vehicles, nexts, session)
+                    yield [cells.get(col, "") for col in columns]
             last_id = ids[-1]
     finally:
         set_language(previous)
+
+
+def _cells(c: Customer, lead: Lead | None, deal: bool, tags: list[str], owners, vehicles, nexts,
+           session: Session) -> dict:
+    out = {
+        "name": c.name, "phone": _national(c.phone), "phone2": _national(c.phone2), "gender": label("gender", c.gender),
+        "age_range": c.age_range, "wechat": c.wechat, "qq": c.qq, "email": c.email, "source": label("source", c.source),
+        "customer_type": label("ctype", c.customer_type), "tags": "、".join(tags), "birthday": _date(c.birthday),
+        "do_not_contact": label("yesno", "yes") if c.do_not_contact else "", "notes": c.notes,
+        "owner": owners.get(c.owner_id, ""),
+    }
+    if lead is None:
+        return out
+    out.update({
+        "owner": owners.get(lead.owner_id, ""), "grade": lead.grade, "stage": label("stage", lead.stage),
+        "status": label("status", lead.status), "vehicle": vehicles.get(lead.vehicle_id, ""), "brands": lead.brands,
+        "configuration": lead.configuration, "colour": lead.colour,
+        "budget": format_budget(lead.budget_min, lead.budget_max), "urgency": label("urgency", lead.urgency),
+        "expected_purchase_date": _date(lead.expected_purchase_date) or lead.purchase_window,
+        "use": label("use", lead.use),
+        "focus_points": "、".join(label("focus", p) for p in lead.focus_points.split(",") if p),
+        "competitor_models": lead.competitor_models, "models_seen": lead.models_seen,
+        "materials": "、".join(label("material", p) for p in lead.materials.split(",") if p),
+        "decision_maker": label("decider", lead.decision_maker), "objections": lead.objections,
+        "lost_reason": label("lost", lead.lost_reason) if lead.status == "lost" else "",
+        "lost_competitor": lead.lost_competitor if lead.status == "lost" else "",
+        "first_contact": _local_day(lead.created_at, session), "next_followup": _local_day(nexts.get(lead.id), session),
+    })
+    if deal:  # 成交价格 and the deal's dates: the owning consultant and managers only
+        out.update({"deal_price": lead.deal_price or "", "deal_configuration": lead.deal_configuration,
+                    "deal_colour": lead.deal_colour, "ordered_on": _local_day(lead.ordered_at, session),
+                    "delivered_on": _date(lead.delivered_on)})
+    return out
 
 
 def followup_rows(session: Session, lang: str) -> tuple[list[str], Iterator[list]]:
@@ -110,14 +150,16 @@ def followup_rows(session: Session, lang: str) -> tuple[list[str], Iterator[list
                     return
                 for f in page:
                     c = f.lead.customer
-                    yield [c.name, _national(c.phone), label("channel", f.channel), _local(f.due_at, session),
-                           _local(f.done_at, session), f.summary, f.feedback, label("attitude", f.attitude),
-                           label("outcome", f.outcome), owners.get(f.owner_id, "")]
+                    planned = f.done_at is None
+                    yield [c.name, _national(c.phone), label("channel", f.channel) if not planned else "",
+                           _local(f.done_at, session), f.summary if not planned else "", f.feedback,
+                           label("attitude", f.attitude), f.next_step if not planned else f.summary,
+                           _local(f.due_at, session) if planned and not f.purpose else "", owners.get(f.owner_id, "")]
                 last_id = page[-1].id
         finally:
             set_language(previous)
 
-    return list(FOLLOWUP_HEADERS[lang]), rows()
+    return _headers(FOLLOWUP_COLUMNS, lang), rows()
 
 
 def _local(instant, session: Session) -> str:
@@ -127,7 +169,7 @@ def _local(instant, session: Session) -> str:
 def export(session: Session, path: str | Path, what: str = "customers", lang: str = "zh") -> int:
     """Write the file; returns the number of rows. The format follows the file's suffix."""
     path = Path(path)
-    headers, rows = (customer_rows if what == "customers" else followup_rows)(session, lang)
+    headers, rows = {"customers": customer_rows, "leads": lead_rows, "followups": followup_rows}[what](session, lang)
     count = 0
     with whole(path) as tmp:  # a half-written export never takes the file's name, nor stays as .part
         if path.suffix.lower() == ".xlsx":

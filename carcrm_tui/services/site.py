@@ -24,7 +24,7 @@ from carcrm_tui.store.models import SitePolicy, database
 
 # sections of a site policy; a personal config holding any of these is refused (config.py)
 SECTIONS = ("dealership", "grades", "stages", "followup", "lost_reasons", "urgency_grade", "security", "process",
-            "holidays", "owners")
+            "holidays", "owners", "import")
 
 
 def stored_text() -> str:

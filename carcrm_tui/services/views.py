@@ -172,6 +172,7 @@ class TimelineEntry(NamedTuple):
     attitude: str
     outcome: str
     purpose: str = ""
+    next_step: str = ""
 
 
 class LeadView(NamedTuple):
@@ -210,6 +211,16 @@ class LeadView(NamedTuple):
     plate: str = ""
     test_drives: tuple = ()
     quotes: tuple = ()
+    # the rest of the dealer's sheet
+    brands: str = ""
+    configuration: str = ""
+    colour: str = ""
+    purchase_window: str = ""
+    models_seen: str = ""
+    materials: tuple[str, ...] = ()
+    deal_configuration: str = ""
+    deal_colour: str = ""
+    sheet_notes: str = ""
 
 
 class TestDriveView(NamedTuple):
@@ -261,6 +272,7 @@ class CustomerDetail(NamedTuple):
     referrer_phone: str = ""  # masked like the customer's own phones
     referrals: int = 0  # customers this one has sent us
     more_phones: tuple[str, ...] = ()  # numbers beyond main and backup (kept by merges), masked like them
+    qq: str = ""
 
     @property
     def lead(self) -> LeadView | None:

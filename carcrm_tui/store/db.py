@@ -49,14 +49,22 @@ class ShowroomSqliteDatabase(FaultAware, SqliteDatabase):
     begin_patience = 10.0  # seconds: a person at a terminal is told after this, not frozen for a minute
 
     def begin(self, lock_type=None):
+        # Ask for the lock every millisecond or two ourselves: SQLite's own busy handler
+        # backs off to 100 ms between tries and misses the short gap a long import leaves
+        # between its chunks, so a one-row save could wait behind many chunks (design.md).
         deadline = time.monotonic() + self.begin_patience
-        while True:
-            try:
-                return super().begin(lock_type)
-            except StorageFault as e:
-                if e.kind != "busy" or time.monotonic() > deadline:
-                    raise
-                time.sleep(random.uniform(0.002, 0.03))
+        conn = self.connection()
+        conn.execute("PRAGMA busy_timeout = 0")  # ask again every millisecond or two: a waiting save
+        try:                                      # gets in between an import's chunks
+            while True:
+                try:
+                    return super().begin(lock_type)
+                except StorageFault as e:
+                    if e.kind != "busy" or time.monotonic() > deadline:
+                        raise
+                    time.sleep(random.uniform(0.0005, 0.002))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {dict(self._pragmas).get('busy_timeout', 5_000)}")
 
 
 class ShowroomPostgresqlDatabase(FaultAware, PostgresqlDatabase):

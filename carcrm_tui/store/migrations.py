@@ -17,7 +17,8 @@ from peewee import Database, SqliteDatabase
 
 from carcrm_tui.store import search_index
 from carcrm_tui.store.models import (
-    MODELS, AuditLog, Complaint, CustomerPhone, CustomerTag, Notice, Quote, ShowroomVisit, SitePolicy, TestDrive,
+    MODELS, AuditLog, Complaint, CustomerPhone, CustomerTag, ImportBatch, ImportChange, Notice, Quote,
+    ShowroomVisit, SitePolicy, TestDrive,
 )
 
 
@@ -107,10 +108,34 @@ def _v7_server_search(db: Database) -> None:
         search_index.install_trigrams(db)
 
 
+def _v8_dealer_sheets(db: Database) -> None:
+    """0.8: every field of the dealer's sheet, the catalogue's retired and imported models, import batches."""
+    sqlite = isinstance(db, SqliteDatabase)
+    flag = "INTEGER NOT NULL DEFAULT 0" if sqlite else "BOOLEAN NOT NULL DEFAULT FALSE"
+    for sql in (
+        "ALTER TABLE customer ADD COLUMN qq VARCHAR(32) NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN brands TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN configuration TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN colour VARCHAR(64) NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN purchase_window VARCHAR(64) NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN models_seen TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN materials TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN deal_configuration VARCHAR(128) NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN deal_colour VARCHAR(64) NOT NULL DEFAULT ''",
+        "ALTER TABLE lead ADD COLUMN sheet_notes TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE follow_up ADD COLUMN next_step TEXT NOT NULL DEFAULT ''",
+        f"ALTER TABLE vehicle ADD COLUMN retired {flag}",
+        "ALTER TABLE vehicle ADD COLUMN origin VARCHAR(16) NOT NULL DEFAULT ''",
+    ):
+        db.execute_sql(sql)
+    db.create_tables([ImportBatch, ImportChange])
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
-                                                  5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search}
-LATEST = 7
+                                                  5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search,
+                                                  8: _v8_dealer_sheets}
+LATEST = 8
 
 
 class SchemaTooNew(RuntimeError):

@@ -23,6 +23,9 @@ from peewee import (
 from carcrm_tui.store.fields import UTCDateTimeField
 
 database = DatabaseProxy()
+# columns added after 0.5 carry their default in the schema too, as the upgrade adds them
+# (bulk loads that name older columns only keep working on new and upgraded files alike)
+_BLANK = SQL("DEFAULT ''")
 
 
 class BaseModel(Model):
@@ -46,7 +49,9 @@ class Vehicle(BaseModel):
     brand = CharField(max_length=64)
     series = CharField(max_length=64)
     model = CharField(max_length=128)
-    guide_price = IntegerField()  # yuan (厂商指导价)
+    guide_price = IntegerField()  # yuan (厂商指导价); 0 = not known yet (added from an import)
+    retired = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])  # no longer sold: kept for the leads that name it, offered to no new one
+    origin = CharField(max_length=16, default="", constraints=[_BLANK])  # "" = the catalogue, "import" = named in a sheet, added then
 
     class Meta:
         indexes = ((("brand", "series", "model"), True),)
@@ -64,6 +69,7 @@ class Customer(BaseModel):
     phone2 = CharField(max_length=32, default="")
     phone2_digits = CharField(max_length=20, default="", index=True)
     wechat = CharField(max_length=64, default="")
+    qq = CharField(max_length=32, default="", constraints=[_BLANK])
     email = CharField(max_length=128, default="")
     source = CharField(max_length=32, default="")
     customer_type = CharField(max_length=16, default="prospect")
@@ -118,6 +124,16 @@ class Lead(BaseModel):
     plate = CharField(max_length=16, default="")
     lost_reason = CharField(max_length=32, default="")
     lost_competitor = CharField(max_length=128, default="")
+    # the rest of the dealer's sheet (客户信息管理表): needs, visits, the deal itself
+    brands = TextField(default="", constraints=[_BLANK])  # brands of interest, several, as the customer named them
+    configuration = TextField(default="", constraints=[_BLANK])  # configuration preferences (sunroof, seats, driver assistance …)
+    colour = CharField(max_length=64, default="", constraints=[_BLANK])
+    purchase_window = CharField(max_length=64, default="", constraints=[_BLANK])  # "年底", "春节前": expected purchase when not a date
+    models_seen = TextField(default="", constraints=[_BLANK])  # 看车/试驾车型
+    materials = TextField(default="", constraints=[_BLANK])  # handed over: brochure, spec sheet, quote (codes or words as typed)
+    deal_configuration = CharField(max_length=128, default="", constraints=[_BLANK])
+    deal_colour = CharField(max_length=64, default="", constraints=[_BLANK])
+    sheet_notes = TextField(default="", constraints=[_BLANK])  # sheet values with no field of their own, kept as typed ("header: value")
     created_at = UTCDateTimeField()
     stage_changed_at = UTCDateTimeField()
     first_response_at = UTCDateTimeField(null=True)
@@ -151,6 +167,7 @@ class FollowUp(BaseModel):
     attitude = CharField(max_length=16, default="")
     outcome = CharField(max_length=24, default="")
     purpose = CharField(max_length=32, default="")  # thank_you, day1, insurance, holiday:… ("" = sales call)
+    next_step = TextField(default="", constraints=[_BLANK])  # 下次跟进计划: what was agreed to do next
     created_at = UTCDateTimeField()
 
 
@@ -271,6 +288,55 @@ class SitePolicy(BaseModel):
     updated_by = ForeignKeyField(Account, null=True, backref="+", index=False)
 
 
+class ImportBatch(BaseModel):
+    """One import of a sheet: who, when, which file, how far it got and what it did.
+
+    Rows commit in chunks; `rows_done` is the last sheet row of the last committed
+    chunk, so a batch that stopped half-way (status "running" with an old
+    `updated_at`, or "incomplete") can be resumed from there or undone.
+    """
+
+    actor = ForeignKeyField(Account, backref="+", index=False)
+    started_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()  # each committed chunk: a running batch whose clock stopped has died
+    finished_at = UTCDateTimeField(null=True)
+    file_name = CharField(max_length=255)
+    file_hash = CharField(max_length=64, default="")  # sha256: a resume reads the same file
+    sheet = CharField(max_length=64, default="")
+    status = CharField(max_length=12, default="running")  # running | complete | incomplete | undone
+    rows_done = IntegerField(default=0)
+    rows = IntegerField(default=0)
+    created = IntegerField(default=0)
+    updated = IntegerField(default=0)
+    skipped = IntegerField(default=0)
+    rejected = IntegerField(default=0)
+    contacts = IntegerField(default=0)
+    warnings = IntegerField(default=0)
+    summary = TextField(default="")  # JSON: unknown words, catalogue additions, consultants not found
+    undone_at = UTCDateTimeField(null=True)
+    undone_by = ForeignKeyField(Account, null=True, backref="+", index=False)
+
+
+class ImportChange(BaseModel):
+    """What a batch did to one record, so that undo can take it back.
+
+    "create": the record is the batch's (a customer takes its leads, follow-ups
+    and tags along). "update": `before` holds the old column values (JSON) and
+    `version` the record's version right after the import — undo restores only
+    a record nobody has saved since.
+    """
+
+    batch = ForeignKeyField(ImportBatch, backref="changes", on_delete="CASCADE", index=False)
+    entity = CharField(max_length=16)  # customer | lead | followup | tag | test_drive | vehicle
+    entity_id = IntegerField()
+    action = CharField(max_length=8)  # create | update
+    before = TextField(default="")
+    version = IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("batch", "entity", "action", "id"), False),)
+
+
 # today's follow-ups for one consultant: only the open ones, by due time
 FollowUp.add_index(
     FollowUp.index(FollowUp.owner, FollowUp.due_at, name="followup_open_by_owner_due").where(
@@ -290,4 +356,4 @@ FollowUp.add_index(
 )
 
 MODELS = (Account, Vehicle, Customer, Lead, FollowUp, AuditLog, CustomerTag, TestDrive, Quote, ShowroomVisit,
-          Complaint, CustomerPhone, Notice, SitePolicy)
+          Complaint, CustomerPhone, Notice, SitePolicy, ImportBatch, ImportChange)

@@ -24,6 +24,8 @@ SCOPE_CLASSES = {
     "form": ("carcrm_tui.ui.screens.form", "FormScreen"),
     "board_filter": ("carcrm_tui.ui.screens.process_forms", "BoardFilterScreen"),
     "confirm": ("carcrm_tui.ui.screens.process_forms", "ConfirmScreen"),
+    "catalogue": ("carcrm_tui.ui.screens.catalogue", "CatalogueScreen"),
+    "imports": ("carcrm_tui.ui.screens.imports", "ImportBatchesScreen"),
     "search": ("carcrm_tui.ui.screens.search", "SearchScreen"),
     "signin": ("carcrm_tui.ui.screens.sign_in", "SignInScreen"),
     "help": ("carcrm_tui.ui.screens.help", "HelpScreen"),

@@ -31,7 +31,7 @@ async def customer_shown(pilot, customer_id: int) -> None:
 async def test_import_from_the_palette_previews_before_writing(demo, tmp_path):
     sheet = tmp_path / "sheet.csv"
     sheet.write_bytes((SHEETS / "customers_zh_utf8.csv").read_bytes())
-    app = make_app("李娜")
+    app = make_app("王建国")
     before = Customer.select().count()
     async with running(app, size=(120, 40)) as pilot:
         await pilot.press("ctrl+p", *"import")
@@ -39,14 +39,76 @@ async def test_import_from_the_palette_previews_before_writing(demo, tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), what="the import form")
         app.screen.query_one("#path").value = str(sheet)
+        app.screen.query_one("#path").focus()
         await pilot.press("enter")
-        await wait_for_text(pilot, "客户姓名→Name", "客户QQ", "not a valid phone number")
+        await wait_for_text(pilot, "客户姓名→Name", "客户QQ", "not a valid phone number", "不存在的人")
         assert Customer.select().count() == before  # the preview wrote nothing
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, ImportScreen) and "rejected" in screen_text(app),
                        what="the import done")
-        assert Customer.select().count() == before + 5
+        assert Customer.select().count() == before + 7
         assert (tmp_path / "sheet.errors.csv").exists()
+
+
+async def test_consultants_are_told_importing_is_for_managers(demo):
+    app = make_app("李娜")
+    async with running(app, size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p", *"import a sheet")
+        await wait_for(pilot, lambda: palette_offers(app, "Import a sheet"), what="the palette offering the import")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "managers and admins" in screen_text(app))
+        assert not isinstance(app.screen, ImportScreen)
+
+
+async def test_manager_keeps_the_catalogue_and_undoes_an_import(demo, tmp_path):
+    from carcrm_tui.services import importing
+    from carcrm_tui.store.models import ImportBatch, Vehicle
+    from carcrm_tui.ui.screens.catalogue import CatalogueScreen
+    from carcrm_tui.ui.screens.imports import ImportBatchesScreen
+    from tests.conftest import session_for
+
+    app = make_app("王建国")
+    async with running(app, size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p", *"vehicle catalogue")
+        await wait_for(pilot, lambda: palette_offers(app, "Vehicle catalogue"), what="the palette offering the catalogue")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CatalogueScreen))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.screen.query("#v-brand"))
+        for name, value in (("brand", "吉利"), ("series", "银河E8"), ("model", "旗舰版"), ("price", "17.27万")):
+            app.screen.query_one(f"#v-{name}").value = value
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, CatalogueScreen) and "银河E8" in screen_text(app))
+        added = Vehicle.get(Vehicle.series == "银河E8")
+        assert added.guide_price == 172_700
+        box = app.screen.query_one("#entries")
+        box.highlighted = [e.id for e in app.screen.entries].index(added.id)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.query("#v-price"))
+        app.screen.query_one("#v-price").value = "16.99万"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: Vehicle.get_by_id(added.id).guide_price == 169_900)
+        await wait_for(pilot, lambda: isinstance(app.screen, CatalogueScreen))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: Vehicle.get_by_id(added.id).retired)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CatalogueScreen))
+        assert added.id not in {v.id for v in app.screen.vehicles()}  # no longer offered to new leads
+
+        sheet = tmp_path / "s.csv"
+        sheet.write_text("姓名,手机\n新客户,13811112299\n", encoding="utf-8")
+        report = importing.import_file(session_for("王建国"), sheet)
+        await pilot.press("ctrl+p", *"imports: list")
+        await wait_for(pilot, lambda: palette_offers(app, "Imports: list"), what="the palette offering the imports")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportBatchesScreen)
+                       and f"#{report.batch_id}" in screen_text(app), what="the batch listed")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "press u again" in screen_text(app).lower())
+        await pilot.press("u")
+        await wait_for(pilot, lambda: ImportBatch.get_by_id(report.batch_id).status == "undone"
+                       and not Customer.select().where(Customer.phone_digits == "13811112299").exists(),
+                       what="the batch undone")
 
 
 async def test_manager_merges_a_duplicate_record(demo):
@@ -280,3 +342,30 @@ async def test_who_is_late_reads_at_80_columns(demo):
         # and the sections after it (titles, "nothing here") show below it
         await wait_for(pilot, lambda: visible_keys(table)[-1] == table.lines[-1].key, what="the table scrolled to its end")
         assert table.cursor_key in visible_keys(table)
+
+
+
+
+async def test_the_customer_screen_shows_the_sheets_fields(demo, tmp_path):
+    from carcrm_tui.services import importing
+    from tests import sheets
+    from tests.conftest import session_for
+
+    row = sheets.full_row(1, **{"*主要联系电话": "13877776666", "跟进负责人": "李娜", "销售顾问": "李娜",
+                                "保养提醒": "每5000公里提醒"})
+    path = sheets.write_csv(tmp_path / "s.csv", [sheets.FULL_HEADER, row])
+    importing.import_file(session_for("王建国"), path)
+    customer = Customer.get(Customer.phone_digits == "13877776666")
+    app = make_app("李娜")
+    async with running(app, size=(160, 50)) as pilot:
+        app.screen.open_customer(customer.id)
+        await wait_for(pilot, lambda: "88112233" in screen_text(app))
+        text = screen_text(app)
+        for shown in ("QQ 88112233", "吉利、领克", "晶石白", "年底", "Brochure、Quote、U盘", "安全", "邀约周末试驾",
+                      "保养提醒: 每5000公里提醒", "底盘扎实"):
+            assert shown in text, shown
+        await pilot.press("e")  # the edit form opens on words the import kept as typed, and saves them unchanged
+        await wait_for(pilot, lambda: app.screen.query("#f-qq"))
+        assert app.screen.query_one("#f-qq").value == "88112233"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "Saved" in screen_text(app))

@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from carcrm_tui.i18n import label, t
+from carcrm_tui.i18n import catalog, label, t
 from carcrm_tui.services.session import in_worker
 from carcrm_tui.ui.format import date_text, phone_text
 from carcrm_tui.ui_text import error_sentence
@@ -144,22 +144,27 @@ class MergeScreen(FormScreen):
 
 
 class ImportScreen(FormScreen):
-    """A sheet's column mapping and first problems before anything is written; ctrl+s imports."""
+    """A sheet's column mapping, its warnings and first problems before anything is written; ctrl+s imports.
+
+    The preview is a dry run (reads only). `preview` and `run` take the path and
+    the worksheet ("" = the first with a header); both run on a worker.
+    """
 
     DEFAULT_CSS = """
     ImportScreen #preview { height: auto; max-height: 14; }
     """
 
-    def __init__(self, *, preview: Callable[[str], object], run: Callable[[str], object],
+    def __init__(self, *, preview: Callable[[str, str], object], run: Callable[[str, str], object],
                  describe: Callable[[object], str]) -> None:
         super().__init__()
         self.preview_fn, self.run_fn, self.describe = preview, run, describe
-        self.previewed: str | None = None
+        self.previewed: tuple[str, str] | None = None
 
     def compose(self):
         with Vertical(id="form"):
             yield Static(Text(t("import.title")), id="form-title")
             yield Row("file", Input(placeholder=t("import.file_hint"), id="path"), caption=t("import.file"))
+            yield Row("sheet", Input(placeholder=t("import.sheet_hint"), id="sheet"), caption=t("field.sheet"))
             yield VerticalScroll(Static("", id="preview-text"), id="preview")
             yield Static("", id="form-message")
             yield Static(Text(t("import.keys", **hint_keys(self.app))), id="form-keys")
@@ -167,57 +172,69 @@ class ImportScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
 
+    def target(self) -> tuple[str, str]:
+        return self.query_one("#path", Input).value.strip(), self.query_one("#sheet", Input).value.strip()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.message(t("import.reading"))
-        self.do_preview(event.value.strip())
+        self.do_preview(*self.target())
 
     @work(thread=True, exclusive=True, group="import")
-    def do_preview(self, path: str) -> None:
+    def do_preview(self, path: str, sheet: str) -> None:
         try:
-            report = in_worker(self.preview_fn, path)
+            report = in_worker(self.preview_fn, path, sheet)
         except Exception as e:  # a sheet that cannot be read: say why, keep the form
             self.app.call_from_thread(self.message, self.describe(e))
             return
-        self.app.call_from_thread(self.show_preview, path, report)
+        self.app.call_from_thread(self.show_preview, (path, sheet), report)
 
-    def show_preview(self, path: str, report) -> None:
-        self.previewed = path
-        # what matters first: the counts, what is left out, the first problems; then the mapping
+    def show_preview(self, target: tuple[str, str], report) -> None:
+        self.previewed = target
+        # what matters first: the counts, what is left out, what is kept as typed, the first problems
         lines = Text()
         lines.append(t("cli.import_dry", rows=report.rows, created=report.created, updated=report.updated,
-                       skipped=report.skipped, rejected=len(report.rejected_rows)) + "\n", style="bold")
+                       unchanged=report.unchanged, skipped=report.skipped, rejected=report.rejected,
+                       contacts=report.contacts) + "\n", style="bold")
         if report.unknown_columns:
             lines.append(t("import.unknown", columns="、".join(report.unknown_columns)) + "\n", style="yellow")
+        if report.unknown_words:
+            words = "; ".join(f"{c}: {w} ×{n}" for (c, w), n in report.unknown_words.most_common(8))
+            lines.append_text(plain(t("import.warnings", n=sum(report.unknown_words.values()), words=words), "yellow"))
+            lines.append("\n")
+        if report.new_vehicles:
+            lines.append_text(plain(t("import.vehicles", models="、".join(dict.fromkeys(report.new_vehicles))),
+                                    "yellow"))
+            lines.append("\n")
+        if report.unassigned:
+            names = "、".join(report.unassigned)
+            lines.append_text(plain(t("import.unassigned", names=names,
+                                      n=sum(len(r) for r in report.unassigned.values())), "yellow"))
+            lines.append("\n")
         for problem in report.problems[:5]:
-            lines.append(self.describe(problem) + "\n", style="red")
+            lines.append_text(plain(self.describe(problem), "red"))
+            lines.append("\n")
         for n, (header, field) in enumerate(report.mapping.items()):
             lines.append(" · " if n else "", style="dim").append_text(plain(header))
-            lines.append(f"→{t(f'field.{field}') if field in _FIELD_KEYS else field}", style="dim")
+            lines.append(f"→{t(f'field.{field}') if f'field.{field}' in catalog('en') else field}", style="dim")
         self.query_one("#preview-text", Static).update(lines)
         self.message(t("import.confirm", **hint_keys(self.app)))
 
     def action_save(self) -> None:
-        path = self.query_one("#path", Input).value.strip()
-        if self.previewed != path:
-            self.do_preview(path)
+        target = self.target()
+        if self.previewed != target:
+            self.do_preview(*target)
             return
         self.message(t("import.running"))
-        self.do_import(path)
+        self.do_import(*target)
 
     @work(thread=True, exclusive=True, group="import")
-    def do_import(self, path: str) -> None:
+    def do_import(self, path: str, sheet: str) -> None:
         try:
-            report = in_worker(self.run_fn, path)
+            report = in_worker(self.run_fn, path, sheet)
         except Exception as e:
             self.app.call_from_thread(self.message, self.describe(e))
             return
         self.app.call_from_thread(self.dismiss, report)
-
-
-_FIELD_KEYS = {"name", "phone", "phone2", "gender", "age_range", "wechat", "email", "source", "customer_type", "tags",
-               "birthday", "notes", "owner", "grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use",
-               "focus_points", "competitor_models", "decision_maker", "objections", "stage", "status",
-               "do_not_contact"}
 
 
 class ReassignScreen(FormScreen):

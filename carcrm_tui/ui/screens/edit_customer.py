@@ -27,8 +27,9 @@ from carcrm_tui.ui.text import plain, visible
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
 from carcrm_tui.ui.keymap import hint_keys
 
-TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "email", "age_range", "birthday", "tags", "notes", "referrer",
-               "budget", "expected_purchase_date", "focus_points", "competitor_models", "objections")
+TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "qq", "email", "age_range", "birthday", "tags", "notes",
+               "referrer", "budget", "expected_purchase_date", "focus_points", "competitor_models", "objections",
+               "brands", "configuration", "colour")
 CHOICE_FIELDS = {
     "gender": ("gender", ("m", "f"), True),
     "source": ("source", P.SOURCES, True),
@@ -38,12 +39,12 @@ CHOICE_FIELDS = {
     "use": ("use", P.USES, True),
     "decision_maker": ("decider", P.DECISION_MAKERS, True),
 }
-ORDER = ("name", "phone", "phone2", "wechat", "email", "gender", "age_range", "birthday", "source",
+ORDER = ("name", "phone", "phone2", "wechat", "qq", "email", "gender", "age_range", "birthday", "source",
          "customer_type", "referrer", "tags", "do_not_contact", "notes",
-         "grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use", "focus_points",
-         "competitor_models", "decision_maker", "objections")
-LEAD_ONLY = ("grade", "vehicle", "budget", "urgency", "expected_purchase_date", "use", "focus_points",
-             "competitor_models", "decision_maker", "objections")
+         "grade", "brands", "vehicle", "configuration", "colour", "budget", "urgency", "expected_purchase_date", "use",
+         "focus_points", "competitor_models", "decision_maker", "objections")
+LEAD_ONLY = ("grade", "brands", "vehicle", "configuration", "colour", "budget", "urgency", "expected_purchase_date",
+             "use", "focus_points", "competitor_models", "decision_maker", "objections")
 
 
 def focus_codes(text: str) -> str:
@@ -77,7 +78,7 @@ class EditCustomerScreen(FormScreen):
         # stored text starts in a one-line input: control characters shown as ␛ …, never sent raw
         values = {
             "name": visible(d.name), "phone": phone_text(d.phone), "phone2": phone_text(d.phone2),
-            "wechat": visible(d.wechat), "email": visible(d.email), "gender": d.gender,
+            "wechat": visible(d.wechat), "qq": visible(d.qq), "email": visible(d.email), "gender": d.gender,
             "age_range": visible(d.age_range), "birthday": date_text(d.birthday),
             "source": d.source, "customer_type": d.customer_type, "tags": visible(",".join(d.tags)),
             "do_not_contact": "yes" if d.do_not_contact else "no", "notes": visible(d.notes),
@@ -90,7 +91,8 @@ class EditCustomerScreen(FormScreen):
                 "expected_purchase_date": date_text(lead.expected_purchase_date), "use": lead.use,
                 "focus_points": "、".join(label("focus", p) for p in lead.focus_points),
                 "competitor_models": visible(lead.competitor_models), "decision_maker": lead.decision_maker,
-                "objections": visible(lead.objections),
+                "objections": visible(lead.objections), "brands": visible(lead.brands),
+                "configuration": visible(lead.configuration), "colour": visible(lead.colour),
             })
         return values
 
@@ -115,10 +117,16 @@ class EditCustomerScreen(FormScreen):
             return ChoiceBar([(g, g) for g in self.policy.grade_order], value, id="f-grade")
         if name == "vehicle":
             options = [(Text(v.label), v.id) for v in self.vehicles]
+            own = self.detail.lead.vehicle if self.detail.lead else None
+            if own is not None and own.id not in {v.id for v in self.vehicles}:
+                options.append((Text(own.label), own.id))  # a retired model stays on the lead that names it
             return Select(options, value=value if value else Select.NULL, prompt=t("walkin.vehicle_prompt"),
                           id="f-vehicle", compact=True)
         kind, codes, blank = CHOICE_FIELDS[name]
-        return ChoiceBar(code_options(kind, codes, blank=blank), value or "", id=f"f-{name}")
+        options = code_options(kind, codes, blank=blank)
+        if value and value not in [v for v, _ in options] and name != "do_not_contact":
+            options.append((value, value))  # a word an import kept as typed stays choosable as it is
+        return ChoiceBar(options, value or "", id=f"f-{name}")
 
     DEFAULT_CSS = """
     EditCustomerScreen #edit-fields { height: auto; max-height: 18; }

@@ -149,12 +149,12 @@ class FormScreen(Translated, ModalScreen):
         return tuple(out)
 
     @property
-    def changed(self) -> bool:
+    def unsaved(self) -> bool:
         return self._start is not None and self.values() != self._start
 
     def action_cancel(self) -> None:
         """Esc leaves at once when nothing was typed; otherwise it asks before throwing work away."""
-        if not self.changed:
+        if not self.unsaved:
             self.dismiss(None)
             return
         from carcrm_tui.ui.screens.process_forms import ConfirmScreen

@@ -23,7 +23,8 @@ SECTIONS = {
     "help.customer": ["customer.edit", "customer.reveal", "customer.complaint", ("↑ ↓", "help.scroll")],
     "help.process": ["lead.grade", "lead.dormant"],
     "help.manager": ["pane.late", "pane.metrics", "metrics.back", "metrics.forward", "review.daily", "board.mark",
-                     "lead.reassign", "customer.merge"],
+                     "lead.reassign", "customer.merge", ("ctrl+p", "palette.import"), ("ctrl+p", "palette.imports"),
+                     ("ctrl+p", "palette.catalogue")],
     "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), "form.save", "form.cancel"],
 }
 

@@ -51,6 +51,7 @@ _SCREENS = {
     "WalkInScreen": "walkin", "ComplaintActionScreen": "process_forms", "ComplaintScreen": "process_forms",
     "ConfirmScreen": "process_forms", "GradeScreen": "process_forms", "StageScreen": "process_forms",
     "TagFilterScreen": "process_forms", "BoardFilterScreen": "process_forms",
+    "CatalogueScreen": "catalogue", "ImportBatchesScreen": "imports",
 }
 
 
@@ -768,11 +769,18 @@ class MainScreen(Translated, Screen):
         from carcrm_tui.services import importing
         from carcrm_tui.ui_text import invalid_sentence
 
+        if not self.session.sees_everyone:  # the service refuses too; say so before a form opens
+            self.status(t("error.import_managers_only"), error=True)
+            return
+
         def describe(thing) -> str:
             if isinstance(thing, importing.RowProblem):
                 return t("cli.row_problem", row=thing.row, column=thing.column, reason=invalid_sentence(thing.error))
             if isinstance(thing, importing.SheetError):
                 return t(f"sheet.{thing.code}", **{k: str(v) for k, v in thing.params.items()})
+            if isinstance(thing, importing.ImportStopped):
+                cause = describe(thing.cause) if isinstance(thing.cause, importing.SheetError) else thing.reason
+                return t("import.stopped", reason=cause, batch=thing.batch_id)
             if isinstance(thing, (*REFUSALS, OSError)):
                 return service_error_text(thing, self.policy)
             from carcrm_tui import logs
@@ -783,26 +791,56 @@ class MainScreen(Translated, Screen):
         def finished(report) -> None:
             if report is None:
                 return
+            counts = dict(created=report.created, updated=report.updated, contacts=report.contacts,
+                          batch=report.batch_id)
             if report.rejected_rows:
                 from pathlib import Path
 
                 target = Path(self._import_path).with_name(Path(self._import_path).stem + ".errors.csv")
                 importing.write_errors(report, target, describe)
-                self.status(t("notice.imported_with_errors", created=report.created, updated=report.updated,
-                              rejected=len(report.rejected_rows), path=str(target)))
+                self.status(t("notice.imported_with_errors", rejected=report.rejected, path=str(target), **counts))
             else:
-                self.status(t("notice.imported", created=report.created, updated=report.updated))
+                self.status(t("notice.imported", **counts))
+            self._vehicles = None  # the import may have added models to the catalogue
             self.refresh_pane()
 
-        def run(path: str):
+        def run(path: str, sheet: str):
             self._import_path = path
-            return importing.import_file(self.session, path)
+            return importing.import_file(self.session, path, sheet_name=sheet or None)
 
         self.app.push_screen(
-            screen("ImportScreen")(preview=lambda path: importing.import_file(self.session, path, dry_run=True), run=run,
-                         describe=describe),
+            screen("ImportScreen")(
+                preview=lambda path, sheet: importing.import_file(self.session, path, sheet_name=sheet or None,
+                                                                  dry_run=True),
+                run=run, describe=describe),
             finished,
         )
+
+    def action_catalogue(self) -> None:
+        """The vehicle catalogue (managers and admins change it; the service checks)."""
+        s = self.session
+
+        def done(changed) -> None:
+            if changed:
+                self._vehicles = None
+                self.status(t("notice.catalogue_changed"))
+
+        self.app.push_screen(screen("CatalogueScreen")(
+            entries=catalogue.entries, add=partial(catalogue.add, s), price=partial(catalogue.set_price, s),
+            retire=partial(catalogue.set_retired, s), policy=self.policy), done)
+
+    def action_imports(self) -> None:
+        from carcrm_tui.services import import_batches
+
+        def done(changed) -> None:
+            if changed:
+                self._vehicles = None
+                self.status(t("notice.imports_changed"))
+                self.refresh_pane()
+
+        self.app.push_screen(screen("ImportBatchesScreen")(
+            batches=partial(import_batches.batches, self.session), undo=partial(import_batches.undo, self.session),
+            policy=self.policy, describe=lambda e: service_error_text(e, self.policy)), done)
 
     def action_filter(self) -> None:
         if self.pane == "board":
@@ -905,7 +943,12 @@ class MainScreen(Translated, Screen):
             yield t("palette.filter"), "", self.action_filter
         if self.pane == "customer" and self.detail is not None and self.session.actor.role == "manager":
             yield t("palette.merge", name=self.detail.name), t("palette.record_help"), self.action_merge
-        yield t("palette.import"), t("palette.import_help"), self.action_import
+        if self.session.sees_everyone:
+            yield t("palette.import"), t("palette.import_help"), self.action_import
+            yield t("palette.imports"), t("palette.imports_help"), self.action_imports
+            yield t("palette.catalogue"), t("palette.catalogue_help"), self.action_catalogue
+        else:  # listed, so a consultant learns whom to ask
+            yield t("palette.import"), t("palette.import_managers"), self.action_import
         if self.session.actor.role == "manager":
             if record is not None and record.get("version") is not None:
                 yield t("palette.reassign", name=record["name"]), t("palette.record_help"), self.action_reassign

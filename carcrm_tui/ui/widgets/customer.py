@@ -60,6 +60,9 @@ def header(detail: CustomerDetail) -> Text:
     if detail.wechat:
         line.append(f" · {t('field.wechat')} ")
         line.append_text(plain(detail.wechat))
+    if detail.qq:
+        line.append(f" · {t('field.qq')} ")
+        line.append_text(plain(detail.qq))
     if detail.do_not_contact:
         line.append(f"  {t('customer.dnc')}", style="bold red")
     return line
@@ -85,15 +88,16 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
     lead = detail.lead
     if lead is None:
         return _grid([(t("customer.no_lead"), Text(""))], 1)
+    purchase = date_text(lead.expected_purchase_date) or lead.purchase_window
     pairs = [
         (t("field.vehicle"), plain(lead.vehicle.label if lead.vehicle else "")),
         (t("field.budget"), Text(budget_text(lead.budget_min, lead.budget_max))),
-        (t("field.urgency"), Text(label("urgency", lead.urgency))),
-        (t("field.expected_purchase_date"), Text(date_text(lead.expected_purchase_date))),
-        (t("field.use"), Text(label("use", lead.use))),
-        (t("field.focus_points"), Text(codes("focus", lead.focus_points))),
+        (t("field.urgency"), plain(label("urgency", lead.urgency))),
+        (t("field.expected_purchase_date"), plain(purchase)),
+        (t("field.use"), plain(label("use", lead.use))),
+        (t("field.focus_points"), plain(codes("focus", lead.focus_points))),
         (t("field.competitor_models"), plain(lead.competitor_models)),
-        (t("field.decision_maker"), Text(label("decider", lead.decision_maker))),
+        (t("field.decision_maker"), plain(label("decider", lead.decision_maker))),
         (t("field.objections"), plain(lead.objections)),
         (t("field.expected_value"), Text(money(lead.expected_value))),
         *([(t("field.deal_price"), Text(money(lead.deal_price)))] if lead.deal_price is not None else []),
@@ -106,9 +110,17 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
     if lead.spin_summary:
         pairs.append((t("field.spin_summary"), plain(lead.spin_summary)))
     if lead.status == "lost":
-        pairs.append((t("field.lost_reason"), Text(label("lost", lead.lost_reason))))
+        pairs.append((t("field.lost_reason"), plain(label("lost", lead.lost_reason))))
         pairs.append((t("field.lost_competitor"), plain(lead.lost_competitor)))
-    return _grid(pairs, columns)
+    # the rest of the dealer's sheet, where the record holds it
+    pairs += [(t(f"field.{name}"), plain(value)) for name, value in (
+        ("brands", lead.brands), ("configuration", lead.configuration), ("colour", lead.colour),
+        ("models_seen", lead.models_seen), ("materials", codes("material", lead.materials))) if value]
+    grid = _grid(pairs, columns)
+    if lead.sheet_notes:  # sheet values with no field of their own, as typed
+        notes = Text(t("field.sheet_notes") + ":\n", style="dim").append_text(plain(lead.sheet_notes, one_line=False))
+        return Group(grid, notes)
+    return grid
 
 
 def process(detail: CustomerDetail, policy) -> Group | str:
@@ -121,6 +133,9 @@ def process(detail: CustomerDetail, policy) -> Group | str:
             pairs += [(t("field.ordered_at"), Text(local(lead.ordered_at, policy))),
                       (t("field.deposit"), Text(money(lead.deposit))),
                       (t("field.expected_delivery_date"), Text(date_text(lead.expected_delivery_date)))]
+        if lead.deal_configuration or lead.deal_colour:
+            pairs += [(t("field.deal_configuration"), plain(lead.deal_configuration)),
+                      (t("field.deal_colour"), plain(lead.deal_colour))]
         if lead.delivered_on:
             pairs += [(t("field.delivered_on"), Text(date_text(lead.delivered_on))),
                       (t("field.vin"), plain(lead.vin)), (t("field.service_advisor"), plain(lead.service_advisor))]
@@ -172,7 +187,9 @@ def timeline(detail: CustomerDetail, policy, now) -> Group:
             if entry.outcome:
                 line.append(f" · {label('outcome', entry.outcome)}")
             if entry.attitude:
-                line.append(f" · {label('attitude', entry.attitude)}")
+                line.append(" · ").append_text(plain(label("attitude", entry.attitude)))
+            if entry.purpose:
+                line.append(f" · {purpose_text(entry.purpose)}")
         line.append(" · ", style="dim")
         line.append_text(plain(entry.owner_name, "dim"))
         parts.append(line)
@@ -180,6 +197,8 @@ def timeline(detail: CustomerDetail, policy, now) -> Group:
             parts.append(Text("  ").append_text(plain(entry.summary, one_line=False)))
         if entry.feedback:
             parts.append(Text(f"  {t('field.feedback')}: ", style="dim").append_text(plain(entry.feedback, one_line=False)))
+        if entry.next_step and entry.done_at is not None:
+            parts.append(Text(f"  {t('field.next_step')}: ", style="dim").append_text(plain(entry.next_step, one_line=False)))
     if detail.timeline_total > len(detail.timeline):
         parts.append(Text(t("customer.older", n=detail.timeline_total - len(detail.timeline)), style="dim italic"))
     return Group(*parts)
