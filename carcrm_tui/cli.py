@@ -183,7 +183,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from carcrm_tui import web
 
         return web.serve(args, db_target, path, fail)
-    if args.command in ("init", "policy"):
+    if args.command in ("init", "policy", "showroom"):
         from carcrm_tui import cli_site
 
         return cli_site.run(args, db_target, fail)

@@ -61,6 +61,7 @@ def add_parsers(subs, common) -> None:
     figures.add_argument("--to", dest="until", metavar="YYYY-MM-DD", help=t("cli.help.metrics_to"))
     for p in (daily, lost, figures):
         p.add_argument("--markdown", action="store_true", help=t("cli.help.markdown"))
+        p.add_argument("--showroom", metavar="NAME", help=t("cli.help.report_showroom"))
     for p in (imp, exp, bak, res, chk, rep, daily, lost, figures, cat, cat_imp, cat_list, cat_add, cat_retire):
         common(p, sub=True)
 
@@ -278,8 +279,13 @@ def _report(args, session, fail) -> int:
     import re
 
     from carcrm_tui import reports
-    from carcrm_tui.services import review
+    from carcrm_tui.services import review, showrooms
+    from carcrm_tui.services.errors import NotAllowed
 
+    if getattr(args, "showroom", None):  # a group manager's look at one showroom
+        session.showroom = showrooms.find(args.showroom)
+        if session.actor.showroom_id is not None and session.actor.showroom_id != session.showroom:
+            raise NotAllowed()
     if args.report == "daily":
         try:
             day = dt.date.fromisoformat(args.date) if args.date else None

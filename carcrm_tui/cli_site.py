@@ -33,7 +33,15 @@ def add_parsers(subs, common) -> None:
     show = actions.add_parser("show", help=t("cli.help.policy_show"))
     put = actions.add_parser("set", help=t("cli.help.policy_set"))
     put.add_argument("file", metavar="FILE")
-    for p in (init, policy, show, put):
+    room = subs.add_parser("showroom", help=t("cli.help.showroom"), description=t("cli.help.showroom"))
+    rooms = room.add_subparsers(dest="showroom_command", metavar="ACTION", required=True)
+    radd = rooms.add_parser("add", help=t("cli.help.showroom_add"))
+    radd.add_argument("name", metavar="NAME")
+    rlist = rooms.add_parser("list", help=t("cli.help.showroom_list"))
+    rren = rooms.add_parser("rename", help=t("cli.help.showroom_rename"))
+    rren.add_argument("old", metavar="NAME")
+    rren.add_argument("new", metavar="NEW_NAME")
+    for p in (init, policy, show, put, room, radd, rlist, rren):
         common(p, sub=True)
 
 
@@ -47,14 +55,47 @@ def _ask(prompt: str, default: str = "") -> str:
 def run(args, db_target: str, fail) -> int:
     if args.command == "init":
         return _init(args, db_target, fail)
+    if args.command == "showroom":
+        return _showroom(args, db_target, fail)
     return _policy(args, db_target, fail)
+
+
+def _showroom(args, db_target: str, fail) -> int:
+    from carcrm_tui.cli import open_or_say
+    from carcrm_tui.cli_users import acting_account, refusal
+    from carcrm_tui.services import showrooms
+    from carcrm_tui.services.errors import NotAllowed, ServiceError
+    from carcrm_tui.store import db
+
+    policy, code = open_or_say(db_target, args)
+    if policy is None:
+        return code
+    try:
+        actor = acting_account(args.user or os.environ.get("CARCRM_USER"), policy)
+        now = pendulum.now("UTC")
+        if args.showroom_command == "add":
+            made = showrooms.add(actor, args.name, now)
+            print(t("cli.showroom_added", name=made.name))
+        elif args.showroom_command == "rename":
+            showrooms.rename(actor, args.old, args.new, now)
+            print(t("cli.showroom_renamed", old=args.old, new=args.new))
+        else:
+            if actor.role not in ("manager", "group_manager", "admin"):
+                raise NotAllowed()
+            for room in showrooms.all_showrooms():
+                print(t("cli.showroom_line", name=room.name, people=room.people, customers=room.customers))
+        return 0
+    except (PermissionError, ValueError, ServiceError) as e:
+        return refusal(e, fail)
+    finally:
+        db.close()
 
 
 def _init(args, db_target: str, fail) -> int:
     from carcrm_tui.cli import open_or_say
     from carcrm_tui.cli_users import new_pin, refusal
     from carcrm_tui.domain.policy import PolicyError
-    from carcrm_tui.services import auth, site
+    from carcrm_tui.services import auth, showrooms, site
     from carcrm_tui.services.errors import ServiceError
     from carcrm_tui.store import db
     from carcrm_tui.store.models import database
@@ -100,6 +141,7 @@ def _init(args, db_target: str, fail) -> int:
             with database.atomic():  # the admin and the policy together, or neither
                 created = auth.add_account(None, admin, "admin", pin, now)
                 site.set_policy(created, text, now)
+                showrooms.name_the_first(name)
         except (ServiceError, ValueError) as e:
             return refusal(e, fail)
     finally:

@@ -22,7 +22,8 @@ def add_parsers(subs, common) -> None:
     cmds = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = cmds.add_parser("add", help=t("cli.help.user_add"))
     add.add_argument("name", metavar="NAME")
-    add.add_argument("--role", choices=("consultant", "manager", "admin"), required=True)
+    add.add_argument("--role", choices=("consultant", "manager", "group_manager", "admin"), required=True)
+    add.add_argument("--showroom", metavar="NAME", help=t("cli.help.user_showroom"))
     add.add_argument("--seniority", type=int, default=0, metavar="YEARS")
     cmds.add_parser("list", help=t("cli.help.user_list"))
     pin = cmds.add_parser("set-pin", help=t("cli.help.user_set_pin"))
@@ -33,7 +34,7 @@ def add_parsers(subs, common) -> None:
     on.add_argument("name", metavar="NAME")
     role = cmds.add_parser("set-role", help=t("cli.help.user_set_role"))
     role.add_argument("name", metavar="NAME")
-    role.add_argument("--role", choices=("consultant", "manager", "admin"), required=True)
+    role.add_argument("--role", choices=("consultant", "manager", "group_manager", "admin"), required=True)
     for p in (add, pin, off, on, role):
         common(p, sub=True)
 
@@ -110,16 +111,20 @@ def run(args, db_target: str, fail) -> int:
             actor = acting_account(args.user or os.environ.get("CARCRM_USER"), policy)
         if args.user_command == "add":
             created = auth.add_account(actor, args.name, args.role, new_pin(), now, seniority=args.seniority,
-                                       policy=policy)
+                                       policy=policy, showroom=args.showroom)
             print(t("cli.user_added", name=created.name, role=label("role", created.role)))
         elif args.user_command == "list":
-            if actor.role not in ("manager", "admin"):
+            if actor.role not in ("manager", "group_manager", "admin"):
                 raise NotAllowed()
             from carcrm_tui.services.accounts import list_accounts
 
+            from carcrm_tui.services import showrooms
+
+            where = showrooms.names()
             for a in list_accounts():
                 state = t("cli.active") if a.active else t("cli.disabled")
-                print(f"{a.name}\t{label('role', a.role)}\t{state}")
+                room = where.get(a.showroom_id, t("cli.all_showrooms")) if a.showroom_id else t("cli.all_showrooms")
+                print(f"{a.name}\t{label('role', a.role)}\t{room}\t{state}")
         elif args.user_command == "set-pin":
             auth.set_pin(actor, args.name, new_pin(), now, policy)
             print(t("cli.pin_set", name=args.name))

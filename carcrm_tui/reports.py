@@ -72,7 +72,7 @@ def change(now: int, before: int) -> str:
     return f"+{diff}" if diff > 0 else (f"−{-diff}" if diff < 0 else "±0")
 
 
-def metrics_tables(funnel, traffic, forecast, owners, standings) -> list[Table]:
+def metrics_tables(funnel, traffic, forecast, owners, standings, showrooms=()) -> list[Table]:
     from carcrm_tui.domain.metrics import conversions, sparkline
     from carcrm_tui.domain.metrics import rate as rate_of
 
@@ -128,6 +128,14 @@ def metrics_tables(funnel, traffic, forecast, owners, standings) -> list[Table]:
                           "—" if s.median_response is None else duration(round(s.median_response)),
                           str(s.won), str(s.lost), percent(s.conversion)] for s in standings],
                         [float(s.contacts) for s in standings]))
+    if showrooms:  # a dealer group seen whole: its showrooms side by side
+        tables.insert(0, Table(t("metrics.by_showroom"),
+                               [t("field.showroom"), t("metrics.col.new_leads"), t("metrics.col.visits"),
+                                t("metrics.col.won"), t("metrics.col.lost"), t("metrics.col.win_rate"),
+                                t("metrics.col.revenue"), t("metrics.col.open_value")],
+                               [[r.showroom, str(r.new_leads), str(r.visits), str(r.won), str(r.lost),
+                                 percent(r.conversion), money(r.revenue), money(r.open_value)] for r in showrooms],
+                               [float(r.revenue) for r in showrooms]))
     return tables
 
 
@@ -170,5 +178,5 @@ def metrics_title(snap) -> str:
 
 
 def metrics_text(snap, markdown: bool = False) -> str:
-    tables = metrics_tables(snap.funnel, snap.traffic, snap.forecast, snap.owners, snap.leaderboard)
+    tables = metrics_tables(snap.funnel, snap.traffic, snap.forecast, snap.owners, snap.leaderboard, snap.showrooms)
     return tables_text(metrics_title(snap), tables, markdown=markdown)

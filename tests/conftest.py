@@ -70,9 +70,12 @@ def pg_url(pg_server):
 
 def empty_pg(db) -> None:
     """Every table emptied and its ids restarted: each test starts from a new database's state."""
+    from carcrm_tui.store.migrations import add_default_showroom
+
     tables = [t for t in db.get_tables() if t != "schema_version"]
     if tables:
         db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    add_default_showroom(db)  # as a new database has it
 
 
 @pytest.fixture

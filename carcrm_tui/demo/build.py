@@ -139,6 +139,7 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     # the demo's site policy: its dealership's name (the rest is the shipped defaults)
     conn.execute("INSERT INTO site_policy (toml, updated_at) VALUES (?, ?)",
                  (f"[dealership]\nname = {json.dumps(data['dealership']['name'], ensure_ascii=False)}\n", created))
+    conn.execute("UPDATE showroom SET name = ? WHERE id = 1", (data["dealership"]["name"],))
     conn.executemany(
         "INSERT INTO account (name, role, seniority, active, created_at, pin_hash, failed_pins) VALUES (?, ?, ?, 1, ?, ?, 0)",
         [(a["name"], a["role"], a["seniority"], created, hashes.get(a["pin"]) or hashes.setdefault(a["pin"], hash_pin(a["pin"], DEMO_COST)))

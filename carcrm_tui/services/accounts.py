@@ -9,7 +9,7 @@ from carcrm_tui.store.models import Account, FollowUp
 
 
 def view(a: Account) -> AccountView:
-    return AccountView(a.id, a.name, a.role, a.seniority, a.active)
+    return AccountView(a.id, a.name, a.role, a.seniority, a.active, a.showroom_id)
 
 
 def find(name: str) -> AccountView | None:

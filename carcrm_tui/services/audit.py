@@ -63,7 +63,7 @@ class AuditEntry:
 
 def customer_history(session, customer_id: int, limit: int = 100) -> list[AuditEntry]:
     """A customer's trail, newest first, with record ids as the names they stand for. Managers only."""
-    if session.actor.role != "manager":
+    if not session.is_manager:
         raise NotAllowed()
     get_customer(session, customer_id)
     names = {a.id: a.name for a in Account.select(Account.id, Account.name)}

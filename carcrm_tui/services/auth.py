@@ -33,8 +33,9 @@ from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError, Valid
 from carcrm_tui.services.views import AccountView
 from carcrm_tui.store.models import Account, database
 
-ROLES = ("consultant", "manager", "admin")
-PRIVILEGED = ("manager", "admin")
+ROLES = ("consultant", "manager", "group_manager", "admin")
+PRIVILEGED = ("manager", "group_manager", "admin")
+ACROSS_SHOWROOMS = ("group_manager", "admin")  # everyone else works in one showroom
 # n = 2^17, r = 8: 128 MiB and ~0.5 s per guess on this project's 2-core machine — a person waits
 # half a second once; the whole 6-digit space takes days (bench/run.py prints the figure)
 SITE_COST = {"n": 2**17, "r": 8, "p": 1}
@@ -134,12 +135,33 @@ def _active(actor: AccountView | None) -> Account:
     return account
 
 
-def _may_manage(actor: AccountView | None, target_role: str) -> Account:
-    """Admins manage everyone; a manager manages consultants; nobody else manages anyone."""
+def _may_manage(actor: AccountView | None, target_role: str, target_showroom: int | None = None) -> Account:
+    """Admins manage everyone; a group manager manages consultants, a showroom's manager those of
+    their showroom; nobody else manages anyone."""
     me = _active(actor)
-    if me.role == "admin" or (me.role == "manager" and target_role == "consultant"):
+    if me.role == "admin":
+        return me
+    if target_role == "consultant" and (me.role == "group_manager"
+                                        or (me.role == "manager" and target_showroom == me.showroom_id)):
         return me
     raise NotAllowed()
+
+
+def _showroom_for(role: str, showroom: str | None, actor: Account | None) -> int | None:
+    """Which showroom a new account works in: none for group roles; the one named, else the
+    manager's own, else the only one there is."""
+    from carcrm_tui.services import showrooms
+    from carcrm_tui.store.models import DEFAULT_SHOWROOM
+
+    if role in ACROSS_SHOWROOMS:
+        return None
+    if showroom:
+        return showrooms.find(showroom)
+    if actor is not None and actor.role == "manager":
+        return actor.showroom_id
+    if showrooms.several():
+        raise ValidationFailed({"showroom": Invalid("choose_showroom")})
+    return DEFAULT_SHOWROOM
 
 
 def _last_admin(account: Account) -> bool:
@@ -157,7 +179,7 @@ def signable_accounts() -> list[AccountView]:
 
 
 def add_account(actor: AccountView | None, name: str, role: str, pin: str, now: DateTime,
-                seniority: int = 0, policy: Policy | None = None) -> AccountView:
+                seniority: int = 0, policy: Policy | None = None, showroom: str | None = None) -> AccountView:
     """The very first account of a site needs no one, and must be its admin."""
     errors: dict[str, Invalid] = {}
     try:
@@ -176,14 +198,16 @@ def add_account(actor: AccountView | None, name: str, role: str, pin: str, now: 
         first = not has_accounts()
         if first and role != "admin":
             raise ValidationFailed({"role": Invalid("first_account_admin")})
+        me = None if first else _active(actor)
+        showroom_id = _showroom_for(role, showroom, me)
         if not first:
-            _may_manage(actor, role)
+            _may_manage(actor, role, showroom_id)
         if Account.select().where(Account.name == name).exists():
             raise ValidationFailed({"name": Invalid("name_taken", name=name)})
         new_id = Account.insert(name=name, role=role, seniority=seniority, active=True, created_at=now,
-                                pin_hash=hash_pin(pin)).execute()
+                                pin_hash=hash_pin(pin), showroom=showroom_id).execute()
         audit.record(actor.id if actor and not first else new_id, now, "create", "account", new_id,
-                     changes={"name": ("", name), "role": ("", role)})
+                     changes={"name": ("", name), "role": ("", role), "showroom": ("", showroom_id or "")})
     return view(Account.get_by_id(new_id))
 
 
@@ -201,7 +225,7 @@ def set_pin(actor: AccountView, name: str, pin: str, now: DateTime, policy: Poli
         if account.id == actor.id:
             _active(actor)
         else:
-            _may_manage(actor, account.role)
+            _may_manage(actor, account.role, account.showroom_id)
         check_pin_rule(pin, account.role, policy)
         Account.update(pin_hash=hash_pin(pin), failed_pins=0, locked_until=None).where(
             Account.id == account.id).execute()
@@ -211,7 +235,7 @@ def set_pin(actor: AccountView, name: str, pin: str, now: DateTime, policy: Poli
 def set_active(actor: AccountView, name: str, active: bool, now: DateTime) -> None:
     with database.atomic():
         account = _target(name)
-        _may_manage(actor, account.role)
+        _may_manage(actor, account.role, account.showroom_id)
         if account.id == actor.id and not active:
             raise ValidationFailed({"name": Invalid("disable_self")})
         if not active and _last_admin(account):
@@ -236,14 +260,19 @@ def set_role(actor: AccountView, name: str, role: str, now: DateTime) -> None:
         account = _target(name)
         if account.role == "admin" and role != "admin" and _last_admin(account):
             raise ValidationFailed({"role": Invalid("last_admin")})
-        Account.update(role=role).where(Account.id == account.id).execute()
+        showroom_id = account.showroom_id
+        if role in ACROSS_SHOWROOMS:
+            showroom_id = None
+        elif showroom_id is None:  # from a group role into a showroom: the only one, or say which
+            showroom_id = _showroom_for(role, None, None)
+        Account.update(role=role, showroom=showroom_id).where(Account.id == account.id).execute()
         audit.record(actor.id, now, "update", "account", account.id, changes={"role": (account.role, role)})
 
 
 def still_valid(actor: AccountView) -> bool:
-    """False once the account is disabled or its role changed: its open sessions end."""
-    row = Account.select(Account.active, Account.role).where(Account.id == actor.id).tuples().first()
-    return row is not None and bool(row[0]) and row[1] == actor.role
+    """False once the account is disabled, or its role or showroom changed: its open sessions end."""
+    row = Account.select(Account.active, Account.role, Account.showroom).where(Account.id == actor.id).tuples().first()
+    return row is not None and bool(row[0]) and row[1] == actor.role and row[2] == actor.showroom_id
 
 
 def sign_in(name: str, pin: str, now: DateTime, policy: Policy) -> AccountView:

@@ -12,7 +12,7 @@ from carcrm_tui.domain.process import complaint_due
 from carcrm_tui.domain.validation import Invalid, clean_text
 from carcrm_tui.services import audit
 from carcrm_tui.services.errors import NotFound, Rejected, ValidationFailed
-from carcrm_tui.services.scope import get_customer
+from carcrm_tui.services.scope import customer_filter, get_customer
 from carcrm_tui.services.session import Session
 from carcrm_tui.store.models import Account, Complaint, Customer, Lead, database
 
@@ -88,9 +88,8 @@ def _own(session: Session, complaint_id: int) -> Complaint:
     if c is None:
         raise NotFound(complaint_id)
     mine = c.assignee_id == session.actor.id or c.opened_by_id == session.actor.id
-    customer_visible = Customer.select().where(
-        (Customer.id == c.customer_id) & ((Customer.owner == session.actor.id) | (session.sees_everyone))).exists()
-    if not (session.sees_everyone or mine or customer_visible):
+    customer_visible = Customer.select().where((Customer.id == c.customer_id) & customer_filter(session)).exists()
+    if not (mine or customer_visible):
         raise NotFound(complaint_id)
     return c
 

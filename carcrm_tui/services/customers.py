@@ -120,12 +120,23 @@ def detail(session: Session, customer_id: int, timeline_limit: int = TIMELINE_PA
         referrer_name=referrer.name if referrer else "", referrer_phone=show(referrer.phone) if referrer else "",
         referrals=Customer.select().where(Customer.referred_by == c.id).count(), qq=c.qq,
         more_phones=tuple(show(p) for p in more_phones(c.id)),
+        **_showrooms_of(session, c),
     )
+
+
+def _showrooms_of(session: Session, c: Customer) -> dict:
+    """Which showroom, and which others know this number: for group managers and admins only
+    (a showroom's people see their own showroom; a single-showroom site never mentions it)."""
+    from carcrm_tui.services import showrooms
+
+    if session.actor.showroom_id is not None or not showrooms.several():
+        return {}
+    return {"showroom": showrooms.names().get(c.showroom_id, ""), "also_in": showrooms.also_customer_of(c)}
 
 
 def deal_price_visible(session: Session, lead: Lead) -> bool:
     """成交价格 is confidential: the owning consultant and managers only."""
-    return session.actor.role == "manager" or lead.owner_id == session.actor.id
+    return session.is_manager or lead.owner_id == session.actor.id
 
 
 def _lead_view(lead: Lead, owners: dict[int, str], session: Session) -> LeadView:
@@ -338,7 +349,8 @@ def update(session: Session, customer_id: int, changes: dict[str, object], *, ba
         if cust_write.get("referred_by") == customer.id:
             raise ValidationFailed({"referrer": Invalid("referrer_self")})
         if "phone_digits" in cust_write:
-            if customer_by_phone(cust_write["phone_digits"], Customer.id != customer.id) is not None:
+            if customer_by_phone(cust_write["phone_digits"], Customer.id != customer.id,
+                                 Customer.showroom == customer.showroom_id) is not None:
                 raise ValidationFailed({"phone": Invalid("phone_known")})
         tags = cust_write.pop("tags", None)
         if tags is not None:

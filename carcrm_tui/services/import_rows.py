@@ -113,8 +113,9 @@ class RowReader:
         self.mapping, self.column, self.report, self.limits, self.is_log = mapping, column, report, limits, is_log
         self.today = session.now().in_timezone(self.policy.tz).date()
         self.vocab = _Vocab(session)
+        # the consultants of the showroom the sheet comes into (a group's other showrooms are not theirs)
         self.accounts = {a.name.strip().lower(): a.id for a in Account.select(Account.id, Account.name)
-                         .where(Account.active)}
+                         .where(Account.active & (Account.showroom == session.home_showroom))}
         self.previous: dict | None = None  # the last accepted row's customer, for rows continuing it
 
     def parse(self, n: int, cells: list) -> tuple[dict, dict[str, Invalid]]:

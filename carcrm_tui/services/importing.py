@@ -230,6 +230,7 @@ class _Importer:
                  limits: Limits) -> None:
         self.session = session
         self.policy = session.policy
+        self.showroom = session.home_showroom  # a group's showroom imports its own sheet
         self.on_duplicate = on_duplicate
         self.dry = dry_run
         self.limits = limits
@@ -406,7 +407,8 @@ class _Importer:
         for column in (Customer.phone_digits, Customer.phone2_digits):  # a main phone wins over a backup
             # no ORDER BY: it would make the planner walk the table in id order instead of the phone index
             matches: dict[str, int] = {}
-            for cid, d in Customer.select(Customer.id, column).where(column.in_(digits)).tuples():
+            in_showroom = column.in_(digits) & (Customer.showroom == self.showroom)  # one record per showroom
+            for cid, d in Customer.select(Customer.id, column).where(in_showroom).tuples():
                 matches[d] = min(cid, matches.get(d, cid))
             for d, cid in matches.items():
                 found.setdefault(d, cid)
@@ -427,7 +429,8 @@ class _Importer:
             self._flush()  # a second row of a customer this chunk created: write the first one now
         if customer_id is None and not v.get("phone") and not self.dry:
             customer_id = (Customer.select(Customer.id).where((Customer.name == v["name"])
-                                                              & (Customer.phone_digits == ""))
+                                                              & (Customer.phone_digits == "")
+                                                              & (Customer.showroom == self.showroom))
                            .order_by(Customer.id).scalar())
         if customer_id is None:
             self.seen[key] = self._create(v) if not self.dry else self._dry_create(v)
@@ -487,7 +490,8 @@ class _Importer:
             phone2=phone2.e164 if phone2 else "", phone2_digits=phone2.digits if phone2 else "",
             wechat=v.get("wechat", ""), qq=v.get("qq", ""), email=v.get("email", ""), source=v.get("source", ""),
             customer_type=customer_type, birthday=v.get("birthday"), do_not_contact=v.get("do_not_contact", False),
-            notes=v.get("notes", ""), owner=owner, created_at=now, updated_at=now, updated_by=actor,
+            notes=v.get("notes", ""), owner=owner, showroom=self.showroom, created_at=now, updated_at=now,
+            updated_by=actor,
         ))
         self.own_customers.add(cid)
         self.unflushed.add(cid)
@@ -515,7 +519,7 @@ class _Importer:
             closed = contact or self.now
         price = self._vehicle_price(vehicle)
         lead = self._insert("lead", dict(
-            customer=cid, owner=owner, grade=grade, stage=stage, status=status,
+            customer=cid, owner=owner, showroom=self.showroom, grade=grade, stage=stage, status=status,
             vehicle=vehicle if vehicle and vehicle > 0 else None,
             budget_min=budget[0], budget_max=budget[1], focus_points=v.get("focus_points", ""), use=v.get("use", ""),
             urgency=v.get("urgency", ""), expected_purchase_date=v.get("expected_purchase_date"),
@@ -730,7 +734,8 @@ class _Importer:
         lead = Lead.select().where(Lead.customer == cid).order_by(Lead.id.desc()).first()
         if lead is None:
             grade = v.get("grade") or grade_for_urgency(v.get("urgency"), self.policy)
-            lid = _NEW_LEAD(customer=cid, owner=c.owner_id, grade=grade, stage="new", status="open",
+            lid = _NEW_LEAD(customer=cid, owner=c.owner_id, showroom=c.showroom_id, grade=grade, stage="new",
+                            status="open",
                             created_at=self.now, stage_changed_at=self.now, updated_at=self.now_text,
                             updated_by=self.session.actor.id)
             self._change("lead", lid, "create")

@@ -8,6 +8,7 @@ from peewee import fn
 
 from carcrm_tui.domain.process import response_clock
 from carcrm_tui.services.errors import NotAllowed
+from carcrm_tui.services.scope import lead_filter, owned_in_showroom
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import LateLead, LateReport
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead
@@ -22,13 +23,13 @@ def _rows(query, owners: dict[int, str], measure) -> list[LateLead]:
 
 
 def report(session: Session, stale_days: int = STALE_DAYS, limit: int = LIMIT) -> LateReport:
-    if session.actor.role != "manager":
+    if not session.is_manager:
         raise NotAllowed()
     now = session.now()
     policy = session.policy
     owners = {a.id: a.name for a in Account.select(Account.id, Account.name)}
     base = (Lead.select(Lead, Customer.name.alias("customer_name"), Customer.source.alias("source"))
-            .join(Customer, on=(Lead.customer == Customer.id)).where(Lead.status == "open"))
+            .join(Customer, on=(Lead.customer == Customer.id)).where((Lead.status == "open") & lead_filter(session)))
 
     waiting = base.where(Lead.first_response_at.is_null()).order_by(Lead.created_at).limit(limit * 5).objects()
     response = []
@@ -39,7 +40,8 @@ def report(session: Session, stale_days: int = STALE_DAYS, limit: int = LIMIT) -
                                      lead.grade, lead.stage, -clock.minutes_left))
     response.sort(key=lambda r: -r.minutes)  # worst first: SLAs differ by grade and source
     overdue = (FollowUp.select(FollowUp.owner, fn.COUNT(FollowUp.id))
-               .where(FollowUp.done_at.is_null() & (FollowUp.due_at < now))
+               .where(FollowUp.done_at.is_null() & (FollowUp.due_at < now)
+                      & owned_in_showroom(session, FollowUp.owner))
                .group_by(FollowUp.owner).order_by(fn.COUNT(FollowUp.id).desc()).tuples())
     quiet: list[LateLead] = []
     for grade in policy.grade_order:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.services import audit, notices
-from carcrm_tui.services.errors import NotAllowed, ValidationFailed
+from carcrm_tui.services.errors import NotAllowed, Rejected, ValidationFailed
 from carcrm_tui.services.scope import get_customer
 from carcrm_tui.services.session import Session
 from carcrm_tui.store.models import (
@@ -35,7 +35,7 @@ def merge(session: Session, keep_id: int, drop_id: int, take_from_other: set[str
 
     `keep_lead`: which open lead stays open when both records have one (default: the furthest along).
     """
-    if session.actor.role != "manager":
+    if not session.is_manager:
         raise NotAllowed()
     if keep_id == drop_id:
         raise ValidationFailed({"customer": Invalid("same_customer")})
@@ -48,6 +48,8 @@ def merge(session: Session, keep_id: int, drop_id: int, take_from_other: set[str
     with database.atomic():
         keep = get_customer(session, keep_id)
         drop = get_customer(session, drop_id)
+        if keep.showroom_id != drop.showroom_id:  # one person may be a customer of two showrooms: two records
+            raise Rejected("merge_other_showroom")
         names = {a.id: a.name for a in Account.select(Account.id, Account.name)}
         changes: dict = {}
         for name in take - {"phone", "phone2", "owner"}:
@@ -76,7 +78,7 @@ def candidates(session: Session, keep_id: int, query: str, limit: int = 8) -> li
     needs them. A manager's search; each customer shown is a reveal in the trail (once an hour)."""
     from carcrm_tui.services import search
 
-    if session.actor.role != "manager":
+    if not session.is_manager:
         raise NotAllowed()
     hits = [h for h in search.search(session, query, limit + 1) if h.customer_id != keep_id][:limit]
     if not hits:

@@ -30,7 +30,9 @@ from peewee import fn
 from carcrm_tui.domain import metrics as M
 from carcrm_tui.domain.policy import OUTCOMES
 from carcrm_tui.services.errors import NotAllowed
-from carcrm_tui.services.scope import lead_filter
+from carcrm_tui.services.scope import (
+    account_filter, customer_filter, in_showroom, lead_filter, owned_in_showroom,
+)
 from carcrm_tui.services.session import Session
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, ShowroomVisit, TestDrive
 
@@ -91,7 +93,7 @@ def bounds(period: Period, session: Session):
 
 
 def _manager(session: Session) -> None:
-    if session.actor.role != "manager":
+    if not session.is_manager:
         raise NotAllowed()
 
 
@@ -178,7 +180,7 @@ class Traffic:
 def traffic(session: Session, period: Period) -> Traffic:
     _manager(session)
     start, end = bounds(period, session)
-    in_period = (ShowroomVisit.at >= start) & (ShowroomVisit.at < end)
+    in_period = (ShowroomVisit.at >= start) & (ShowroomVisit.at < end) & in_showroom(session, ShowroomVisit.customer)
     if not session.sees_everyone:
         in_period &= ShowroomVisit.consultant == session.actor.id
     kinds = Counter(k for (k,) in ShowroomVisit.select(ShowroomVisit.kind).where(in_period).tuples())
@@ -269,7 +271,8 @@ def owners(session: Session) -> Owners:
     policy = session.policy
     today = session.now().in_timezone(policy.tz).date()
     referrals = dict(Customer.select(Customer.referred_by, fn.COUNT(Customer.id))
-                     .where(Customer.referred_by.is_null(False)).group_by(Customer.referred_by).tuples())
+                     .where(Customer.referred_by.is_null(False) & customer_filter(session))
+                     .group_by(Customer.referred_by).tuples())
     # "in touch within N days" is a comparison of stored instants with the start of the local day
     # N days ago, so no row's date is converted (an owner count grows with the years)
     cutoff = Lead.closed_at.db_value(_utc(today - dt.timedelta(days=policy.owner_recent_days), session))
@@ -318,7 +321,8 @@ def leaderboard(session: Session, period: Period) -> list[Standing]:
     _manager(session)
     start, end = bounds(period, session)
     contacts = dict(FollowUp.select(FollowUp.owner, fn.COUNT(FollowUp.id))
-                    .where((FollowUp.done_at >= start) & (FollowUp.done_at < end) & FollowUp.outcome.in_(OUTCOMES))
+                    .where((FollowUp.done_at >= start) & (FollowUp.done_at < end) & FollowUp.outcome.in_(OUTCOMES)
+                           & owned_in_showroom(session, FollowUp.owner))
                     .group_by(FollowUp.owner).tuples())
     new_leads: Counter = Counter()
     waits: dict[int, list[float]] = defaultdict(list)
@@ -337,10 +341,58 @@ def leaderboard(session: Session, period: Period) -> list[Standing]:
                              .group_by(Lead.owner, Lead.status).tuples()):
         closed[owner][status] = n
     consultants = Account.select(Account.id, Account.name).where(
-        (Account.role == "consultant") & (Account.active | Account.id.in_(list(new_leads) + list(closed))))
+        (Account.role == "consultant") & (Account.active | Account.id.in_(list(new_leads) + list(closed)))
+        & account_filter(session))
     board = [Standing(a.name, contacts.get(a.id, 0), new_leads[a.id], M.median(waits[a.id]),
                       closed[a.id]["won"], closed[a.id]["lost"]) for a in consultants]
     return sorted(board, key=lambda s: (-s.won, -(s.conversion or 0), -s.contacts, s.consultant))
+
+
+# ---- showroom against showroom (a dealer group) -------------------------------------------
+@dataclass(frozen=True)
+class ShowroomFigures:
+    showroom: str
+    new_leads: int
+    visits: int
+    won: int
+    lost: int
+    revenue: int  # won deals' price (or expected value where no price was recorded)
+    open_value: int
+
+    @property
+    def conversion(self) -> float | None:
+        return M.rate(self.won, self.won + self.lost)
+
+
+def by_showroom(session: Session, period: Period) -> list[ShowroomFigures]:
+    """Each showroom's period side by side — for whoever looks at the whole group (several showrooms,
+    none chosen); empty otherwise."""
+    from carcrm_tui.services import showrooms
+
+    _manager(session)
+    if session.scope_showroom is not None or not showrooms.several():
+        return []
+    start, end = bounds(period, session)
+    names = showrooms.names()
+    new = dict(Lead.select(Lead.showroom, fn.COUNT(Lead.id)).where((Lead.created_at >= start) & (Lead.created_at < end))
+               .group_by(Lead.showroom).tuples())
+    visits = dict(ShowroomVisit.select(Customer.showroom, fn.COUNT(ShowroomVisit.id))
+                  .join(Customer, on=(ShowroomVisit.customer == Customer.id))
+                  .where((ShowroomVisit.at >= start) & (ShowroomVisit.at < end)).group_by(Customer.showroom).tuples())
+    closed: dict[int, Counter] = defaultdict(Counter)
+    revenue: Counter = Counter()
+    for room, status, n, value in (Lead.select(Lead.showroom, Lead.status, fn.COUNT(Lead.id),
+                                               fn.SUM(fn.COALESCE(Lead.deal_price, Lead.expected_value)))
+                                   .where((Lead.closed_at >= start) & (Lead.closed_at < end)
+                                          & Lead.status.in_(("won", "lost")))
+                                   .group_by(Lead.showroom, Lead.status).tuples()):
+        closed[room][status] = n
+        if status == "won":
+            revenue[room] = int(value or 0)
+    open_value = dict(Lead.select(Lead.showroom, fn.SUM(Lead.expected_value)).where(Lead.status == "open")
+                      .group_by(Lead.showroom).tuples())
+    return [ShowroomFigures(name, new.get(sid, 0), visits.get(sid, 0), closed[sid]["won"], closed[sid]["lost"],
+                            revenue[sid], int(open_value.get(sid) or 0)) for sid, name in names.items()]
 
 
 @dataclass(frozen=True)
@@ -353,8 +405,9 @@ class Snapshot:
     forecast: Forecast
     owners: Owners
     leaderboard: list[Standing]
+    showrooms: list[ShowroomFigures] = ()  # a dealer group, seen whole: showroom against showroom
 
 
 def snapshot(session: Session, period: Period) -> Snapshot:
     return Snapshot(period, funnel(session, period), traffic(session, period), forecast(session), owners(session),
-                    leaderboard(session, period))
+                    leaderboard(session, period), by_showroom(session, period))

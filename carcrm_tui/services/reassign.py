@@ -11,6 +11,7 @@ from __future__ import annotations
 from carcrm_tui.domain.validation import Invalid
 from carcrm_tui.services import audit, notices
 from carcrm_tui.services.errors import NotAllowed, ValidationFailed
+from carcrm_tui.services.scope import account_filter, lead_filter
 from carcrm_tui.services.session import Session
 from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, database
 
@@ -20,7 +21,7 @@ CHUNK = 500  # ids per IN (...): well under SQLite's variable limit
 def reassign(session: Session, to: list[str], *, lead_ids: list[int] | None = None,
              from_account: str | None = None) -> int:
     """Move leads to the named consultants, round-robin in lead order. Returns how many moved."""
-    if session.actor.role != "manager":
+    if not session.is_manager:
         raise NotAllowed()
     targets = [Account.get_or_none((Account.name == name) & Account.active & (Account.role == "consultant"))
                for name in dict.fromkeys(to)]
@@ -28,7 +29,8 @@ def reassign(session: Session, to: list[str], *, lead_ids: list[int] | None = No
         raise ValidationFailed({"to": Invalid("choose_one", field="owner")})
     now = session.now()
     with database.atomic():
-        query = Lead.select(Lead.id, Lead.owner, Lead.customer).where(Lead.status == "open")
+        query = Lead.select(Lead.id, Lead.owner, Lead.customer, Lead.showroom).where(
+            (Lead.status == "open") & lead_filter(session))
         if lead_ids is not None:
             query = query.where(Lead.id.in_(lead_ids))
         if from_account is not None:
@@ -37,8 +39,10 @@ def reassign(session: Session, to: list[str], *, lead_ids: list[int] | None = No
                 raise ValidationFailed({"from": Invalid("unknown_account", value=from_account)})
             query = query.where(Lead.owner == source.id)
         leads = list(query.order_by(Lead.id).tuples())
+        if any(t.showroom_id != showroom for _l, _o, _c, showroom in leads for t in targets):
+            raise ValidationFailed({"to": Invalid("other_showroom")})  # a showroom's customers stay in it
         plan: dict[int, list[tuple[int, int, int]]] = {}
-        for n, (lead_id, owner_id, customer_id) in enumerate(leads):
+        for n, (lead_id, owner_id, customer_id, _showroom) in enumerate(leads):
             target = targets[n % len(targets)]
             if target.id != owner_id:
                 plan.setdefault(target.id, []).append((lead_id, owner_id, customer_id))
@@ -84,6 +88,8 @@ def _tell(session: Session, plan: dict, names: dict[int, str], now) -> None:
 
 
 
-def consultants() -> list[str]:
-    return [a.name for a in Account.select().where(Account.active & (Account.role == "consultant"))
+def consultants(session: Session | None = None) -> list[str]:
+    """The active consultants (of the session's showroom, when it is limited to one)."""
+    scope = account_filter(session) if session is not None else True
+    return [a.name for a in Account.select().where(Account.active & (Account.role == "consultant") & scope)
             .order_by(Account.name)]

@@ -1,4 +1,5 @@
-"""Who may see which records: consultants their own, managers and admins everyone's.
+"""Who may see which records: consultants their own, a showroom's manager that showroom's,
+group managers and admins every showroom (or the one they chose to look at).
 
 Every service fetches records through these helpers, so the rule is written
 once and no screen can skip it.
@@ -8,25 +9,63 @@ from __future__ import annotations
 
 from carcrm_tui.services.errors import NotFound
 from carcrm_tui.services.session import Session
-from carcrm_tui.store.models import Customer, Lead
+from carcrm_tui.store.models import Account, Customer, Lead
 
 
 def lead_filter(session: Session):
-    return True if session.sees_everyone else (Lead.owner == session.actor.id)
+    if not session.sees_everyone:
+        return Lead.owner == session.actor.id
+    showroom = session.scope_showroom
+    return True if showroom is None else (Lead.showroom == showroom)
 
 
 def customer_filter(session: Session):
-    return True if session.sees_everyone else (Customer.owner == session.actor.id)
+    if not session.sees_everyone:
+        return Customer.owner == session.actor.id
+    showroom = session.scope_showroom
+    return True if showroom is None else (Customer.showroom == showroom)
+
+
+def in_showroom(session: Session, customer_column):
+    """`customer_column` (a customer id column of another table) within the session's showroom;
+    True when the session sees every showroom. For rows that belong to a showroom through their
+    customer (visits, complaints, referrals)."""
+    showroom = session.scope_showroom
+    if showroom is None:
+        return True
+    return customer_column.in_(Customer.select(Customer.id).where(Customer.showroom == showroom))
+
+
+def account_filter(session: Session):
+    """The people of the session's showroom (consultants and its manager); everyone otherwise."""
+    showroom = session.scope_showroom
+    return True if showroom is None else (Account.showroom == showroom)
+
+
+def owned_in_showroom(session: Session, account_column):
+    """`account_column` (an owner or consultant id) is one of the session's showroom's people."""
+    showroom = session.scope_showroom
+    if showroom is None:
+        return True
+    return account_column.in_(Account.select(Account.id).where(Account.showroom == showroom))
 
 
 def get_lead(session: Session, lead_id: int) -> Lead:
     """A lead the actor owns, or any lead of a customer the actor looks after (a merged record's
-    earlier deal by a colleague: its after-sales calls are the customer owner's to make)."""
+    earlier deal by a colleague: its after-sales calls are the customer owner's to make); for
+    managers, a lead of their showroom."""
     lead = Lead.get_or_none(Lead.id == lead_id)
-    if lead is None or not (session.sees_everyone or lead.owner_id == session.actor.id or Customer.select().where(
-            (Customer.id == lead.customer_id) & (Customer.owner == session.actor.id)).exists()):
+    if lead is None:
         raise NotFound(lead_id)  # missing and not yours look the same: no existence leak
-    return lead
+    if session.sees_everyone:
+        showroom = session.scope_showroom
+        if showroom is None or lead.showroom_id == showroom:
+            return lead
+        raise NotFound(lead_id)
+    if lead.owner_id == session.actor.id or Customer.select().where(
+            (Customer.id == lead.customer_id) & (Customer.owner == session.actor.id)).exists():
+        return lead
+    raise NotFound(lead_id)
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:

@@ -15,7 +15,7 @@ import re
 from peewee import fn
 
 from carcrm_tui.domain.validation import mask_phone, phone_digits
-from carcrm_tui.services.scope import customer_filter
+from carcrm_tui.services.scope import customer_filter, lead_filter
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import CustomerHit
 from carcrm_tui.store import search_index
@@ -77,10 +77,10 @@ def search(session: Session, query: str, limit: int = 20) -> list[CustomerHit]:
         hits.add(rank, matched, ((cid, "") for (cid,) in rows))
 
     def fts_customers(column: str, needle: str, rank: int, matched: str) -> None:
-        owner = "" if session.sees_everyone else "AND c.owner_id = ?"
+        where, scoped = _raw_scope(session, "c", "c")
         sql = (f"SELECT c.id FROM customer_fts JOIN customer c ON c.id = customer_fts.rowid "
-               f"WHERE customer_fts MATCH ? {owner} LIMIT ?")
-        params = [f"{column} : {_phrase(needle)}"] + ([] if session.sees_everyone else [session.actor.id])
+               f"WHERE customer_fts MATCH ? {where} LIMIT ?")
+        params = [f"{column} : {_phrase(needle)}", *scoped]
         rows = database.execute_sql(sql, (*params, hits.room())).fetchall()
         hits.add(rank, matched, ((cid, "") for (cid,) in rows))
 
@@ -123,8 +123,17 @@ def search(session: Session, query: str, limit: int = 20) -> list[CustomerHit]:
     return _views(hits, limit)
 
 
+def _raw_scope(session: Session, owner_alias: str, showroom_alias: str) -> tuple[str, list]:
+    """scope.customer_filter / lead_filter for hand-written SQL (the FTS joins): the same rule."""
+    if not session.sees_everyone:
+        return f"AND {owner_alias}.owner_id = ?", [session.actor.id]
+    if session.scope_showroom is not None:
+        return f"AND {showroom_alias}.showroom_id = ?", [session.scope_showroom]
+    return "", []
+
+
 def _vehicle_and_vin(session: Session, text: str, hits: _Hits) -> None:
-    lead_scope = True if session.sees_everyone else (Lead.owner == session.actor.id)
+    lead_scope = lead_filter(session)
     vehicles = [v for (v,) in Vehicle.select(Vehicle.id).where(
         _contains(Vehicle.series, text) | _contains(Vehicle.brand, text) | _contains(Vehicle.model, text)).tuples()]
     if vehicles:
@@ -143,18 +152,18 @@ def _followup_notes(session: Session, text: str, hits: _Hits, fts: bool) -> None
     """What was said in a contact (summary or feedback): the FTS index on SQLite, trigram-indexed
     ILIKE on PostgreSQL — the same rows either way, newest first."""
     if not fts:
-        scope = True if session.sees_everyone else (Lead.owner == session.actor.id)
+        scope = lead_filter(session)
         pattern = _like(text)
         rows = (FollowUp.select(Lead.customer, FollowUp.summary).join(Lead, on=(FollowUp.lead == Lead.id))
                 .where(((FollowUp.summary ** pattern) | (FollowUp.feedback ** pattern)) & scope)
                 .order_by(FollowUp.id.desc()).limit(hits.room()).tuples())
         hits.add(7, "note", rows)
         return
-    owner = "" if session.sees_everyone else "AND l.owner_id = ?"
+    where, scoped = _raw_scope(session, "l", "l")
     sql = (f"SELECT l.customer_id, f.summary FROM followup_fts JOIN follow_up f ON f.id = followup_fts.rowid "
-           f"JOIN lead l ON l.id = f.lead_id WHERE followup_fts MATCH ? {owner} "
+           f"JOIN lead l ON l.id = f.lead_id WHERE followup_fts MATCH ? {where} "
            f"ORDER BY f.id DESC LIMIT ?")
-    params = [_phrase(text)] + ([] if session.sees_everyone else [session.actor.id])
+    params = [_phrase(text), *scoped]
     hits.add(7, "note", database.execute_sql(sql, (*params, hits.room())).fetchall())
 
 

@@ -25,18 +25,41 @@ def fixed_clock(instant: DateTime) -> Callable[[], DateTime]:
     return lambda: instant
 
 
+MANAGERS = ("manager", "group_manager")  # the manager's desk: board of all, late, metrics, merge, reassign
+
+
 @dataclass
 class Session:
     actor: AccountView
     policy: Policy
     clock: Callable[[], DateTime] = field(default=system_clock)
+    showroom: int | None = None  # a group manager's (or admin's) chosen showroom; None = all of them
 
     def now(self) -> DateTime:
         return self.clock().in_timezone("UTC")
 
     @property
     def sees_everyone(self) -> bool:
-        return self.actor.role in ("manager", "admin")
+        """Not limited to one's own customers (managers, group managers, admins) — see scope_showroom."""
+        return self.actor.role in (*MANAGERS, "admin")
+
+    @property
+    def is_manager(self) -> bool:
+        return self.actor.role in MANAGERS
+
+    @property
+    def scope_showroom(self) -> int | None:
+        """The showroom this session's lists are limited to; None = every showroom of the group."""
+        if self.actor.role in ("group_manager", "admin"):
+            return self.showroom
+        return self.actor.showroom_id
+
+    @property
+    def home_showroom(self) -> int:
+        """Where what this person creates belongs: their showroom, else the one they chose to look at."""
+        from carcrm_tui.store.models import DEFAULT_SHOWROOM
+
+        return self.actor.showroom_id or self.showroom or DEFAULT_SHOWROOM
 
 
 def open_session(account_name: str | None, policy: Policy, clock=system_clock) -> Session:

@@ -20,6 +20,7 @@ class AccountView(NamedTuple):
     role: str
     seniority: int
     active: bool
+    showroom_id: int | None = 1  # None: group managers and admins work across the showrooms
 
 
 class VehicleView(NamedTuple):
@@ -105,6 +106,7 @@ class BoardFilter(NamedTuple):
     source: str | None = None
     grade: str | None = None
     series: str | None = None  # vehicle series of interest (汉, Model Y …)
+    showroom: str | None = None  # a group manager's choice: every pane then shows that showroom only
 
     @property
     def active(self) -> bool:
@@ -272,6 +274,8 @@ class CustomerDetail(NamedTuple):
     referrer_phone: str = ""  # masked like the customer's own phones
     referrals: int = 0  # customers this one has sent us
     more_phones: tuple[str, ...] = ()  # numbers beyond main and backup (kept by merges), masked like them
+    showroom: str = ""  # for people who work across a group's showrooms: which one this record is in
+    also_in: tuple[str, ...] = ()  # …and the other showrooms where the same number is a customer too
     qq: str = ""
 
     @property

@@ -10,6 +10,7 @@ from carcrm_tui.domain.names import pinyin_keys
 from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, parse_phone
 from carcrm_tui.services import audit, notices, process
 from carcrm_tui.services.errors import NotFound, Rejected, ValidationFailed
+from carcrm_tui.services.scope import customer_filter
 from carcrm_tui.services.session import Session
 from carcrm_tui.services.views import NameMatch, PhoneMatch, WalkInInput
 from carcrm_tui.store.models import Account, AuditLog, Customer, FollowUp, Lead, ShowroomVisit, Vehicle, database
@@ -23,14 +24,18 @@ def find_by_phone(session: Session, phone: str) -> PhoneMatch | None:
     and the lookup is audited and limited (a consultant cannot walk the number space).
     Raises Invalid when the text is not a phone number.
     """
-    c = customer_by_phone(parse_phone(phone).digits)
+    c = customer_by_phone(parse_phone(phone).digits, Customer.showroom == session.home_showroom)
     if c is None:
         return None
-    visible = session.sees_everyone or c.owner_id == session.actor.id
+    visible = _visible(session, c)
     if not visible:
         _colleague_lookup(session, c.id)
     owner = Account.get_by_id(c.owner_id).name
     return PhoneMatch(c.id, c.name if visible else "", owner, visible)
+
+
+def _visible(session: Session, c: Customer) -> bool:
+    return Customer.select().where((Customer.id == c.id) & customer_filter(session)).exists()
 
 
 def same_name(session: Session, name: str, limit: int = 5) -> list[NameMatch]:
@@ -44,10 +49,11 @@ def same_name(session: Session, name: str, limit: int = 5) -> list[NameMatch]:
     if not text:
         return []
     q = (Customer.select(Customer, Account).join(Account, on=(Customer.owner == Account.id))
-         .where(Customer.name == text).order_by(Customer.id).limit(limit))
+         .where((Customer.name == text) & (Customer.showroom == session.home_showroom))
+         .order_by(Customer.id).limit(limit))
     out = []
     for c in q:
-        mine = session.sees_everyone or c.owner_id == session.actor.id
+        mine = _visible(session, c)
         if not mine:
             _colleague_lookup(session, c.id)
         out.append(NameMatch(c.id, mask_phone(c.phone) if mine else "", c.owner.name))
@@ -77,7 +83,7 @@ def colleague_be_back(session: Session, phone: str) -> str:
     traffic, a thank-you task for the owner) and the owner told. Returns the owner's name.
 
     The receptionist learns nothing more of the customer than the owner's name."""
-    c = customer_by_phone(parse_phone(phone).digits)
+    c = customer_by_phone(parse_phone(phone).digits, Customer.showroom == session.home_showroom)
     if c is None:
         raise NotFound(phone)
     now = session.now()
@@ -125,7 +131,8 @@ def register_walkin(session: Session, data: WalkInInput) -> WalkInCreated:
     vehicle = Vehicle.get_or_none(Vehicle.id == data.vehicle_id) if data.vehicle_id else None
     if data.vehicle_id and vehicle is None:
         errors["vehicle"] = Invalid("choose_one", field="vehicle")
-    if phone and not errors and customer_by_phone(phone.digits) is not None:
+    showroom = session.home_showroom
+    if phone and not errors and customer_by_phone(phone.digits, Customer.showroom == showroom) is not None:
         errors["phone"] = Invalid("phone_known")
     if errors:
         raise ValidationFailed(errors)
@@ -136,11 +143,11 @@ def register_walkin(session: Session, data: WalkInInput) -> WalkInCreated:
     with database.atomic():
         customer = Customer.insert(
             name=name, name_pinyin=pinyin_keys(name), gender=data.gender, phone=phone.e164, phone_digits=phone.digits,
-            source=data.source, customer_type="intent", owner=owner,
+            source=data.source, customer_type="intent", owner=owner, showroom=showroom,
             created_at=now, updated_at=now, updated_by=owner,
         ).execute()
         lead = Lead.insert(
-            customer=customer, owner=owner, grade=grade, stage="reception", status="open",
+            customer=customer, owner=owner, showroom=showroom, grade=grade, stage="reception", status="open",
             vehicle=vehicle.id if vehicle else None, budget_min=budget[0], budget_max=budget[1],
             urgency=data.urgency, expected_value=expected_value(vehicle.guide_price if vehicle else None, budget[1]),
             created_at=now, stage_changed_at=now, first_response_at=now, last_contact_at=now,

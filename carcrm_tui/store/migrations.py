@@ -18,7 +18,7 @@ from peewee import Database, SqliteDatabase
 from carcrm_tui.store import search_index
 from carcrm_tui.store.models import (
     MODELS, AuditLog, Complaint, CustomerPhone, CustomerTag, ImportBatch, ImportChange, Notice, Quote,
-    ShowroomVisit, SitePolicy, TestDrive,
+    DEFAULT_SHOWROOM, Showroom, ShowroomVisit, SitePolicy, TestDrive,
 )
 
 
@@ -131,11 +131,44 @@ def _v8_dealer_sheets(db: Database) -> None:
     db.create_tables([ImportBatch, ImportChange])
 
 
+def _v9_showrooms(db: Database) -> None:
+    """0.9: showrooms of a dealer group. What was there is the group's first showroom (id 1), named
+    after the dealership; admins work across showrooms, everyone else in that one."""
+    db.create_tables([Showroom])
+    add_default_showroom(db)
+    for table, null in (("account", True), ("customer", False), ("lead", False)):
+        not_null = "" if null else " NOT NULL"
+        db.execute_sql(f"ALTER TABLE {table} ADD COLUMN showroom_id INTEGER{not_null} DEFAULT {DEFAULT_SHOWROOM} "
+                       f"REFERENCES showroom (id)")
+    db.execute_sql("UPDATE account SET showroom_id = NULL WHERE role = 'admin'")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS customer_showroom_id ON customer (showroom_id)")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS lead_showroom_id_status_stage_grade_id_expected_value "
+                   "ON lead (showroom_id, status, stage, grade, id, expected_value)")
+
+
+def add_default_showroom(db: Database) -> None:
+    """Showroom 1, named after the dealership (the site policy's name, else 本店)."""
+    import datetime as dt
+    import tomllib
+
+    name = "本店"
+    try:
+        row = db.execute_sql("SELECT toml FROM site_policy ORDER BY id DESC LIMIT 1").fetchone()
+        name = tomllib.loads(row[0]).get("dealership", {}).get("name", name) if row else name
+    except Exception:  # no policy yet (a new database): the default name
+        pass
+    mark = "?" if isinstance(db, SqliteDatabase) else "%s"
+    db.execute_sql(f"INSERT INTO showroom (id, name, created_at) VALUES ({mark}, {mark}, {mark})",
+                   (DEFAULT_SHOWROOM, name[:64], dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)))
+    if not isinstance(db, SqliteDatabase):  # the id was given: the next showroom's comes after it
+        db.execute_sql("SELECT setval(pg_get_serial_sequence('showroom', 'id'), (SELECT MAX(id) FROM showroom))")
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
                                                   5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search,
-                                                  8: _v8_dealer_sheets}
-LATEST = 8
+                                                  8: _v8_dealer_sheets, 9: _v9_showrooms}
+LATEST = 9
 
 
 class SchemaTooNew(RuntimeError):
@@ -177,6 +210,7 @@ def upgrade(db: Database) -> int:
             found = current_version(db)
             if found == 0:
                 db.create_tables(MODELS)
+                add_default_showroom(db)
                 search_index.install(db)
             else:
                 for version in range(found + 1, LATEST + 1):

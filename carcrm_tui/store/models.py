@@ -34,9 +34,23 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class Showroom(BaseModel):
+    """One showroom of a dealer group. A site with one showroom has exactly this one (id 1)."""
+
+    name = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField()
+
+
+DEFAULT_SHOWROOM = 1  # the showroom every record of a single-showroom site belongs to
+_IN_DEFAULT_SHOWROOM = SQL(f"DEFAULT {DEFAULT_SHOWROOM}")  # raw bulk inserts (the demo) land there too
+
+
 class Account(BaseModel):
     name = CharField(max_length=64, unique=True)
-    role = CharField(max_length=16, default="consultant")  # consultant | manager | admin
+    role = CharField(max_length=16, default="consultant")  # consultant | manager | group_manager | admin
+    # consultants and showroom managers work in one showroom; group managers and admins in all (null)
+    showroom = ForeignKeyField(Showroom, null=True, default=DEFAULT_SHOWROOM, backref="staff", index=False,
+                               constraints=[_IN_DEFAULT_SHOWROOM])
     seniority = IntegerField(default=0)  # years on the floor; senior staff get H leads
     active = BooleanField(default=True)
     created_at = UTCDateTimeField()
@@ -77,6 +91,9 @@ class Customer(BaseModel):
     do_not_contact = BooleanField(default=False)
     notes = TextField(default="")
     owner = ForeignKeyField(Account, backref="customers", index=True)
+    # one phone may be a customer in two showrooms of a group: one record in each
+    showroom = ForeignKeyField(Showroom, default=DEFAULT_SHOWROOM, backref="customers", index=True,
+                               constraints=[_IN_DEFAULT_SHOWROOM])
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
     updated_by = ForeignKeyField(Account, null=True, backref="+", index=False)
@@ -96,6 +113,8 @@ class CustomerPhone(BaseModel):
 class Lead(BaseModel):
     customer = ForeignKeyField(Customer, backref="leads", on_delete="CASCADE", index=True)
     owner = ForeignKeyField(Account, backref="leads", index=False)
+    showroom = ForeignKeyField(Showroom, default=DEFAULT_SHOWROOM, backref="+", index=False,  # its customer's
+                               constraints=[_IN_DEFAULT_SHOWROOM])
     grade = CharField(max_length=4)
     score = IntegerField(default=0)
     stage = CharField(max_length=24)
@@ -150,6 +169,8 @@ class Lead(BaseModel):
             (("status", "stage", "grade", "id", "expected_value"), False),
             # a consultant's board column page
             (("owner", "status", "stage", "grade", "id", "expected_value"), False),
+            # a showroom manager's board in a dealer group
+            (("showroom", "status", "stage", "grade", "id", "expected_value"), False),
             # the manager's metrics read leads by when they came in and when they closed
             (("created_at",), False),
             (("closed_at",), False),
@@ -355,5 +376,5 @@ FollowUp.add_index(
     .where(SQL("done_at IS NOT NULL"))
 )
 
-MODELS = (Account, Vehicle, Customer, Lead, FollowUp, AuditLog, CustomerTag, TestDrive, Quote, ShowroomVisit,
+MODELS = (Showroom, Account, Vehicle, Customer, Lead, FollowUp, AuditLog, CustomerTag, TestDrive, Quote, ShowroomVisit,
           Complaint, CustomerPhone, Notice, SitePolicy, ImportBatch, ImportChange)

@@ -20,7 +20,7 @@ import carcrm_tui.services as services_pkg
 from carcrm_tui.domain.policy import Policy
 from carcrm_tui.services import (
     accounts, audit, auth, board, catalogue, complaints, contacts, customers, exporting, import_batches, importing,
-    late, merge, metrics, notices, process, reassign, review, search, site, today, walkins,
+    late, merge, metrics, notices, process, reassign, review, search, showrooms, site, today, walkins,
 )
 from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError
 from carcrm_tui.services.views import ContactInput, WalkInInput
@@ -115,6 +115,7 @@ MANAGERS = {
     "metrics.owners": lambda s, r: metrics.owners(s),
     "metrics.leaderboard": lambda s, r: metrics.leaderboard(s, metrics.month("2026-03")),
     "metrics.snapshot": lambda s, r: metrics.snapshot(s, metrics.month("2026-03")),
+    "metrics.by_showroom": lambda s, r: metrics.by_showroom(s, metrics.month("2026-03")),
     "review.daily": lambda s, r: review.daily(s),
     "review.lost_month": lambda s, r: review.lost_month(s, "2026-03"),
 }
@@ -152,13 +153,17 @@ ANYONE = {
     "walkins.same_name": lambda s, r: walkins.same_name(s, f"{r.owner}的客户"),
     "walkins.colleague_be_back": lambda s, r: walkins.colleague_be_back(s, r.phone),
     "walkins.register_walkin": lambda s, r: walkins.register_walkin(s, WalkInInput(phone="13900009999", name="新客")),
+    "reassign.consultants": lambda s, r: reassign.consultants(s),
 }
-ADMINS = {"site.set_policy": lambda a, r: site.set_policy(a, "[dealership]\nname = \"x\"\n", NOW)}
+ADMINS = {"site.set_policy": lambda a, r: site.set_policy(a, "[dealership]\nname = \"x\"\n", NOW),
+          "showrooms.add": lambda a, r: showrooms.add(a, "西城店", NOW),
+          "showrooms.rename": lambda a, r: showrooms.rename(a, showrooms.all_showrooms()[0].name, "东城店", NOW)}
 ACCOUNTS = {"auth.add_account", "auth.set_pin", "auth.set_active", "auth.disable", "auth.set_role", "auth.still_valid"}
 INTERNAL = {
     "contacts.validate", "customers.parse_changes", "customers.deal_price_visible", "process.target_of",
     "process.parse_stage", "process.lead_as_seen", "process.refresh_score", "process.record_visit",
-    "scope.lead_filter", "scope.customer_filter", "metrics.this_month", "exporting.customer_rows",
+    "scope.lead_filter", "scope.customer_filter", "scope.account_filter", "scope.in_showroom",
+    "scope.owned_in_showroom", "metrics.this_month", "exporting.customer_rows",
     "exporting.followup_rows", "exporting.lead_rows", "maintenance.audit_file",
     "importing.require_importer", "importing.limits_for", "importing.resumable",
     # importing: managers and admins only — its own tests cover the sheet shapes; here via the CLI rule
@@ -241,7 +246,8 @@ def test_lookups_and_walk_ins_are_for_everyone(shop, name):
             assert outcome != "denied", (name, role, who, detail)
 
 
-def test_the_site_policy_is_the_admins(shop):
+@pytest.mark.parametrize("name", sorted(ADMINS))
+def test_the_site_policy_and_the_showrooms_are_the_admins(shop, name):
     for role in ROLES:
-        outcome, detail = rolled_back(lambda: ADMINS["site.set_policy"](accounts.find(ROLES[role]), None))
+        outcome, detail = rolled_back(lambda: ADMINS[name](accounts.find(ROLES[role]), None))
         assert (outcome == "denied") == (role != "admin"), (role, outcome, detail)

@@ -99,6 +99,10 @@ def test_a_schema_v1_file_is_backed_up_and_upgraded_with_every_row_intact(tmp_pa
     assert set(db.execute_sql("SELECT customer_id, tag FROM customer_tag").fetchall()) == tags
     assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    # a single showroom's data is the first showroom of the group it may become
+    assert db.execute_sql("SELECT id, name FROM showroom").fetchall() == [(1, "本店")]
+    for table in ("customer", "lead"):
+        assert db.execute_sql(f"SELECT DISTINCT showroom_id FROM {table}").fetchall() == [(1,)]
     # an upgraded file has what a new one has: every column and index of the models
     fresh = store_db.connect(tmp_path / "fresh.sqlite")
     new_shape = _shape(fresh)

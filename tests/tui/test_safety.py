@@ -173,8 +173,10 @@ def _enabled_in(pane: str, action: str, args: str) -> bool:
     from carcrm_tui.domain.policy import Policy
     from carcrm_tui.services.views import AccountView
 
-    fake = SimpleNamespace(pane=pane, detail=object(), session=SimpleNamespace(
-        actor=AccountView(1, "x", "manager", 0, True), policy=Policy()))
+    from carcrm_tui.services.session import Session
+
+    fake = SimpleNamespace(pane=pane, detail=object(),
+                           session=Session(actor=AccountView(1, "x", "manager", 0, True), policy=Policy()))
     fake.panes = MainScreen.panes.fget(fake)
     params = tuple(a.strip("'\"") for a in args.rstrip(")").split(",")) if args else ()
     return bool(MainScreen.check_action(fake, action, params))

@@ -249,8 +249,16 @@ class MainScreen(Translated, Screen):
 
     @property
     def board_filter(self) -> BoardFilter:
-        """The board's filter with the tag shared with Today."""
-        return self.board_only._replace(tag=self.tag)
+        """The board's filter with the tag shared with Today (and a group manager's showroom)."""
+        return self.board_only._replace(tag=self.tag, showroom=self.showroom_name)
+
+    @property
+    def showroom_name(self) -> str | None:
+        if self.session.showroom is None:
+            return None
+        from carcrm_tui.services import showrooms
+
+        return showrooms.names().get(self.session.showroom)
 
     @property
     def list_name(self):
@@ -279,7 +287,8 @@ class MainScreen(Translated, Screen):
         width = self.size.width or 80
         who = Text(f"{label('role', self.session.actor.role)} ")
         who.append_text(plain(self.session.actor.name, "bold"))
-        shown = filter_words(self.board_filter if self.pane == "board" else BoardFilter(tag=self.tag))
+        shown = filter_words(self.board_filter if self.pane == "board"
+                             else BoardFilter(tag=self.tag, showroom=self.showroom_name))
         if shown:
             who.append("  ⧩ ").append_text(plain(" · ".join(shown), "bold"))
         for compact, dealer in ((False, True), (True, True), (True, False)):
@@ -406,7 +415,7 @@ class MainScreen(Translated, Screen):
         try:
             detail = customers.detail(self.session, self.customer_id)
             history = (audit.customer_history(self.session, self.customer_id)
-                       if self.session.actor.role == "manager" else None)
+                       if self.session.is_manager else None)
         except NotFound:
             self.detail, self.customer_id, self.revealed = None, None, None
             view.clear()
@@ -493,7 +502,7 @@ class MainScreen(Translated, Screen):
     # ---- which keys apply here ---------------------------------------------
     @property
     def panes(self) -> tuple[str, ...]:
-        return PANES + (("late", "metrics") if self.session.actor.role == "manager" else ())
+        return PANES + (("late", "metrics") if self.session.is_manager else ())
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "pane":
@@ -507,14 +516,15 @@ class MainScreen(Translated, Screen):
         if action == "period":
             return self.pane == "metrics"
         if action == "review":
-            return self.session.actor.role == "manager"
+            return self.session.is_manager
         if action in ("reassign", "mark"):
-            manager = self.session.actor.role == "manager"
+            manager = self.session.is_manager
             return manager and (self.pane == "board" or (action == "reassign" and self.pane == "customer"))
         if action == "merge":
-            return self.pane == "customer" and self.detail is not None and self.session.actor.role == "manager"
+            return self.pane == "customer" and self.detail is not None and self.session.is_manager
         if action == "filter":
-            return self.pane in ("today", "board")
+            across = self.session.actor.showroom_id is None  # a group manager picks a showroom there too
+            return self.pane in ("today", "board") or (across and self.pane in ("late", "metrics"))
         return True
 
     # ---- the record under the cursor ----------------------------------------
@@ -760,7 +770,7 @@ class MainScreen(Translated, Screen):
             self.refresh_pane()
 
         self.app.push_screen(
-            screen("ReassignScreen")(what=what, consultants=reassign.consultants(), submit=submit,
+            screen("ReassignScreen")(what=what, consultants=reassign.consultants(self.session), submit=submit,
                                      choose_source=whole_book, policy=self.policy),
             done,
         )
@@ -843,7 +853,7 @@ class MainScreen(Translated, Screen):
             policy=self.policy, describe=lambda e: service_error_text(e, self.policy)), done)
 
     def action_filter(self) -> None:
-        if self.pane == "board":
+        if self.pane in ("board", "late", "metrics"):  # on the manager's panes: the showroom of a group
             self.filter_board()
             return
 
@@ -858,21 +868,25 @@ class MainScreen(Translated, Screen):
         self.app.push_screen(screen("TagFilterScreen")(tags=customers.all_tags(self.session), current=self.tag), chosen)
 
     def filter_board(self) -> None:
+        from carcrm_tui.services import showrooms
+
         def chosen(filt) -> None:
             if filt is None:
                 return
             self.tag = filt.tag
-            self.board_only = filt._replace(tag=None)
+            self.session.showroom = showrooms.find(filt.showroom) if filt.showroom else None
+            self.board_only = filt._replace(tag=None, showroom=None)
             what = " · ".join(filter_words(filt))
             self.status(t("notice.board_filter", what=what) if what else t("notice.filter_off"))
             self._topbar()
             self.refresh_pane()
 
         manager = self.session.sees_everyone
+        across = self.session.actor.showroom_id is None and showrooms.several()
         self.app.push_screen(screen("BoardFilterScreen")(
-            current=self.board_filter, consultants=reassign.consultants() if manager else [],
+            current=self.board_filter, consultants=reassign.consultants(self.session) if manager else [],
             series=catalogue.series(), tags=customers.all_tags(self.session), grades=self.policy.grade_order,
-            sources=P_SOURCES), chosen)
+            sources=P_SOURCES, showrooms=[r.name for r in showrooms.all_showrooms()] if across else []), chosen)
 
     def action_lost(self) -> None:
         record = self.current()
@@ -941,7 +955,7 @@ class MainScreen(Translated, Screen):
                 yield t("palette.complaint", name=name), t("palette.record_help"), self.action_complaint
         if self.pane in ("today", "board"):
             yield t("palette.filter"), "", self.action_filter
-        if self.pane == "customer" and self.detail is not None and self.session.actor.role == "manager":
+        if self.pane == "customer" and self.detail is not None and self.session.is_manager:
             yield t("palette.merge", name=self.detail.name), t("palette.record_help"), self.action_merge
         if self.session.sees_everyone:
             yield t("palette.import"), t("palette.import_help"), self.action_import
@@ -949,7 +963,7 @@ class MainScreen(Translated, Screen):
             yield t("palette.catalogue"), t("palette.catalogue_help"), self.action_catalogue
         else:  # listed, so a consultant learns whom to ask
             yield t("palette.import"), t("palette.import_managers"), self.action_import
-        if self.session.actor.role == "manager":
+        if self.session.is_manager:
             if record is not None and record.get("version") is not None:
                 yield t("palette.reassign", name=record["name"]), t("palette.record_help"), self.action_reassign
             yield t("palette.reassign_book"), t("palette.reassign_book_help"), partial(self.action_reassign, True)
@@ -959,8 +973,8 @@ class MainScreen(Translated, Screen):
 
 
 def filter_words(f: BoardFilter) -> list[str]:
-    """What a filter shows, in words: tag first (it is shared with Today), then the board's own."""
-    return [x for x in (f.tag, f.owner, label("source", f.source or ""), f.grade, f.series) if x]
+    """What a filter shows, in words: the showroom (every pane), the tag (shared with Today), the board's own."""
+    return [x for x in (f.showroom, f.tag, f.owner, label("source", f.source or ""), f.grade, f.series) if x]
 
 
 def _moved(card, stage, record):

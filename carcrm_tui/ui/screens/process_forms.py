@@ -299,16 +299,19 @@ class BoardFilterScreen(FormScreen):
                 Binding("down", "app.focus_next", show=False), Binding("up", "app.focus_previous", show=False)]
 
     def __init__(self, *, current, consultants: list[str], series: list[str], tags: list[str], grades,
-                 sources) -> None:
+                 sources, showrooms: list[str] = ()) -> None:
         super().__init__()
         self.current, self.consultants, self.series, self.tags = current, consultants, series, tags
-        self.grades, self.sources = grades, sources
+        self.grades, self.sources, self.showrooms = grades, sources, list(showrooms)
 
     def compose(self):
         everyone = [("", t("board_filter.all"))]
         c = self.current
         with Vertical(id="form"):
             yield Static(Text(t("board_filter.title")), id="form-title")
+            if self.showrooms:  # a group manager: which showroom every pane shows
+                yield Row("showroom", ChoiceBar(everyone + [(n, n) for n in self.showrooms], c.showroom,
+                                                id="showroom"), caption=t("field.showroom"))
             if self.consultants:
                 yield Row("owner", ChoiceBar(everyone + [(n, n) for n in self.consultants], c.owner, id="owner"),
                           caption=t("board_filter.owner"))
@@ -333,4 +336,4 @@ class BoardFilterScreen(FormScreen):
             return (found.first(ChoiceBar).value or None) if found else None
 
         self.dismiss(BoardFilter(tag=pick("tag"), owner=pick("owner"), source=pick("source"), grade=pick("grade"),
-                                 series=pick("series")))
+                                 series=pick("series"), showroom=pick("showroom")))

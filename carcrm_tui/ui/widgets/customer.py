@@ -49,6 +49,10 @@ def header(detail: CustomerDetail) -> Text:
             line.append(f" · {label('status', lead.status)}", style="bold")
     line.append(f" · {t('customer.owner')} ")
     line.append_text(plain(detail.owner_name))
+    if detail.showroom:
+        line.append(f" · {t('field.showroom')} ").append_text(plain(detail.showroom))
+    if detail.also_in:
+        line.append("  ").append_text(plain(t("customer.also_in", names="、".join(detail.also_in)), "bold"))
     line.append("\n")
     line.append(phone_text(detail.phone), style="bold")
     if detail.phone2:

@@ -67,7 +67,8 @@ class MetricsView(Translated, VerticalScroll, can_focus=True):
         title.append(f"   {t('metrics.period_hint', **hint_keys())}", style="dim")
         self.query_one("#metrics-title", Static).update(title)
         grid = self.query_one("#metrics-grid", Container)
-        tables = metrics_tables(snap.funnel, snap.traffic, snap.forecast, snap.owners, snap.leaderboard)
+        tables = metrics_tables(snap.funnel, snap.traffic, snap.forecast, snap.owners, snap.leaderboard,
+                                snap.showrooms)
         statics = list(grid.query(".metric"))
         for i, table in enumerate(tables):
             renderable = rich_table(table, BAR_STYLES[i % len(BAR_STYLES)])
