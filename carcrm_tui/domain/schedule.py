@@ -17,9 +17,18 @@ from carcrm_tui.domain.policy import Policy
 
 
 class DueGroup(str, Enum):
-    OVERDUE = "overdue"
+    URGENT = "urgent"  # overdue, a first-response clock running, or silent past the grade's cadence
     TODAY = "today"
     UPCOMING = "upcoming"
+
+
+class Urgency(str, Enum):
+    """Why a row is at the top of Today, most pressing first."""
+
+    RESPONSE = "response"  # a new lead still waits for its first answer
+    OVERDUE = "overdue"  # the follow-up's time has passed
+    SILENT = "silent"  # no contact for longer than the grade's cadence, whatever the next date says
+    NONE = ""
 
 
 @dataclass(frozen=True)
@@ -39,11 +48,32 @@ def today_window(now: DateTime, policy: Policy) -> Window:
     return Window(start.in_timezone("UTC"), end.in_timezone("UTC"), horizon.in_timezone("UTC"))
 
 
+def urgency(due_at: DateTime, now: DateTime, grade: str, last_contact: DateTime | None,
+            awaiting_response: bool, sales_call: bool, policy: Policy) -> Urgency:
+    """The most pressing reason a follow-up must come first, if any. Response clocks and silence
+    apply to sales calls (a thank-you message or a service reminder is urgent only once overdue)."""
+    if sales_call and awaiting_response:
+        return Urgency.RESPONSE
+    if due_at < now:
+        return Urgency.OVERDUE
+    if sales_call and last_contact is not None and silent_since(grade, now, policy) > last_contact:
+        return Urgency.SILENT
+    return Urgency.NONE
+
+
+def silent_since(grade: str, now: DateTime, policy: Policy) -> DateTime:
+    """A lead last contacted before this instant has been silent longer than its grade's cadence:
+    more whole local days than the cadence (an H lead called the day before yesterday is on time)."""
+    local_midnight = now.in_timezone(policy.tz).start_of("day")
+    return local_midnight.subtract(days=policy.cadence_days(grade)).in_timezone("UTC")
+
+
 def due_group(due_at: DateTime, now: DateTime, policy: Policy) -> DueGroup | None:
-    """Overdue = due before now; today = later today (local); upcoming = within the window."""
+    """Urgent = due before now; today = later today (local); upcoming = within the window.
+    (Today's list also raises rows whose response clock runs or whose lead has gone silent.)"""
     window = today_window(now, policy)
     if due_at < now:
-        return DueGroup.OVERDUE
+        return DueGroup.URGENT
     if due_at < window.day_end:
         return DueGroup.TODAY
     if due_at < window.horizon:

@@ -12,7 +12,7 @@ from peewee import JOIN, SQL, Case, fn
 from carcrm_tui.domain.process import response_clock
 from carcrm_tui.domain.schedule import today_window
 from carcrm_tui.domain.validation import Invalid, clean_text
-from carcrm_tui.services import audit, process
+from carcrm_tui.services import audit, process, undo
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.scope import lead_filter
 from carcrm_tui.services.session import Session
@@ -153,6 +153,7 @@ def mark_lost(session: Session, lead_id: int, version: int, reason: str, competi
     now = session.now()
     with database.atomic():
         lead = process.lead_as_seen(session, lead_id, version)
+        mark = undo.begin(lead)
         Lead.update({
             Lead.status: "lost", Lead.lost_reason: reason, Lead.lost_competitor: competitor,
             Lead.closed_at: now, Lead.updated_at: now, Lead.updated_by: session.actor.id,
@@ -164,3 +165,4 @@ def mark_lost(session: Session, lead_id: int, version: int, reason: str, competi
         others = Lead.select().where((Lead.customer == lead.customer_id) & (Lead.status == "open")).exists()
         if not others:
             Customer.update(customer_type="lost").where(Customer.id == lead.customer_id).execute()
+        undo.remember(session, lead.id, "lost", mark)

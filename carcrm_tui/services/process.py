@@ -21,7 +21,7 @@ from carcrm_tui.domain.process import (
     REQUIRED, LeadFacts, add_years, after_sales_plan, lead_score, quote_totals, stage_fields, suggest_grade,
 )
 from carcrm_tui.domain.validation import Invalid, clean_text, parse_budget, parse_date
-from carcrm_tui.services import audit
+from carcrm_tui.services import audit, undo
 from carcrm_tui.services.errors import Conflict, Rejected, ValidationFailed
 from carcrm_tui.services.scope import get_lead
 from carcrm_tui.services.session import Session
@@ -155,6 +155,7 @@ def advance(session: Session, lead_id: int, version: int, direction: int, values
         out, errors = parse_stage(session, target, values, lead) if direction > 0 else ({}, {})
         if errors:
             raise ValidationFailed(errors)
+        mark = undo.begin(lead)
         actor = session.actor.id
         changes: dict = {Lead.version: Lead.version + 1, Lead.updated_at: now, Lead.updated_by: actor}
         record: dict[str, tuple] = {}
@@ -197,6 +198,7 @@ def advance(session: Session, lead_id: int, version: int, direction: int, values
             _regrade(session, lead.id, now)
         audit.record(actor, now, "won" if target == "won" else "move", "lead", lead.id, lead.customer_id, record)
         grade = Lead.select(Lead.grade).where(Lead.id == lead.id).scalar()
+        undo.remember(session, lead.id, "won" if target == "won" else "move", mark)
     return Moved(target, lead.grade, grade)
 
 
@@ -286,21 +288,25 @@ def set_grade(session: Session, lead_id: int, version: int, grade: str, reason: 
         reason = reason.strip()
         if grade != suggested and not reason:
             raise ValidationFailed({"grade_reason": Invalid("reason_for_override", suggested=suggested)})
+        mark = undo.begin(lead)
         Lead.update({Lead.grade: grade, Lead.grade_reason: reason if grade != suggested else "",
                      Lead.version: Lead.version + 1, Lead.updated_at: now, Lead.updated_by: session.actor.id}
                     ).where(Lead.id == lead.id).execute()
         audit.record(session.actor.id, now, "update", "lead", lead.id, lead.customer_id,
                      {"grade": (lead.grade, grade), "grade_reason": (lead.grade_reason, reason)})
+        undo.remember(session, lead.id, "grade", mark)
 
 
 def set_dormant(session: Session, lead_id: int, version: int) -> None:
     now = session.now()
     with database.atomic():
         lead = lead_as_seen(session, lead_id, version)
+        mark = undo.begin(lead)
         Lead.update({Lead.status: "dormant", Lead.closed_at: now, Lead.version: Lead.version + 1,
                      Lead.updated_at: now, Lead.updated_by: session.actor.id}).where(Lead.id == lead.id).execute()
         close_open_followups(lead.id, now, "dormant")
         audit.record(session.actor.id, now, "update", "lead", lead.id, lead.customer_id, {"status": ("open", "dormant")})
+        undo.remember(session, lead.id, "dormant", mark)
 
 
 def reactivate(session: Session, lead_id: int, version: int) -> int:

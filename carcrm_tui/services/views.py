@@ -56,6 +56,7 @@ class DueRow(NamedTuple):
     reason: DueReason
     purpose: str = ""  # thank_you, day1, insurance, holiday:… ("" = a sales follow-up)
     response: object = None  # ResponseClock while the lead awaits its first response
+    urgency: str = ""  # why an urgent row is at the top: response, overdue, silent
 
 
 class NoticeView(NamedTuple):

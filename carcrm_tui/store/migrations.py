@@ -18,7 +18,7 @@ from peewee import Database, SqliteDatabase
 from carcrm_tui.store import search_index
 from carcrm_tui.store.models import (
     MODELS, AuditLog, Complaint, CustomerPhone, CustomerTag, ImportBatch, ImportChange, Notice, Quote,
-    DEFAULT_SHOWROOM, Showroom, ShowroomVisit, SitePolicy, TestDrive,
+    DEFAULT_SHOWROOM, Showroom, ShowroomVisit, SitePolicy, TestDrive, UndoStep,
 )
 
 
@@ -164,11 +164,16 @@ def add_default_showroom(db: Database) -> None:
         db.execute_sql("SELECT setval(pg_get_serial_sequence('showroom', 'id'), (SELECT MAX(id) FROM showroom))")
 
 
+def _v10_undo(db: Database) -> None:
+    """0.10: the last stage move, lost, dormant or grade change can be taken back for a few minutes."""
+    db.create_tables([UndoStep])
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
                                                   5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search,
-                                                  8: _v8_dealer_sheets, 9: _v9_showrooms}
-LATEST = 9
+                                                  8: _v8_dealer_sheets, 9: _v9_showrooms, 10: _v10_undo}
+LATEST = 10
 
 
 class SchemaTooNew(RuntimeError):

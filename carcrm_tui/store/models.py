@@ -298,6 +298,24 @@ class Notice(BaseModel):
         indexes = ((("account", "read_at", "id"), False),)
 
 
+class UndoStep(BaseModel):
+    """What one stage move, lost, dormant or grade change did to a lead, so its maker can take it
+    back for a few minutes — unless someone changed the lead since (the version says)."""
+
+    actor = ForeignKeyField(Account, backref="+", index=False)
+    at = UTCDateTimeField()
+    lead = ForeignKeyField(Lead, backref="+", on_delete="CASCADE", index=False)
+    action = CharField(max_length=16)  # move | won | lost | dormant | grade
+    before = TextField()  # JSON: the lead's columns (and the customer's type) before
+    created = TextField(default="{}")  # JSON: ids of the follow-ups, quotes, test drives it made
+    closed = TextField(default="[]")  # JSON: ids of the follow-ups it closed
+    version = IntegerField()  # the lead's version right after
+    undone_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("actor", "id"), False),)
+
+
 class SitePolicy(BaseModel):
     """The dealership's policy as its admin set it (TOML text): grades, cadences, security.
 
@@ -377,4 +395,4 @@ FollowUp.add_index(
 )
 
 MODELS = (Showroom, Account, Vehicle, Customer, Lead, FollowUp, AuditLog, CustomerTag, TestDrive, Quote, ShowroomVisit,
-          Complaint, CustomerPhone, Notice, SitePolicy, ImportBatch, ImportChange)
+          Complaint, CustomerPhone, Notice, SitePolicy, ImportBatch, ImportChange, UndoStep)

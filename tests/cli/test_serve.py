@@ -71,7 +71,7 @@ def test_a_terminal_is_let_in_by_the_os_login(demo_path, trusting_config):
     """The mapping the served tabs must ignore is real: a plain terminal skips the PIN with it."""
     with Terminal.carcrm("--db", str(demo_path), "--lang", "en", env=app_env(str(trusting_config))) as term:
         term.wait_for("王建国")
-        term.wait_for("Overdue")
+        term.wait_for("Urgent")
         assert "PIN" not in term.text
 
 
@@ -131,9 +131,9 @@ def test_each_tab_signs_in_with_a_pin_even_where_the_os_login_is_trusted(server)
             async with http.ws_connect(server + "/ws?width=100&height=30", headers={"Origin": server}) as ws:
                 sent = []
                 text = await _session_text(ws, t("signin.title"), sent)
-                assert "Overdue" not in text  # not let in by the OS login
+                assert "Urgent" not in text  # not let in by the OS login
                 for keys, shows in (("王建国", "王建国"), ("\r", "enter your PIN"), ("0000\r", "Wrong PIN"),
-                                    ("860517\r", "Overdue")):
+                                    ("860517\r", "Urgent")):
                     sent.append(keys)
                     await ws.send_json(["stdin", keys])
                     await _session_text(ws, shows, sent)

@@ -6,6 +6,7 @@ import sqlite3
 
 import pendulum
 import pytest
+from peewee import PostgresqlDatabase
 
 from carcrm_tui.services import customers, import_batches, importing
 from carcrm_tui.services.errors import Rejected
@@ -248,10 +249,23 @@ def test_a_crash_mid_import_leaves_whole_chunks_and_an_incomplete_batch(shop, tm
     assert import_batches.undo(manager(), batch.id).removed == 35 and Customer.select().count() == 0
 
 
+def another_terminal_saving(db):
+    """A second connection in the middle of a save: SQLite's write lock, or PostgreSQL's
+    EXCLUSIVE lock on the tables an import writes (reads still pass, writes wait)."""
+    if isinstance(db, PostgresqlDatabase):
+        import psycopg
+
+        holder = psycopg.connect(dbname=db.database, **db.connect_params)
+        holder.execute("LOCK TABLE customer, lead IN EXCLUSIVE MODE NOWAIT")
+        return holder
+    holder = sqlite3.connect(db.database, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
 def test_a_dry_run_takes_no_write_lock(shop, tmp_path):
     path = sheets.write_csv(tmp_path / "s.csv", [sheets.FULL_HEADER, sheets.full_row(1)])
-    holder = sqlite3.connect(shop.database, timeout=0)
-    holder.execute("BEGIN IMMEDIATE")  # another terminal in the middle of a save
+    holder = another_terminal_saving(shop)
     try:
         report = importing.import_file(manager(), path, dry_run=True)
     finally:

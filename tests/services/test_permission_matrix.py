@@ -20,7 +20,7 @@ import carcrm_tui.services as services_pkg
 from carcrm_tui.domain.policy import Policy
 from carcrm_tui.services import (
     accounts, audit, auth, board, catalogue, complaints, contacts, customers, exporting, import_batches, importing,
-    late, merge, metrics, notices, process, reassign, review, search, showrooms, site, today, walkins,
+    late, merge, metrics, notices, process, reassign, review, search, showrooms, site, today, undo, walkins,
 )
 from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError
 from carcrm_tui.services.views import ContactInput, WalkInInput
@@ -154,6 +154,7 @@ ANYONE = {
     "walkins.colleague_be_back": lambda s, r: walkins.colleague_be_back(s, r.phone),
     "walkins.register_walkin": lambda s, r: walkins.register_walkin(s, WalkInInput(phone="13900009999", name="新客")),
     "reassign.consultants": lambda s, r: reassign.consultants(s),
+    "undo.undo_last": lambda s, r: undo.undo_last(s),  # one's own last step only (test_undo)
 }
 ADMINS = {"site.set_policy": lambda a, r: site.set_policy(a, "[dealership]\nname = \"x\"\n", NOW),
           "showrooms.add": lambda a, r: showrooms.add(a, "西城店", NOW),
@@ -163,7 +164,7 @@ INTERNAL = {
     "contacts.validate", "customers.parse_changes", "customers.deal_price_visible", "process.target_of",
     "process.parse_stage", "process.lead_as_seen", "process.refresh_score", "process.record_visit",
     "scope.lead_filter", "scope.customer_filter", "scope.account_filter", "scope.in_showroom",
-    "scope.owned_in_showroom", "metrics.this_month", "exporting.customer_rows",
+    "scope.owned_in_showroom", "undo.begin", "undo.remember", "undo.last_step", "metrics.this_month", "exporting.customer_rows",
     "exporting.followup_rows", "exporting.lead_rows", "maintenance.audit_file",
     "importing.require_importer", "importing.limits_for", "importing.resumable",
     # importing: managers and admins only — its own tests cover the sheet shapes; here via the CLI rule

@@ -77,7 +77,7 @@ def _signed_in(demo_path, *, env, size=(80, 24), lang="en") -> Terminal:
     term.wait_for("PIN")
     term.settle()
     term.send("4831\r")
-    term.wait_for("Overdue" if lang == "en" else "已逾期")
+    term.wait_for("Urgent" if lang == "en" else "紧急")
     term.settle()
     return term
 

@@ -31,7 +31,7 @@ async def test_routine_call_is_logged_in_two_keys_besides_the_summary(demo):
     async with running(app) as pilot:
         table = app.screen.query_one(TodayTable)
         row = table.selected
-        assert row is not None and row.group.value == "overdue"
+        assert row is not None and row.group.value == "urgent"
         await pilot.press("c")  # 1
         await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen), what="the log-contact form")
         await pilot.press(*"Called, visit on Sat")

@@ -26,7 +26,7 @@ async def test_sign_in_by_typing_a_name_and_pin(demo):
     async with running(app) as pilot:
         assert isinstance(app.screen, SignInScreen)
         text = await wait_for_text(pilot, "Sign in")
-        assert "Overdue" not in text  # nothing of anyone's work before sign-in
+        assert "Urgent" not in text  # nothing of anyone's work before sign-in
         await pilot.press(*"李", "enter")
         await pilot.press(*"0000", "enter")
         await wait_for_text(pilot, "4 tries left")

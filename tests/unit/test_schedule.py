@@ -21,7 +21,7 @@ def test_today_is_the_dealerships_day_not_utcs():
     assert window.day_start == utc(2026, 3, 10, 16, 0)
     assert window.day_end == utc(2026, 3, 11, 16, 0)
     # due 23:00 local yesterday -> overdue; 10:00 local today -> today; 8 days on -> outside
-    assert due_group(utc(2026, 3, 10, 15, 0), now, SH) is DueGroup.OVERDUE
+    assert due_group(utc(2026, 3, 10, 15, 0), now, SH) is DueGroup.URGENT
     assert due_group(utc(2026, 3, 11, 2, 0), now, SH) is DueGroup.TODAY
     assert due_group(utc(2026, 3, 12, 2, 0), now, SH) is DueGroup.UPCOMING
     assert due_group(utc(2026, 3, 19, 2, 0), now, SH) is None
@@ -35,7 +35,7 @@ def test_early_morning_local_item_is_today_though_utc_says_yesterday():
 
 def test_overdue_earlier_the_same_day():
     now = utc(2026, 3, 10, 6, 0)  # 14:00 local
-    assert due_group(utc(2026, 3, 10, 1, 0), now, SH) is DueGroup.OVERDUE
+    assert due_group(utc(2026, 3, 10, 1, 0), now, SH) is DueGroup.URGENT
 
 
 def test_cadence_per_grade_keeps_the_local_clock_time():

@@ -16,7 +16,7 @@ from carcrm_tui.ui.text import clean
 from carcrm_tui.ui.widgets.customer import purpose_text
 from carcrm_tui.ui.widgets.line_list import Cell, Columns, Line, LineList, Span
 
-GROUP_STYLE = {DueGroup.OVERDUE: "bold red", DueGroup.TODAY: "bold yellow", DueGroup.UPCOMING: "bold green"}
+GROUP_STYLE = {DueGroup.URGENT: "bold red", DueGroup.TODAY: "bold yellow", DueGroup.UPCOMING: "bold green"}
 COLUMNS = Columns(
     keys=("due", "customer", "grade", "stage", "vehicle", "channel", "why"),
     catalog="today",
@@ -140,7 +140,7 @@ class TodayTable(LineList):
                     due = f"{due} {local(row.due_at, policy, 'HH:mm')}"
                 stage = label("stage", row.stage) if row.stage in policy.stages else label("status", row.stage)
                 lines.append(Line(key, (
-                    ((due, "bold red" if group is DueGroup.OVERDUE else ""),),  # bold: urgent without colour too
+                    ((due, "bold red" if group is DueGroup.URGENT else ""),),  # bold: urgent without colour too
                     ((clean(self.display_name(row.customer_name)), ""),),
                     ((row.grade, "bold"),),
                     ((stage, ""),),
