@@ -29,17 +29,25 @@ from typing import Any, Mapping
 APP_SCOPE = "app"
 BINDINGS: dict[str, dict[str, str]] = {
     APP_SCOPE: {"palette": "ctrl+p", "lock": "ctrl+l", "switch_user": "ctrl+o"},
-    "main": {
+    "main": {  # the main screen: what belongs to no pane
         "pane.today": "1", "pane.board": "2", "pane.customer": "3", "pane.late": "4", "pane.metrics": "5",
-        "metrics.back": "comma", "metrics.forward": "full_stop", "search": "slash", "contact.log": "c",
-        "walkin.new": "n", "customer.edit": "e",
+        "search": "slash", "walkin.new": "n", "lead.undo": "u", "review.daily": "R",
+        "refresh": "r", "privacy": "p", "help": "question_mark", "quit": "q",
+    },
+    "record": {  # the record under the cursor, on Today, the board and the customer pane
+        "contact.log": "c",
         "lead.next_stage": "right_square_bracket,greater_than_sign,shift+right",
         "lead.prev_stage": "left_square_bracket,less_than_sign,shift+left",
-        "lead.lost": "x", "lead.grade": "g", "lead.dormant": "d", "customer.complaint": "k", "filter.tag": "f",
-        "customer.merge": "m", "lead.reassign": "a", "board.mark": "space", "review.daily": "R",
-        "refresh": "r", "privacy": "p", "customer.reveal": "v", "help": "question_mark", "quit": "q",
+        "lead.lost": "x", "lead.grade": "g", "lead.reassign": "a",
     },
+    "today": {"complaint.resolve": "s", "filter.tag": "f"},
+    "board": {"board.mark": "space", "filter.tag": "f"},
+    "customer": {"customer.edit": "e", "customer.reveal": "v", "lead.dormant": "d", "customer.complaint": "k",
+                 "customer.merge": "m"},
+    "late": {"filter.tag": "f"},
+    "metrics": {"metrics.back": "comma", "metrics.forward": "full_stop", "filter.tag": "f"},
     "form": {"form.save": "ctrl+s", "form.cancel": "escape"},
+    "log_contact": {"contact.copy": "ctrl+y"},  # copies the number to call (a form: form keys too)
     "board_filter": {"filter.apply": "enter"},  # a form too: form keys are live on it
     "confirm": {"confirm.yes": "enter"},  # a yes/no step (quit, discard, dormant): a form too
     "catalogue": {"catalogue.add": "a", "catalogue.price": "p", "catalogue.retire": "r"},
@@ -49,7 +57,12 @@ BINDINGS: dict[str, dict[str, str]] = {
     "help": {"help.close": "escape,question_mark,q"},
     "review": {"review.close": "escape,q"},
 }
-SCOPES_SHARING_KEYS = {"board_filter": ("form",), "confirm": ("form",)}  # a scope whose screen also has these scopes' keys
+# a scope whose keys are live together with these scopes' keys (a pane sits on the main screen)
+SCOPES_SHARING_KEYS = {
+    "board_filter": ("form",), "confirm": ("form",), "log_contact": ("form",), "record": ("main",),
+    "today": ("main", "record"), "board": ("main", "record"), "customer": ("main", "record"),
+    "late": ("main",), "metrics": ("main",),
+}
 BINDING_IDS = frozenset(i for ids in BINDINGS.values() for i in ids)
 
 MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # Textual writes them sorted

@@ -33,15 +33,22 @@ class ComplaintView:
     resolution: str
     satisfaction: int | None
     status: str
+    lead_id: int | None = None  # the lead a call about it is logged on: its own, or the customer's latest
+    lead_grade: str = ""
+    lead_status: str = "open"
 
     def breached(self, now: DateTime) -> bool:
         return self.resolved_at is None and now > self.due_at
 
 
 def _view(c: Complaint, names: dict[int, str], customer_name: str) -> ComplaintView:
+    lead = (Lead.select(Lead.id, Lead.grade, Lead.status)
+            .where((Lead.id == c.lead_id) if c.lead_id else (Lead.customer == c.customer_id))
+            .order_by(Lead.id.desc()).first())
     return ComplaintView(c.id, c.customer_id, customer_name, c.channel, c.category, c.description, c.department,
                          names.get(c.assignee_id, ""), c.created_at, c.due_at, c.resolved_at, c.resolution,
-                         c.satisfaction, c.status)
+                         c.satisfaction, c.status, lead.id if lead else None, lead.grade if lead else "",
+                         lead.status if lead else "open")
 
 
 def _names() -> dict[int, str]:

@@ -7,17 +7,18 @@ lead, so logging does not check the lead's version unless the grade changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pendulum import DateTime
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.schedule import next_due, on_local_date
-from carcrm_tui.domain.validation import Invalid, clean_text
+from carcrm_tui.domain.validation import Invalid, clean_text, mask_phone
 from carcrm_tui.services import audit, process
 from carcrm_tui.services.errors import ValidationFailed
 from carcrm_tui.services.scope import get_lead
 from carcrm_tui.services.session import Session
-from carcrm_tui.store.models import FollowUp, Lead, database
+from carcrm_tui.store.models import Customer, FollowUp, Lead, database
 
 SUMMARY_LIMIT = 2000
 NEXT_HOUR = 10  # a picked date means 10:00 local
@@ -28,6 +29,53 @@ class Logged:
     closed_id: int
     next_id: int | None
     next_due: DateTime | None
+
+
+class PastContact(NamedTuple):
+    at: DateTime
+    channel: str
+    outcome: str
+    summary: str
+    feedback: str
+
+
+class CallSheet(NamedTuple):
+    """What the log-contact form shows while the call is made."""
+
+    customer_id: int
+    phone_masked: str
+    phone: str  # the full number for the lead's owner (the reveal is audited); "" for anyone else
+    last: tuple[PastContact, ...]  # newest first
+    lead_status: str
+
+
+def _last_contacts(lead_id: int, n: int) -> tuple[PastContact, ...]:
+    """The lead's latest logged contacts, newest first (the lead's follow-ups, by its index)."""
+    rows = (FollowUp.select(FollowUp.done_at, FollowUp.channel, FollowUp.outcome, FollowUp.summary,
+                            FollowUp.feedback)
+            .where((FollowUp.lead == lead_id) & FollowUp.done_at.is_null(False))
+            .order_by(FollowUp.done_at.desc(), FollowUp.id.desc()).limit(n).tuples())
+    return tuple(PastContact(*r) for r in rows)
+
+
+def call_sheet(session: Session, lead_id: int) -> CallSheet:
+    """The number to call and what was said the last two times. The lead's owner gets the
+    number in full, recorded in the audit trail like any reveal; anyone else (a manager
+    logging for a colleague) sees it masked and reveals it on the record if need be."""
+    lead = get_lead(session, lead_id)
+    phone = Customer.select(Customer.phone).where(Customer.id == lead.customer_id).scalar() or ""
+    full = ""
+    if phone and lead.owner_id == session.actor.id:
+        with database.atomic():
+            audit.record(session.actor.id, session.now(), "reveal", "customer", lead.customer_id, lead.customer_id,
+                         {"phone": ("", "call")})
+        full = phone
+    return CallSheet(lead.customer_id, mask_phone(phone) if phone else "", full, _last_contacts(lead.id, 2), lead.status)
+
+
+def recent(session: Session, lead_id: int, n: int = 1) -> tuple[PastContact, ...]:
+    """What was said last on a lead the actor may see (Today's detail line)."""
+    return _last_contacts(get_lead(session, lead_id).id, n)
 
 
 def validate(session: Session, data) -> dict[str, Invalid]:
@@ -42,7 +90,9 @@ def validate(session: Session, data) -> dict[str, Invalid]:
         errors["grade"] = Invalid("choose_one", field="grade")
     for name in ("summary", "feedback"):
         try:
-            clean_text(getattr(data, name), field=name, limit=SUMMARY_LIMIT, required=name == "summary")
+            # "no answer" says it all: nothing was said
+            clean_text(getattr(data, name), field=name, limit=SUMMARY_LIMIT,
+                       required=name == "summary" and data.outcome != "no_answer")
         except Invalid as e:
             errors[name] = e
     if data.next_on is not None:

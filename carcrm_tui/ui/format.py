@@ -43,6 +43,16 @@ def why_due(reason: DueReason, now: DateTime) -> str:
     return t("why.line", grade=reason.grade, contact=contact, every=t("why.every", n=reason.cadence_days))
 
 
+def contact_short(reason: DueReason) -> str:
+    """"12d no contact" / "12天未联系": the number first, for a column that may be cut."""
+    days = reason.days_since_contact
+    if days is None:
+        return t("why.never")
+    if days == 0:
+        return t("why.today")
+    return t("why.days_short", n=days)
+
+
 def due_text(instant: DateTime, now: DateTime) -> str:
     return humanize(instant, now)
 

@@ -21,6 +21,13 @@ from carcrm_tui.keymap import BINDINGS
 SCOPE_CLASSES = {
     "app": ("carcrm_tui.ui.app", "CarCrmApp"),
     "main": ("carcrm_tui.ui.screens.main", "MainScreen"),
+    "record": ("carcrm_tui.ui.panes.record", "RecordPane"),
+    "today": ("carcrm_tui.ui.panes.today", "TodayPane"),
+    "board": ("carcrm_tui.ui.panes.board", "BoardPane"),
+    "customer": ("carcrm_tui.ui.panes.customer", "CustomerPane"),
+    "late": ("carcrm_tui.ui.panes.late", "LatePane"),
+    "metrics": ("carcrm_tui.ui.panes.metrics", "MetricsPane"),
+    "log_contact": ("carcrm_tui.ui.screens.log_contact", "LogContactScreen"),
     "form": ("carcrm_tui.ui.screens.form", "FormScreen"),
     "board_filter": ("carcrm_tui.ui.screens.process_forms", "BoardFilterScreen"),
     "confirm": ("carcrm_tui.ui.screens.process_forms", "ConfirmScreen"),
@@ -34,14 +41,23 @@ SCOPE_CLASSES = {
 _WORDS = {"enter": "enter", "space": "space", "tab": "tab", "escape": "esc"}
 
 
-def declared_bindings() -> dict[str, tuple[str, Binding]]:
-    """Every binding with an id, as the UI declares it: id -> (scope, Binding)."""
-    found: dict[str, tuple[str, Binding]] = {}
+def declared_in_scopes() -> list[tuple[str, Binding]]:
+    """Every binding with an id as the UI declares it, with its scope. One id may be declared in
+    several scopes (each pane's `f` filters what that pane shows): a keymap entry moves them all."""
+    found: list[tuple[str, Binding]] = []
     for scope, (module, name) in SCOPE_CLASSES.items():
         cls = getattr(importlib.import_module(module), name)
         for binding in cls.__dict__.get("BINDINGS", ()):
             if isinstance(binding, Binding) and binding.id:
-                found[binding.id] = (scope, binding)
+                found.append((scope, binding))
+    return found
+
+
+def declared_bindings() -> dict[str, tuple[str, Binding]]:
+    """id -> (scope, Binding), the first scope declaring it (for the help's descriptions)."""
+    found: dict[str, tuple[str, Binding]] = {}
+    for scope, binding in declared_in_scopes():
+        found.setdefault(binding.id, (scope, binding))
     return found
 
 
@@ -65,7 +81,8 @@ def keys_of(app: App, binding_id: str) -> str:
 
 HINTS = {"save": "form.save", "cancel": "form.cancel", "back": "signin.back", "switch": "switch_user",
          "dormant": "lead.dormant", "reveal": "customer.reveal", "search": "search", "apply": "filter.apply",
-         "month_back": "metrics.back", "month_forward": "metrics.forward"}
+         "month_back": "metrics.back", "month_forward": "metrics.forward", "log": "contact.log",
+         "resolve": "complaint.resolve", "privacy": "privacy", "undo": "lead.undo", "copy": "contact.copy"}
 
 
 def hint_keys(app: App | None = None) -> dict[str, str]:

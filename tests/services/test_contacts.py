@@ -84,3 +84,41 @@ def test_without_a_due_follow_up_the_contact_is_still_recorded(database):
     r = contacts.log_contact(session_for("李娜"), ld.id, ContactInput(summary="客户来电", channel="phone", no_next=True))
     assert r.next_id is None
     assert FollowUp.get_by_id(r.closed_id).done_at == NOW
+
+
+def test_the_call_sheet_gives_the_owner_the_number_audited_and_the_last_two_contacts(world):
+    from carcrm_tui.store.models import AuditLog, Customer
+
+    ld, _ = world
+    me = ld.owner
+    for days, summary in ((30, "第一次"), (20, "第二次"), (10, "第三次")):
+        FollowUp.create(lead=ld, owner=me, channel="phone", due_at=NOW.subtract(days=days),
+                        done_at=NOW.subtract(days=days), summary=summary, outcome="reached",
+                        created_at=NOW.subtract(days=days + 1))
+    sheet = contacts.call_sheet(session_for("李娜"), ld.id)
+    customer = Customer.get_by_id(ld.customer_id)
+    assert sheet.phone == customer.phone and sheet.phone_masked.endswith(customer.phone_digits[-4:])
+    assert [c.summary for c in sheet.last] == ["第三次", "第二次"]
+    assert AuditLog.select().where((AuditLog.action == "reveal") & (AuditLog.new == "call")).count() == 1
+    assert [c.summary for c in contacts.recent(session_for("李娜"), ld.id)] == ["第三次"]
+
+
+def test_the_call_sheet_masks_the_number_for_anyone_but_the_owner(world):
+    from carcrm_tui.store.models import AuditLog
+
+    ld, _ = world
+    factory.account("王经理", role="manager")
+    sheet = contacts.call_sheet(session_for("王经理"), ld.id)
+    assert sheet.phone == "" and "****" in sheet.phone_masked
+    assert not AuditLog.select().where(AuditLog.action == "reveal").exists()
+    with pytest.raises(NotFound):
+        contacts.call_sheet(session_for("张伟"), ld.id)
+
+
+def test_no_answer_needs_no_summary_anything_else_does(world):
+    ld, due = world
+    with pytest.raises(ValidationFailed) as e:
+        contacts.log_contact(session_for("李娜"), ld.id, ContactInput(summary="", outcome="reached"))
+    assert "summary" in e.value.errors
+    contacts.log_contact(session_for("李娜"), ld.id, ContactInput(summary="", outcome="no_answer", next_in_days=1))
+    assert FollowUp.get_by_id(due.id).outcome == "no_answer"

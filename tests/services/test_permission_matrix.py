@@ -86,6 +86,8 @@ OWN = {
     "complaints.open_complaint": lambda s, r: complaints.open_complaint(s, r.customer, "phone", "sales", "x", "sales"),
     "complaints.for_customer": lambda s, r: complaints.for_customer(s, r.customer),
     "contacts.log_contact": lambda s, r: contacts.log_contact(s, r.lead, ContactInput(summary="回访")),
+    "contacts.call_sheet": lambda s, r: contacts.call_sheet(s, r.lead),
+    "contacts.recent": lambda s, r: contacts.recent(s, r.lead),
     "board.move": lambda s, r: board.move(s, r.lead, version(r.lead), -1),
     "board.mark_lost": lambda s, r: board.mark_lost(s, r.lead, version(r.lead), "budget"),
     "process.advance": lambda s, r: process.advance(s, r.lead, version(r.lead), -1),

@@ -26,7 +26,7 @@ def form_closed(app, form) -> bool:
     return not isinstance(app.screen, form)
 
 
-async def test_routine_call_is_logged_in_two_keys_besides_the_summary(demo):
+async def test_routine_call_is_logged_in_three_keys_besides_the_summary(demo):
     app = make_app()
     async with running(app) as pilot:
         table = app.screen.query_one(TodayTable)
@@ -34,8 +34,10 @@ async def test_routine_call_is_logged_in_two_keys_besides_the_summary(demo):
         assert row is not None and row.group.value == "urgent"
         await pilot.press("c")  # 1
         await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen), what="the log-contact form")
+        await pilot.press("1")  # 2: reached — one digit, and the cursor is in the summary
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "summary", what="the summary")
         await pilot.press(*"Called, visit on Sat")
-        await pilot.press("ctrl+s")  # 2
+        await pilot.press("ctrl+s")  # 3
         # the form closes, the status says so, and the row has left the overdue group
         await wait_for(pilot, lambda: form_closed(app, LogContactScreen) and "logged" in screen_text(app)
                        and f"f{row.followup_id}" not in table.rows_by_key, what="the call logged")
@@ -52,7 +54,9 @@ async def test_quick_choice_and_grade_change_from_the_form(demo):
     app = make_app()
     async with running(app) as pilot:
         row = app.screen.query_one(TodayTable).selected
-        await pilot.press("c", *"ok", "tab", "right", "right")  # next: +3 days
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen), what="the log-contact form")
+        await pilot.press("1", *"ok", "tab", "right", "right")  # next: +3 days
         await wait_for(pilot, lambda: app.screen.query_one("#next", ChoiceBar).value == "3", what="next: +3 days")
         app.screen.query_one("#grade", ChoiceBar).value = "H"
         await pilot.press("ctrl+s")
@@ -67,10 +71,38 @@ async def test_empty_summary_keeps_the_form_open_with_a_message(demo):
     app = make_app()
     async with running(app) as pilot:
         row = app.screen.query_one(TodayTable).selected
-        await pilot.press("c", "ctrl+s")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen), what="the log-contact form")
+        await pilot.press("1", "ctrl+s")
         await wait_for_text(pilot, "Summary is required")
         assert isinstance(app.screen, LogContactScreen)
         assert FollowUp.get_by_id(row.followup_id).done_at is None
+
+
+async def test_the_outcome_is_never_chosen_for_the_user(demo):
+    """No default: words typed at once go into the summary and saving asks how the call went;
+    "no answer" needs no summary and offers tomorrow for the next try."""
+    app = make_app()
+    async with running(app) as pilot:
+        row = app.screen.query_one(TodayTable).selected
+        await pilot.press("c")
+        form = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, LogContactScreen) else None,
+                              what="the log-contact form")
+        assert form.query_one("#outcome", ChoiceBar).value == ""
+        await pilot.press(*"left a message", "ctrl+s")
+        await wait_for_text(pilot, "Choose the outcome")
+        assert form.query_one("#summary").value == "left a message"  # typed ahead, nothing lost
+        assert FollowUp.get_by_id(row.followup_id).done_at is None
+        # the cursor went back to the outcome, which asks for a choice
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "outcome", what="the outcome")
+        await pilot.press("2")  # no answer
+        await wait_for(pilot, lambda: form.query_one("#next", ChoiceBar).value == "1", what="next: tomorrow")
+        await pilot.press("ctrl+a", "ctrl+k", "ctrl+s")  # the summary emptied: no answer says it all
+        await wait_for(pilot, lambda: form_closed(app, LogContactScreen), what="the call logged")
+        closed = FollowUp.get_by_id(row.followup_id)
+        assert closed.outcome == "no_answer" and closed.summary == ""
+        nxt = FollowUp.get((FollowUp.lead == row.lead_id) & FollowUp.done_at.is_null())
+        assert nxt.due_at == NOW.add(days=1)
 
 
 async def test_enter_on_today_opens_the_customer(demo):
@@ -101,6 +133,7 @@ async def test_new_walk_in_and_be_back(demo):
         await pilot.press("n", *"+86 139-1234-5678", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen), what="the visit form")
         assert app.screen.query_one("#channel", ChoiceBar).value == "visit"
+        assert app.screen.query_one("#outcome", ChoiceBar).value == "reached"  # they are standing here
         await pilot.press(*"came back with wife", "ctrl+s")
         await wait_for(pilot, lambda: form_closed(app, LogContactScreen), what="the visit logged")
         assert Customer.select().count() == before + 1
@@ -271,7 +304,7 @@ async def test_more_rows_of_a_group_load_on_enter(demo):
         table = app.screen.query_one(TodayTable)
         view = today_service.today(app.session, limit=2)
         group = next(g for g, rows in view.groups.items() if view.totals[g] > 2)
-        app.screen.today_limits = {g: 2 for g in view.groups}
+        app.screen.pane_widget("today").limits = {g: 2 for g in view.groups}
         app.screen.refresh_pane()
         await wait_for(pilot, lambda: f"more:{group.value}" in table.keys, what="the group cut to two rows")
         shown = sum(1 for r in table.rows_by_key.values() if r.group is group)

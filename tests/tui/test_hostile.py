@@ -41,7 +41,9 @@ async def test_hostile_text_renders_as_typed_in_every_pane(database):
             a = pilot.app
             main = a.screen
             # cropped to its column at 80, whole at 160; never parsed
-            today = await wait_for_text(pilot, "[/] [Acme] ␛[31…" if size[0] == 80 else "[/] [Acme] ␛[31m😀张")
+            # the name column stops at 10 cells; the lines under the list show the name whole
+            today = await wait_for_text(pilot, "[/] [Acme…" if size[0] == 80 else "[/] [Acme] ␛[31m😀张",
+                                        "[/] [Acme] ␛[31m😀张  ")
             assert_clean(today)
 
             await pilot.press("2")
@@ -53,8 +55,14 @@ async def test_hostile_text_renders_as_typed_in_every_pane(database):
 
             await pilot.press("enter")
             await wait_for(pilot, lambda: main.pane == "customer" and main.customer_id == customer_id, what="the record")
-            text = await wait_for_text(pilot, "[red]wx[/red]", "[b]bold?[/b]", "[Acme] Roadster [/]")
+            text = await wait_for_text(pilot, "[red]wx[/red]", "[b]bold?[/b]")  # the notes whole, at the top
             assert_clean(text)
+            view = main.query_one("#customer-view")
+            while "[Acme] Roadster [/]" not in screen_text(a) and view.scroll_y < view.max_scroll_y:
+                y = view.scroll_y
+                await pilot.press("pagedown")  # the needs, under the long notes
+                await wait_for(pilot, lambda: view.scroll_y > y, what="the record scrolled")
+            assert_clean(await wait_for_text(pilot, "[Acme] Roadster [/]"))
 
             await pilot.press("e")  # the edit form shows the values as typed, escapes made visible
             await wait_for(pilot, lambda: isinstance(a.screen, EditCustomerScreen), what="the edit form")

@@ -1,6 +1,8 @@
 """The sales process through the app: stage forms, complaints, tag filters, grades, dormancy."""
 
 from carcrm_tui.store.models import Complaint, CustomerTag, FollowUp, Lead, Quote, TestDrive
+from carcrm_tui.services import complaints
+from carcrm_tui.ui.screens.log_contact import LogContactScreen
 from carcrm_tui.ui.screens.main import MainScreen
 from carcrm_tui.ui.screens.process_forms import (
     ComplaintActionScreen, ComplaintScreen, GradeScreen, StageScreen, TagFilterScreen,
@@ -121,18 +123,42 @@ async def test_complaint_from_the_customer_screen_to_the_assignees_today(demo):
         await wait_for(pilot, lambda: app.screen.pane == "today" and f"c{complaint.id}" in table.complaints_by_key,
                        what="the complaint on Today")
         table.move_to(f"c{complaint.id}")
-        await pilot.press("enter")
+        await wait_for_text(pilot, "delivery late", "s resolves")  # the whole complaint under the list
+        await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ComplaintActionScreen), what="the complaint form")
         await pilot.press(*"apologised", "ctrl+s")
         await wait_for(pilot, lambda: closed(app, ComplaintActionScreen)
                        and Complaint.get_by_id(complaint.id).status == "resolved", what="the complaint resolved")
         table.move_to(f"c{complaint.id}")
-        await pilot.press("enter")
+        await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ComplaintActionScreen), what="the complaint form again")
         await wait_for_text(pilot, "how satisfied")
         await pilot.press("left", "ctrl+s")  # ★★★★
         await wait_for(pilot, lambda: Complaint.get_by_id(complaint.id).status == "closed", what="the complaint closed")
         assert (Complaint.get_by_id(complaint.id).status, Complaint.get_by_id(complaint.id).satisfaction) == ("closed", 4)
+
+
+async def test_a_complaint_row_on_today_opens_its_customer_and_logs_a_call_there(demo):
+    """Enter opens the customer (not the resolve form); c logs a contact on the customer's lead."""
+    app = make_app()
+    async with running(app, size=(80, 24)) as pilot:
+        lead = Lead.get((Lead.owner == app.session.actor.id) & (Lead.status == "open"))
+        complaint_id = complaints.open_complaint(app.session, lead.customer_id, "phone", "service", "等太久", "service",
+                                                 assignee=app.session.actor.name)
+        app.screen.refresh_pane()
+        table = app.screen.query_one(TodayTable)
+        await wait_for(pilot, lambda: f"c{complaint_id}" in table.complaints_by_key, what="the complaint on Today")
+        table.move_to(f"c{complaint_id}")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen), what="the log form on its customer")
+        await pilot.press("1", *"道歉并约了回访", "ctrl+s")
+        await wait_for(pilot, lambda: closed(app, LogContactScreen), what="the call logged")
+        assert FollowUp.select().where((FollowUp.lead == lead.id) & (FollowUp.summary == "道歉并约了回访")).exists()
+        assert Complaint.get_by_id(complaint_id).status == "open"  # a call is not a resolution
+        table.move_to(f"c{complaint_id}")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.pane == "customer" and app.screen.customer_id == lead.customer_id,
+                       what="the complaint's customer")
 
 
 async def test_tag_filter_on_today(demo):

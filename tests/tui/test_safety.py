@@ -139,47 +139,38 @@ async def test_g_on_the_board_sets_the_grade(demo):
         await wait_for(pilot, lambda: type(app.screen).__name__ == "GradeScreen", what="the grade form")
 
 
-def test_no_widget_binding_shadows_a_screen_action_in_its_pane():
-    """Collected from the code: each pane's widget bindings against the screen's enabled ones."""
+def test_no_widget_binding_shadows_a_pane_or_screen_key():
+    """Collected from the code: the keys of each pane's widget (its list, board or record) against
+    the keys of the pane around it and of the main screen — where a widget takes a key first, a
+    pane's action on that key must not be one that applies on this pane."""
+    from carcrm_tui.ui.panes.board import BoardPane
+    from carcrm_tui.ui.panes.customer import CustomerPane
+    from carcrm_tui.ui.panes.late import LatePane
+    from carcrm_tui.ui.panes.metrics import MetricsPane
+    from carcrm_tui.ui.panes.record import RecordPane
+    from carcrm_tui.ui.panes.today import TodayPane
     from carcrm_tui.ui.widgets.board import BoardView
     from carcrm_tui.ui.widgets.customer import CustomerView
     from carcrm_tui.ui.widgets.late import LateTable
     from carcrm_tui.ui.widgets.metrics import MetricsView
 
-    screen_keys = {}
-    for b in MainScreen.BINDINGS:
-        for key in b.key.split(","):
-            screen_keys[key.strip()] = b
-    panes = {"today": TodayTable, "board": BoardView, "customer": CustomerView, "late": LateTable,
-             "metrics": MetricsView}
+    def keys(cls) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for c in cls.__mro__:
+            for b in vars(c).get("BINDINGS", []):
+                for key in b.key.split(","):
+                    out.setdefault(key.strip(), b.action.partition("(")[0])
+        return out
+
+    record_actions = {b.action.partition("(")[0] for b in RecordPane.BINDINGS}
+    panes = {TodayPane: TodayTable, BoardPane: BoardView, CustomerPane: CustomerView, LatePane: LateTable,
+             MetricsPane: MetricsView}
     clashes = []
     for pane, widget in panes.items():
-        for cls in widget.__mro__:
-            for b in getattr(cls, "BINDINGS", []) if "BINDINGS" in vars(cls) else []:
-                for key in b.key.split(","):
-                    mine = screen_keys.get(key.strip())
-                    if mine is None:
-                        continue
-                    action, _, args = mine.action.partition("(")
-                    if _enabled_in(pane, action, args):
-                        clashes.append((pane, key, b.action, mine.action))
+        live = {key: action for key, action in {**keys(MainScreen), **keys(pane)}.items()
+                if action not in record_actions or action in getattr(pane, "RECORD_ACTIONS", ())}
+        clashes += [(pane.__name__, key, action, live[key]) for key, action in keys(widget).items() if key in live]
     assert clashes == []
-
-
-def _enabled_in(pane: str, action: str, args: str) -> bool:
-    """Would MainScreen.check_action allow `action` on `pane` (for a manager, who has every pane)?"""
-    from types import SimpleNamespace
-
-    from carcrm_tui.domain.policy import Policy
-    from carcrm_tui.services.views import AccountView
-
-    from carcrm_tui.services.session import Session
-
-    fake = SimpleNamespace(pane=pane, detail=object(),
-                           session=Session(actor=AccountView(1, "x", "manager", 0, True), policy=Policy()))
-    fake.panes = MainScreen.panes.fget(fake)
-    params = tuple(a.strip("'\"") for a in args.rstrip(")").split(",")) if args else ()
-    return bool(MainScreen.check_action(fake, action, params))
 
 
 async def test_q_asks_before_a_signed_in_terminal_drops_to_the_shell(demo):
@@ -227,7 +218,7 @@ async def test_escape_codes_reach_the_terminal_through_no_path(demo):
         Customer.update(name=ESCAPES).where(Customer.id == row.customer_id).execute()
         notices.tell(app.session.actor.id, NOW, "be_back", row.customer_id, customer=ESCAPES, by=ESCAPES)
         app.screen.refresh_pane()
-        await pilot.press("c", *"called", "enter")
+        await pilot.press("c", "1", *"called", "enter")
         await wait_for(pilot, lambda: "Contact with" in screen_text(app), what="the logged status line")
         await pilot.press("enter")  # Today's cursor stays on the row just logged: its customer
         await wait_for(pilot, lambda: app.screen.pane == "customer")
@@ -254,7 +245,7 @@ async def test_a_storage_fault_while_logging_keeps_the_input_and_says_why(demo, 
     app = make_app("李娜")
     async with running(app) as pilot:
         row = await wait_for(pilot, lambda: app.screen.query_one(TodayTable).selected)
-        await pilot.press("c", *"talked about financing")
+        await pilot.press("c", "1", *"talked about financing")
         form = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, LogContactScreen) else None)
         await wait_for(pilot, lambda: form.query_one("#summary").value == "talked about financing")
         before = FollowUp.select().where(FollowUp.done_at.is_null(False)).count()
@@ -398,7 +389,7 @@ async def test_the_metrics_label_names_the_month_its_numbers_are_for(demo):
         await pilot.press(*",,.,", ",")
         await app.workers.wait_for_complete()
         await wait_for(pilot, lambda: "counting" not in screen_text(app).lower())
-        label = app.screen.period.label
+        label = app.screen.pane_widget("metrics").period.label
         assert label == metrics.month("2025-12").label  # March 2026, four back and one forward
         title = str(app.screen.query_one("#metrics-title").render())
         assert label in title
@@ -406,6 +397,7 @@ async def test_the_metrics_label_names_the_month_its_numbers_are_for(demo):
 
 async def test_a_stage_move_that_changes_the_grade_says_so(demo):
     from carcrm_tui.services import board
+    from carcrm_tui.ui.panes.record import Record
 
     app = make_app("李娜")
     async with running(app, size=(160, 50)) as pilot:
@@ -413,9 +405,8 @@ async def test_a_stage_move_that_changes_the_grade_says_so(demo):
                                    & (Lead.stage == "quote") & (Lead.grade != "O")).first()
         await pilot.press("2")
         await wait_for(pilot, lambda: app.screen.pane == "board" and app.screen.board_view.selected)
-        record = dict(lead_id=lead.id, customer_id=lead.customer_id, name=lead.customer.name, grade=lead.grade,
-                      followup_id=None, version=lead.version)
+        record = Record(lead.id, lead.customer_id, lead.customer.name, lead.grade, lead.version)
         moved = board.move(app.session, lead.id, lead.version, +1,
                            {"deposit": "5000", "deal_price": "18万", "expected_delivery_date": "2026-03-30"})
-        app.screen.after_move(record, moved)
+        app.screen.pane_widget("board")._moved(record, moved)
         await wait_for(pilot, lambda: f"grade {lead.grade} → O" in screen_text(app), what="the grade change said")

@@ -150,7 +150,7 @@ async def test_managers_see_the_customers_history_consultants_do_not(demo):
     app = make_app("李娜")
     async with running(app, size=(120, 60)) as pilot:
         customer_id = app.screen.query_one(TodayTable).selected.customer_id
-        await pilot.press("c", *"called", "ctrl+s")
+        await pilot.press("c", "1", *"called", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and "logged" in screen_text(app),
                        what="the call logged")
         app.screen.open_customer(customer_id)

@@ -6,7 +6,10 @@ from tests.tui.helpers import first_screen_ready, make_app, wait_for, workers_id
 
 
 async def today_shown(pilot) -> None:
-    await wait_for(pilot, lambda: first_screen_ready(pilot.app), what="Today")
+    """Today with the selected row's last contact in the lines under the list (read on a worker)."""
+    app = pilot.app
+    await wait_for(pilot, lambda: first_screen_ready(app) and not app.screen.query_one("#today-detail").loading
+                   and workers_idle(app), what="Today and its detail lines")
 
 
 async def board_shown(pilot) -> None:
@@ -39,14 +42,23 @@ def test_pane(snap_compare, demo, pane, size, language):
     assert snap_compare(app, terminal_size=size, run_before=SHOWN[pane])
 
 
-def test_log_contact_form(snap_compare, demo):
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_log_contact_form(snap_compare, demo, language):
+    """The number to call, the last two contacts, the outcome chosen with a digit, the summary typed."""
     from carcrm_tui.ui.screens.log_contact import LogContactScreen
 
-    app = make_app(language="zh")
+    app = make_app(language=language)
 
     async def typed(pilot) -> None:
+        from carcrm_tui.store.models import FollowUp
+
         await today_shown(pilot)
-        await pilot.press("c", *"ok")
+        table = app.screen.query_one("#today-table")
+        talked = next(key for key, row in table.rows_by_key.items()  # a row with earlier contacts to show
+                      if FollowUp.select().where((FollowUp.lead == row.lead_id) & FollowUp.done_at.is_null(False))
+                      .count() >= 2)
+        table.move_to(talked)
+        await pilot.press("c", "1", *"ok")
         await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen)
                        and app.screen.query_one("#summary").value == "ok", what="'ok' in the summary")
 

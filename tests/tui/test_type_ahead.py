@@ -39,7 +39,7 @@ async def test_a_whole_call_typed_in_one_burst_saves_exactly_what_was_typed(demo
         row = table.selected
         # ctrl+s is a priority key; the summary's keys are still on their way to the field.
         # p (privacy) last: once its notice shows, every key before it has been handled.
-        burst(app, ["c", *"No answer", "ctrl+s", "ctrl+s", "p"])
+        burst(app, ["c", "1", *"No answer", "ctrl+s", "ctrl+s", "p"])  # 1: reached
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and "Privacy mode:" in screen_text(app),
                        what="the burst handled, down to its last key")
         assert FollowUp.get_by_id(row.followup_id).summary == "No answer"
@@ -51,7 +51,7 @@ async def test_keys_after_enter_do_not_end_up_in_the_saved_summary(demo):
     app = make_app()
     async with running(app) as pilot:
         row = app.screen.query_one(TodayTable).selected
-        burst(app, ["c", *"hello", "enter", "j", "j"])  # Enter saves the call
+        burst(app, ["c", "1", *"hello", "enter", "j", "j"])  # Enter saves the call
         await wait_for(pilot, lambda: FollowUp.get_by_id(row.followup_id).done_at is not None, what="the call saved")
         assert FollowUp.get_by_id(row.followup_id).summary == "hello"
 

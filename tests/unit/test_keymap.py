@@ -80,10 +80,10 @@ def test_the_command_line_names_the_bad_entry(tmp_path, capsys, monkeypatch):
 def test_every_binding_id_the_ui_declares_is_listed_with_its_keys():
     """carcrm_tui.keymap lists ids without importing Textual; this keeps it in step with the UI.
     A new Binding(..., id=...) goes into keymap.BINDINGS, under the scope of the class declaring it."""
-    from carcrm_tui.ui.keymap import declared_bindings
+    from carcrm_tui.ui.keymap import declared_in_scopes
 
-    declared = {i: (scope, normalize_keys(b.key)) for i, (scope, b) in declared_bindings().items()}
-    listed = {i: (scope, normalize_keys(keys)) for scope, ids in BINDINGS.items() for i, keys in ids.items()}
+    declared = sorted((b.id, scope, normalize_keys(b.key)) for scope, b in declared_in_scopes())
+    listed = sorted((i, scope, normalize_keys(keys)) for scope, ids in BINDINGS.items() for i, keys in ids.items())
     assert declared == listed
 
 

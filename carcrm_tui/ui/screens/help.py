@@ -16,16 +16,17 @@ from carcrm_tui.ui.keys import Translated
 # or (keys, description) for keys that cannot be remapped (movement inside a list).
 SECTIONS = {
     "help.global": ["pane.today", "pane.board", "pane.customer", "search", "walkin.new", "contact.log",
-                    "palette", "privacy", "refresh", "lock", "switch_user", "help", "quit"],
-    "help.today": [("↑ ↓ j k", "help.move"), ("enter", "key.open")],
+                    "palette", "privacy", "lead.undo", "refresh", "lock", "switch_user", "help", "quit"],
+    "help.today": [("↑ ↓ j k", "help.move"), ("enter", "key.open"), "complaint.resolve", "filter.tag"],
     "help.board": [("← → h l", "help.columns"), ("↑ ↓ j k", "help.cards"), "lead.next_stage", "lead.prev_stage",
                    "lead.lost", "filter.tag", ("enter", "key.open"), ("█▓▒░", "board.health")],
     "help.customer": ["customer.edit", "customer.reveal", "customer.complaint", ("↑ ↓", "help.scroll")],
-    "help.process": ["lead.grade", "lead.dormant"],
+    "help.process": ["lead.grade", "lead.dormant", "lead.undo"],
     "help.manager": ["pane.late", "pane.metrics", "metrics.back", "metrics.forward", "review.daily", "board.mark",
                      "lead.reassign", "customer.merge", ("ctrl+p", "palette.import"), ("ctrl+p", "palette.imports"),
                      ("ctrl+p", "palette.catalogue")],
-    "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), "form.save", "form.cancel"],
+    "help.forms": [("tab", "help.next_field"), ("← →", "help.choose"), ("1–9", "help.digit"), "form.save",
+                   "form.cancel", "contact.copy"],
 }
 
 

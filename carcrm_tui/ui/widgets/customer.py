@@ -72,7 +72,18 @@ def header(detail: CustomerDetail) -> Text:
     return line
 
 
-def profile(detail: CustomerDetail, columns: int) -> Table:
+def blocks(pairs: list[tuple[str, str]]) -> list[Text]:
+    """Long texts (notes, the SPIN summary, objections) whole and on their own lines, under
+    their field name: a grid cell would cut them to one line."""
+    out = []
+    for name, value in pairs:
+        if value and value.strip():
+            out.append(Text(name + t("punct.colon").rstrip(), style="dim").append("\n")
+                       .append_text(plain(value.strip(), one_line=False)))
+    return out
+
+
+def profile(detail: CustomerDetail, columns: int) -> Table | Group:
     pairs = [
         (t("field.gender"), Text(label("gender", detail.gender))),
         (t("field.age_range"), plain(detail.age_range)),
@@ -83,9 +94,9 @@ def profile(detail: CustomerDetail, columns: int) -> Table:
         (t("field.email"), plain(detail.email)),
         (t("field.birthday"), Text(date_text(detail.birthday))),
         (t("field.tags"), plain("、".join(detail.tags))),
-        (t("field.notes"), plain(detail.notes)),
     ]
-    return _grid(pairs, columns)
+    notes = blocks([(t("field.notes"), detail.notes)])
+    return Group(_grid(pairs, columns), *notes) if notes else _grid(pairs, columns)
 
 
 def needs(detail: CustomerDetail, policy, columns: int) -> Table:
@@ -102,17 +113,12 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
         (t("field.focus_points"), plain(codes("focus", lead.focus_points))),
         (t("field.competitor_models"), plain(lead.competitor_models)),
         (t("field.decision_maker"), plain(label("decider", lead.decision_maker))),
-        (t("field.objections"), plain(lead.objections)),
         (t("field.expected_value"), Text(money(lead.expected_value))),
         *([(t("field.deal_price"), Text(money(lead.deal_price)))] if lead.deal_price is not None else []),
         (t("field.created_at"), Text(local(lead.created_at, policy))),
         (t("field.last_contact_at"), Text(local(lead.last_contact_at, policy))),
         (t("field.score"), Text(str(lead.score))),
     ]
-    if lead.grade_reason:
-        pairs.append((t("field.grade_reason"), plain(lead.grade_reason)))
-    if lead.spin_summary:
-        pairs.append((t("field.spin_summary"), plain(lead.spin_summary)))
     if lead.status == "lost":
         pairs.append((t("field.lost_reason"), plain(label("lost", lead.lost_reason))))
         pairs.append((t("field.lost_competitor"), plain(lead.lost_competitor)))
@@ -121,10 +127,10 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
         ("brands", lead.brands), ("configuration", lead.configuration), ("colour", lead.colour),
         ("models_seen", lead.models_seen), ("materials", codes("material", lead.materials))) if value]
     grid = _grid(pairs, columns)
-    if lead.sheet_notes:  # sheet values with no field of their own, as typed
-        notes = Text(t("field.sheet_notes") + ":\n", style="dim").append_text(plain(lead.sheet_notes, one_line=False))
-        return Group(grid, notes)
-    return grid
+    long = blocks([(t("field.grade_reason"), lead.grade_reason), (t("field.objections"), lead.objections),
+                   (t("field.spin_summary"), lead.spin_summary),
+                   (t("field.sheet_notes"), lead.sheet_notes)])  # sheet values with no field of their own
+    return Group(grid, *long) if long else grid
 
 
 def process(detail: CustomerDetail, policy) -> Group | str:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
+from carcrm_tui.keymap import BINDINGS
+
 SEPARATOR = "▏"
+PINNED = ("help",)  # binding ids kept at the right end with the palette
+RECORD_IDS = frozenset(BINDINGS["record"])
 
 
 class Item(NamedTuple):
@@ -57,25 +60,33 @@ class KeyBar(Widget, can_focus=False):
         if screen is self.screen:
             self.refresh()
 
-    def items(self) -> tuple[list[Item], Item | None]:
-        """The shown bindings of the focused chain (one per action), and the command palette's."""
+    def items(self) -> tuple[list[Item], list[Item]]:
+        """The shown bindings of the focused chain (one per action; the pane's own first), and the
+        ones pinned at the right: help and the command palette, there whatever else fits."""
         active = self.screen.active_bindings
-        items: list[Item] = []
+        ranked: list[tuple[int, bool, int, Item]] = []
+        pinned: list[Item] = []
         seen: set[str] = set()
-        for _node, binding, enabled, _tooltip in active.values():
+        nodes: dict[int, int] = {}
+        for n, (node, binding, enabled, _tooltip) in enumerate(active.values()):
             if binding.show and binding.action not in seen:
                 seen.add(binding.action)
-                items.append(Item(binding.key, self.app.get_key_display(binding), binding.description, enabled))
-        palette = None
+                item = Item(binding.key, self.app.get_key_display(binding), binding.description, enabled)
+                if binding.id in PINNED:
+                    pinned.append(item)
+                else:  # nearest the focus first; on a pane: logging a call, its own keys, the record's
+                    group = 0 if binding.id == "contact.log" else 2 if binding.id in RECORD_IDS else 1
+                    ranked.append((nodes.setdefault(id(node), len(nodes)), group, n, item))
+        items = [item for *_rank, item in sorted(ranked, key=lambda r: r[:3])]
         if self.app.ENABLE_COMMAND_PALETTE and self.app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, _tooltip = active[self.app.COMMAND_PALETTE_BINDING]
-            palette = Item(binding.key, self.app.get_key_display(binding), binding.description, enabled)
+            pinned.append(Item(binding.key, self.app.get_key_display(binding), binding.description, enabled))
             items = [item for item in items if item.key != binding.key]
-        return items, palette
+        return items, pinned
 
     def render(self) -> Text:
         width = self.size.width
-        items, palette = self.items()
+        items, pinned = self.items()
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
         dim = self.get_component_rich_style("key-bar--disabled")
@@ -86,9 +97,13 @@ class KeyBar(Widget, can_focus=False):
                 text.stylize(dim)
             return text
 
-        right = piece(palette) if palette else Text()
-        if palette:
-            right = Text(SEPARATOR, style="dim") + right
+        right, right_spans = Text(), []
+        if pinned:
+            right.append(SEPARATOR, style="dim")
+            for item in pinned:
+                text = piece(item)
+                right_spans.append((right.cell_len, right.cell_len + text.cell_len, item))
+                right.append_text(text)
         room = width - right.cell_len
         line, spans = Text(), []
         for item in items:  # whole keys only: a key cut in half helps nobody
@@ -98,8 +113,8 @@ class KeyBar(Widget, can_focus=False):
             spans.append((line.cell_len, line.cell_len + text.cell_len, item))
             line.append_text(text)
         line.pad_right(max(0, room - line.cell_len))
-        if palette:
-            spans.append((line.cell_len + cell_len(SEPARATOR), width, palette))
+        offset = line.cell_len
+        spans += [(offset + start, offset + end, item) for start, end, item in right_spans]
         self._spans = spans
         return line + right
 

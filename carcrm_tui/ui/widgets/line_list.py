@@ -188,9 +188,15 @@ class LineList(Translated, ScrollView, can_focus=True):
 
     # ---- cursor -----------------------------------------------------------
     def _set_cursor(self, index: int) -> None:
+        moved = index != self.cursor_row
         self.cursor_row = index
         self._scroll_to_cursor()
         self.refresh()
+        if moved:
+            self.cursor_moved()
+
+    def cursor_moved(self) -> None:
+        """The cursor is on another line (Today's detail follows it)."""
 
     def _scroll_to_cursor(self) -> None:
         """Keep the cursor's line on screen, with its group title when that fits."""

@@ -1,17 +1,19 @@
-"""The Today pane: the consultant's follow-ups grouped overdue / today / upcoming.
+"""Today's list: the consultant's follow-ups grouped urgent / today / upcoming.
 
 It is the first thing a consultant sees, so it is a line-API list (see
-line_list.py): only the lines on screen are ever drawn.
+line_list.py): only the lines on screen are ever drawn. A row says in a few
+cells why it is there (the number first, so a narrow terminal cuts the words,
+not the days); the detail lines under the list say it whole.
 """
 
 from __future__ import annotations
 
 from textual.message import Message
 
-from carcrm_tui.domain.schedule import DueGroup
+from carcrm_tui.domain.schedule import DueGroup, Urgency
 from carcrm_tui.i18n import duration, label, t
 from carcrm_tui.services.views import DueRow, TodayView
-from carcrm_tui.ui.format import due_text, local, why_due
+from carcrm_tui.ui.format import contact_short, due_text, local
 from carcrm_tui.ui.text import clean
 from carcrm_tui.ui.widgets.customer import purpose_text
 from carcrm_tui.ui.widgets.line_list import Cell, Columns, Line, LineList, Span
@@ -20,15 +22,18 @@ GROUP_STYLE = {DueGroup.URGENT: "bold red", DueGroup.TODAY: "bold yellow", DueGr
 COLUMNS = Columns(
     keys=("due", "customer", "grade", "stage", "vehicle", "channel", "why"),
     catalog="today",
-    max_width={"due": 18, "customer": 16, "grade": 5, "stage": 10, "vehicle": 16, "channel": 8},
-    min_width={"due": 6, "customer": 6, "grade": 2, "stage": 4, "vehicle": 4, "channel": 4},
-    shrink=("vehicle", "channel", "stage", "due", "customer"),  # the name goes last
+    # a name is cut at 10 cells (the detail lines show it whole): one long name never
+    # widens the column for every row and takes the reason's room
+    max_width={"due": 12, "customer": 10, "grade": 3, "stage": 10, "vehicle": 12, "channel": 8},
+    min_width={"due": 6, "customer": 4, "grade": 2, "stage": 4, "vehicle": 4, "channel": 4},
+    shrink=("vehicle", "channel", "stage", "due", "customer"),
+    last_min=18,  # "⏱ 2h to respond · 12d no contact" starts whole at 80 columns
 )
 
 
 def why_spans(row: DueRow, now) -> Cell:
-    """Why the row is here: the purpose of the task, or the grade's cadence; plus the
-    first-response clock while the lead still waits for its first answer."""
+    """Why the row is here, shortest first-word-first: the response clock while a new lead waits,
+    the days since the last contact (red once past the grade's cadence), or the task's purpose."""
     spans: list[Span] = []
     clock = row.response
     if clock is not None:
@@ -36,8 +41,19 @@ def why_spans(row: DueRow, now) -> Cell:
             spans.append((t("today.sla_late", d=duration(clock.minutes_left)) + " · ", "bold red"))
         else:
             spans.append((t("today.sla_left", d=duration(clock.minutes_left)) + " · ", "bold yellow"))
-    spans.append((clean(purpose_text(row.purpose)) if row.purpose else why_due(row.reason, now), "dim"))
+    if row.purpose:
+        spans.append((clean(purpose_text(row.purpose)), "dim"))
+        return tuple(spans)
+    silent = row.urgency == Urgency.SILENT  # past the grade's cadence: the days in red (bold without colour)
+    spans.append((contact_short(row.reason), "bold red" if silent else "dim"))
     return tuple(spans)
+
+
+def complaint_why(c, now, policy) -> Cell:
+    late = c.breached(now)
+    when = local(c.due_at, policy, "MM-DD HH:mm")
+    return ((label("category", c.category) + " · ", ""),
+            (t("today.complaint_late" if late else "today.complaint_due", when=when), "bold red" if late else "dim"))
 
 
 class TodayTable(LineList):
@@ -66,6 +82,9 @@ class TodayTable(LineList):
             super().__init__()
             self.notice = notice
 
+    class Moved(Message):
+        """The cursor is on another line: the detail lines follow it."""
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.rows_by_key: dict[str, DueRow] = {}
@@ -86,6 +105,17 @@ class TodayTable(LineList):
             self.post_message(self.ComplaintOpened(self.complaints_by_key[key]))
         else:
             self.post_message(self.MoreWanted(DueGroup(key[5:])))
+
+    def cursor_moved(self) -> None:
+        self.post_message(self.Moved())
+
+    @property
+    def selected_complaint(self):
+        return self.complaints_by_key.get(self.cursor_key or "")
+
+    @property
+    def selected_notice(self):
+        return self.notices_by_key.get(self.cursor_key or "")
 
     @property
     def selected_row(self) -> str | None:
@@ -119,14 +149,12 @@ class TodayTable(LineList):
             for c in view.complaints:
                 key = f"c{c.id}"
                 self.complaints_by_key[key] = c
-                late = c.breached(now)
-                when = local(c.due_at, policy, "MM-DD HH:mm")
                 lines.append(Line(key, (
-                    ((due_text(c.due_at, now), "bold red" if late else ""),),
+                    ((due_text(c.due_at, now), "bold red" if c.breached(now) else ""),),
                     ((clean(self.display_name(c.customer_name)), ""),), (),
-                    ((label("complaint_status", c.status), ""),), ((label("category", c.category), ""),),
+                    ((label("complaint_status", c.status), ""),), (),
                     ((label("channel", c.channel), ""),),
-                    ((t("today.complaint_late" if late else "today.complaint_due", when=when), "red" if late else "dim"),),
+                    complaint_why(c, now, policy),
                 )))
         for group in DueGroup:
             rows = view.groups.get(group, [])
@@ -135,9 +163,8 @@ class TodayTable(LineList):
             for row in rows:
                 key = f"f{row.followup_id}"
                 self.rows_by_key[key] = row
-                due = due_text(row.due_at, now)
-                if group is DueGroup.TODAY:  # "in 2 hours 14:30": the clock time matters today
-                    due = f"{due} {local(row.due_at, policy, 'HH:mm')}"
+                # today's calls by the clock ("14:30"), the others by the day ("3 days ago", "in 2 days")
+                due = local(row.due_at, policy, "HH:mm") if group is DueGroup.TODAY else due_text(row.due_at, now)
                 stage = label("stage", row.stage) if row.stage in policy.stages else label("status", row.stage)
                 lines.append(Line(key, (
                     ((due, "bold red" if group is DueGroup.URGENT else ""),),  # bold: urgent without colour too

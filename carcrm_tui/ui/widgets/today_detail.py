@@ -1,0 +1,132 @@
+"""The lines under Today's list: the selected row whole.
+
+A row's cells are cut to fit 80 columns; here is what they could not hold —
+the full name and the (masked) number, why the row is where it is in a
+sentence, and what was said the last time — so a consultant can start the call
+without opening the record. In privacy mode names are initials and the number
+and the last words stay off the screen (customers walk past it).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from carcrm_tui.domain.schedule import DueGroup, Urgency
+from carcrm_tui.i18n import duration, humanize, label, t
+from carcrm_tui.services.views import DueRow
+from carcrm_tui.ui.format import local, why_due
+from carcrm_tui.ui.keymap import hint_keys
+from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.widgets.customer import purpose_text
+
+HEIGHT = 4
+
+
+def urgency_sentence(row: DueRow, now, policy) -> str:
+    """Why the row is in its group, as a sentence."""
+    when = local(row.due_at, policy, "MM-DD HH:mm")
+    clock = row.response
+    if row.urgency == Urgency.RESPONSE and clock is not None:
+        by = local(clock.deadline, policy, "MM-DD HH:mm")
+        key = "today.urgent.response_late" if clock.breached else "today.urgent.response_left"
+        return t(key, d=duration(clock.minutes_left), when=by)
+    if row.urgency == Urgency.OVERDUE:
+        return t("today.urgent.overdue", ago=humanize(row.due_at, now), when=when)
+    if row.urgency == Urgency.SILENT:
+        return t("today.urgent.silent", n=row.reason.days_since_contact, grade=row.reason.grade,
+                 every=row.reason.cadence_days)
+    if row.group is DueGroup.TODAY:
+        return t("today.urgent.today", when=local(row.due_at, policy, "HH:mm"))
+    return t("today.urgent.upcoming", ago=humanize(row.due_at, now), when=when)
+
+
+def last_contact_text(contact, policy) -> Text:
+    if contact is None:
+        return Text(t("today.detail.no_contact"), style="dim")
+    line = Text(t("today.detail.last", when=local(contact.at, policy, "MM-DD HH:mm"),
+                  channel=label("channel", contact.channel)), style="bold")
+    if contact.outcome:
+        line.append(" · " + label("outcome", contact.outcome), style="bold")
+    line.append(t("punct.colon"))
+    line.append_text(plain(contact.summary, one_line=True))
+    if contact.feedback:
+        line.append("  " + t("today.detail.feedback"), style="dim")
+        line.append_text(plain(contact.feedback, one_line=True))
+    return line
+
+
+def lines(*parts: Text) -> Text:
+    """One line each, cut with an ellipsis at the edge (the widget is as tall as the parts)."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    for n, part in enumerate(parts):
+        if n:
+            out.append("\n")
+        out.append_text(part)
+    return out
+
+
+class TodayDetail(Widget):
+    """Drawn from plain values given to `show_*`; it never reads the database."""
+
+    DEFAULT_CSS = f"""
+    TodayDetail {{ height: {HEIGHT}; background: $boost; padding: 0 1; }}
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = Text()
+        self.loading = False  # the last contact is on its way from a worker
+
+    def render(self) -> Text:
+        return self._text
+
+    def _set(self, text: Text, loading: bool = False) -> None:
+        self._text = text
+        self.loading = loading
+        self.refresh()
+
+    def show_nothing(self) -> None:
+        self._set(Text(t("today.detail.none"), style="dim"))
+
+    def show_row(self, row: DueRow, contacts, *, now, policy, privacy: bool, display_name) -> None:
+        """`contacts`: the latest contact as a tuple of one (empty: none), or None while it loads.
+        Four lines, each cut at the edge rather than wrapped: who; why now; the reason; last time."""
+        who = plain(display_name(row.customer_name), "bold")
+        if not privacy and row.phone:
+            who.append("  " + row.phone, style="bold")
+        stage = label("stage", row.stage) if row.stage in policy.stages else label("status", row.stage)
+        who.append(f"  {row.grade} · {stage}")
+        if row.vehicle:
+            who.append(" · ").append_text(plain(row.vehicle))
+        who.append(" · " + label("channel", row.channel))
+        urgent = row.group is DueGroup.URGENT
+        why = Text(urgency_sentence(row, now, policy), style="bold red" if urgent else "bold")
+        reason = plain(purpose_text(row.purpose) if row.purpose else why_due(row.reason, now), "dim")
+        if privacy:
+            said = Text(t("today.detail.private", **hint_keys()), style="dim")
+        elif contacts is None:
+            said = Text("…", style="dim")
+        else:
+            said = last_contact_text(contacts[0] if contacts else None, policy)
+        self._set(lines(who, why, reason, said), loading=contacts is None and not privacy)
+
+    def show_complaint(self, c, *, now, policy, display_name) -> None:
+        who = plain(display_name(c.customer_name), "bold")
+        who.append(f"  {label('category', c.category)} · {label('department', c.department)} · "
+                   f"{label('complaint_status', c.status)}")
+        late = c.breached(now)
+        when = local(c.due_at, policy, "MM-DD HH:mm")
+        due = Text(t("today.complaint_late" if late else "today.complaint_due", when=when),
+                   style="bold red" if late else "bold")
+        keys = Text(t("today.detail.complaint_keys", **hint_keys()), style="dim")
+        self._set(lines(who, due, plain(c.description), keys))
+
+    def show_notice(self, notice, *, display_name) -> None:
+        params = dict(notice.params)
+        if "customer" in params:
+            params["customer"] = display_name(params["customer"])
+        text = plain(t(f"notice_kind.{notice.kind}", **params), one_line=False)
+        text.append("\n")
+        text.append(t("today.notice_hint"), style="dim")
+        self._set(text)
