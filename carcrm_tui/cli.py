@@ -22,7 +22,7 @@ from carcrm_tui.cli_output import (
 from carcrm_tui.config import (
     ConfigError, Preferences, config_path, default_database, demo_database, load_preferences, site_themes_dir,
 )
-from carcrm_tui.i18n import LANGUAGES, detect_language, set_language, t
+from carcrm_tui.i18n import LANGUAGES, detect_language, listed, set_language, t
 from carcrm_tui.store.faults import StorageFault
 from carcrm_tui.theme_files import pick_theme, theme_names
 
@@ -41,7 +41,7 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool, themes: Sequence[str]
     parser.add_argument("--config", metavar="FILE", default=default, help=t("cli.help.config"))
     parser.add_argument("--lang", choices=LANGUAGES, default=default, help=t("cli.help.lang"))
     parser.add_argument("--theme", metavar="NAME", default=default,
-                        help=t("cli.help.theme", names=", ".join(themes or _theme_names())))
+                        help=t("cli.help.theme", names=listed(themes or _theme_names())))
     parser.add_argument("--user", metavar="NAME", default=default, help=t("cli.help.user"))
 
 
@@ -173,7 +173,7 @@ def _main(argv: Sequence[str] | None) -> int:
     # --theme, then an 8/16-colour terminal's carcrm-ansi, then the person's; else (later) the site's
     theme = pick_theme(args.theme, prefs.theme, os.environ)
     if theme and theme not in names:
-        return fail(t("cli.bad_theme", name=theme, names=", ".join(names)))
+        return fail(t("cli.bad_theme", name=theme, names=listed(names)))
     args.site_themes = site_themes
 
     if args.command == "demo":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pendulum
 
-from carcrm_tui.i18n import t
+from carcrm_tui.i18n import catalog, counted, labelled, listed, t
 
 
 def add_parsers(subs, common) -> None:
@@ -140,7 +140,8 @@ def _import(args, session, fail) -> int:
         return _batches(session)
     if args.undo is not None:
         result = import_batches.undo(session, args.undo)
-        print(t("cli.undone", batch=args.undo, removed=result.removed, restored=result.restored, kept=result.kept))
+        print(t("cli.undone", batch=args.undo, removed=counted("customers", result.removed),
+                restored=counted("records", result.restored), kept=result.kept))
         return 0
     if not args.file:
         return fail(t("cli.need_file"))
@@ -170,16 +171,17 @@ def _import(args, session, fail) -> int:
             updated=report.updated, unchanged=report.unchanged, skipped=report.skipped, rejected=report.rejected,
             contacts=report.contacts))
     if report.unknown_columns:
-        print(t("cli.unknown_columns", columns="、".join(report.unknown_columns)))
+        print(t("cli.unknown_columns", columns=listed(report.unknown_columns)))
     if report.ignored_columns:
-        print(t("cli.ignored_columns", columns="、".join(report.ignored_columns)))
+        print(t("cli.ignored_columns", columns=listed(report.ignored_columns)))
     if report.unknown_words:
-        words = "; ".join(f"{column}: {word} ×{n}" for (column, word), n in report.unknown_words.most_common(15))
+        words = t("sep.group").join(f"{labelled(column)}{word} ×{n}"
+                                    for (column, word), n in report.unknown_words.most_common(15))
         print(t("cli.unknown_words", n=sum(report.unknown_words.values()), words=words))
     if report.new_vehicles:
-        print(t("cli.new_vehicles", models="、".join(dict.fromkeys(report.new_vehicles))))
+        print(t("cli.new_vehicles", models=listed(dict.fromkeys(report.new_vehicles))))
     if report.unassigned:
-        names = "、".join(f"{name} ×{len(rows)}" for name, rows in report.unassigned.items())
+        names = listed(f"{name} ×{len(rows)}" for name, rows in report.unassigned.items())
         print(t("cli.unassigned", names=names, n=sum(len(r) for r in report.unassigned.values()),
                 owner=report.owner_name))
     if report.no_schedule:
@@ -342,7 +344,9 @@ def _check(db_target: str, fail) -> int:
         print(t("cli.check_schema", found=result.schema, latest=LATEST))
     for name, count in result.orphans.items():
         if count:
-            print(t("cli.check_orphans", what=name, n=count))
+            key = "check." + name.replace("-", "_").replace(" ", "_")
+            what = t(key, n=count) if key in catalog("en") else f"{count} {name}"
+            print(t("cli.check_orphans", what=what))
     try:
         group = tomllib.loads(maintenance.stored_policy_text(db_target)).get("security", {}).get("file_group", "")
     except (tomllib.TOMLDecodeError, AttributeError):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pendulum
 
-from carcrm_tui.i18n import LANGUAGES, detect_language, t
+from carcrm_tui.i18n import LANGUAGES, counted, detect_language, t
 
 
 def add_parsers(subs, common) -> None:
@@ -83,7 +83,8 @@ def _showroom(args, db_target: str, fail) -> int:
             if actor.role not in ("manager", "group_manager", "admin"):
                 raise NotAllowed()
             for room in showrooms.all_showrooms():
-                print(t("cli.showroom_line", name=room.name, people=room.people, customers=room.customers))
+                print(t("cli.showroom_line", name=room.name, people=counted("people", room.people),
+                         customers=counted("customers", room.customers)))
         return 0
     except (PermissionError, ValueError, ServiceError) as e:
         return refusal(e, fail)

@@ -62,16 +62,61 @@ def language() -> str:
     return _current
 
 
+# Plurals. English has "1 lead" / "2 leads": a key's "<key>_one" variant is used when its count
+# is 1. The count is the parameter `n`, or the one declared here for a key whose count has a
+# name of its own. Chinese has no plural forms, so zh.toml has no _one keys. A sentence that
+# counts two kinds of things takes them as `counted()` phrases instead (or names the number after
+# its noun: "contacts logged: 3").
+COUNTED_BY = {
+    "cli.import_dry": "rows", "cli.import_done": "rows", "cli.batch_line": "rows", "import_batch.line": "rows",
+    "sheet.too_many_rows": "rows", "error.too_long": "limit", "error.cell_too_long": "limit",
+    "error.nothing_to_undo": "minutes", "merge.ready": "leads", "import.summary": "contacts",
+    "notice.imported": "contacts", "notice.imported_with_errors": "contacts", "import_batch.undone": "removed",
+}
+
+
+def count_param(key: str) -> str:
+    return COUNTED_BY.get(key, "n")
+
+
+def _text(key: str, params: dict) -> str:
+    count = params.get(count_param(key))
+    one = type(count) in (int, float) and count == 1
+    for lang in dict.fromkeys((_current, "en")):  # the current language, then English
+        words = catalog(lang)
+        if key in words:
+            return words.get(f"{key}_one", words[key]) if one else words[key]
+    return key
+
+
 def t(key: str, /, **params: object) -> str:
-    text = catalog(_current).get(key)
-    if text is None:
-        text = catalog("en").get(key, key)
+    text = _text(key, params)
     if params:
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def counted(noun: str, n: int) -> str:
+    """"1 customer" / "3 customers" ("3 位客户"), for sentences that count more than one thing."""
+    return t(f"count.{noun}", n=n)
+
+
+def listed(items) -> str:
+    """Several things in a sentence: "a, b, c" in English, "a、b、c" in Chinese."""
+    return t("sep.list").join(str(i) for i in items)
+
+
+def labelled(name: str) -> str:
+    """A label before its value: "Feedback: " / "客户反馈：" (Chinese punctuation in Chinese)."""
+    return t("sep.label", label=name)
+
+
+def aside(text: str) -> str:
+    """A remark in brackets after something: " (李娜)" / "（李娜）"."""
+    return t("sep.aside", text=text)
 
 
 def label(kind: str, code: str) -> str:
@@ -83,38 +128,67 @@ def label(kind: str, code: str) -> str:
     return text if text is not None else code
 
 
+# ---- time spans: ONE rule for every "3 days ago", "in 2h", "respond within 45m" --------------
+# Units from small to large: (unit, seconds in it, the rounded count from which the next unit is used)
+SPAN_UNITS = (("m", 60, 60), ("h", 3600, 24), ("d", 86400, 14), ("w", 7 * 86400, 9), ("mo", 30 * 86400, None))
+
+
+def span(seconds: float) -> tuple[str, int]:
+    """How long `seconds` is, as (unit, n): the count is rounded to the nearest whole unit (half up),
+    in the smallest unit whose rounded count stays below the next unit's threshold — 47 hours is
+    2 days, 2 days 23 hours is 3 days, 13 days stays 13 days, 59m40s is 1 hour. Never less than 1.
+
+    Every relative time and duration on screen is this number; `humanize` (long), `humanize_short`
+    (cards) and `duration` (clocks) only spell it differently."""
+    size = abs(seconds)
+    for unit, length, limit in SPAN_UNITS:
+        n = int(size / length + 0.5)
+        if limit is None or n < limit:
+            return unit, max(1, n)
+    raise AssertionError("unreachable: the last unit has no limit")
+
+
+def relative(instant: pendulum.DateTime, now: pendulum.DateTime) -> tuple[bool, str, int]:
+    """(in the future?, unit, n) of `instant` seen from the passed `now` (never the clock)."""
+    seconds = (instant - now).total_seconds()
+    unit, n = span(seconds)
+    return seconds >= 0, unit, n
+
+
 def humanize(instant: pendulum.DateTime, now: pendulum.DateTime) -> str:
-    """"3小时前" / "in 2 hours", relative to the passed `now`."""
-    # format_diff with is_now=True gives "in 2 hours"/"3 hours ago" against
-    # an injected now (diff_for_humans(other) would say "after"/"before")
-    return pendulum.format_diff(instant.diff(now), True, False, _current)
+    """"in 2 hours" / "3 days ago" ("2小时后" / "3天前"), relative to the passed `now`."""
+    future, unit, n = relative(instant, now)
+    return t(f"time.long.{'in' if future else 'ago'}_{unit}", n=n)
 
 
 def humanize_short(instant: pendulum.DateTime, now: pendulum.DateTime) -> str:
-    """"in 2h" / "2d ago" ("2小时后" / "2天前"): for cards where every cell counts."""
-    seconds = (instant - now).total_seconds()
-    size = abs(seconds)
-    for unit, span in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if size >= span or unit == "m":
-            n = max(1, int(size // span))
-            break
-    return t(f"time.{'in' if seconds >= 0 else 'ago'}_{unit}", n=n)
+    """"in 2h" / "3d ago" ("2小时后" / "3天前"): the same number as `humanize`, for cards."""
+    future, unit, n = relative(instant, now)
+    return t(f"time.{'in' if future else 'ago'}_{unit}", n=n)
 
 
-def duration(minutes: int) -> str:
-    """45m / 3h / 31d (45分钟 / 3小时 / 31天): how long, for clocks."""
-    minutes = abs(int(minutes))
-    if minutes >= 2 * 24 * 60:
-        return t("duration.d", n=minutes // (24 * 60))
-    if minutes >= 120:
-        return t("duration.h", n=minutes // 60)
-    return t("duration.m", n=minutes)
+def duration(minutes: float) -> str:
+    """45m / 3h / 4d (45分钟 / 3小时 / 4天): how long, for clocks — the same rule as `humanize`."""
+    unit, n = span(minutes * 60)
+    return t(f"duration.{unit}", n=n)
 
 
-def money(yuan: int | None) -> str:
-    """Amounts the way a showroom says them: 万 in Chinese, k in English."""
-    if not yuan:
-        return "0"
-    if _current == "zh":
-        return f"{yuan / 10_000:,.1f}万".replace(".0万", "万")
-    return f"¥{yuan / 1000:,.0f}k"
+# (from, in units of, decimals, unit): about four figures, the larger unit once rounding reaches it
+MONEY_STEPS = {
+    "zh": ((100_000_000, 100_000_000, 2, "亿"), (10_000_000, 10_000, 0, "万"), (1_000_000, 10_000, 1, "万"),
+           (10_000, 10_000, 2, "万")),
+    "en": ((1_000_000, 1_000_000, 2, "M"), (1_000, 1_000, 1, "k")),
+}
+
+
+def money(yuan: float | None) -> str:
+    """Amounts as a showroom writes them, always with ¥: "¥15.98万", "¥242.3万", "¥5,000",
+    "¥1.23亿" in Chinese; "¥159.8k", "¥800", "¥1.25M" in English. Nothing (None) is ¥0."""
+    value = round(yuan or 0)
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    for start, unit, places, suffix in MONEY_STEPS["zh" if _current == "zh" else "en"]:
+        amount = round(value / unit, places)
+        if amount * unit >= start:
+            text = f"{amount:,.{places}f}"
+            return f"{sign}¥{text.rstrip('0').rstrip('.') if places else text}{suffix}"
+    return f"{sign}¥{value:,}"

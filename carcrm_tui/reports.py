@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from carcrm_tui.i18n import duration, label, money, t
+from carcrm_tui.i18n import aside, counted, duration, label, labelled, money, t
 from carcrm_tui.ui.text import clean  # rich only: no Textual in headless commands
 
 
@@ -20,20 +20,20 @@ def daily_text(r, markdown: bool = False) -> str:
     b = "- " if markdown else "  "
     lines = [f"{'# ' if markdown else ''}{t('report.daily_title', day=r.day.isoformat())}", ""]
     lines += [f"{h}{t('report.traffic')}",
-              f"{b}{t('report.visits', first=r.first_visits, back=r.be_backs)}",
+              f"{b}{t('report.visits', first=counted('first_visits', r.first_visits), back=counted('be_backs', r.be_backs))}",
               f"{b}{t('report.new_leads', n=r.new_leads)}",
               f"{b}{t('report.breaches', n=r.response_breaches)}", ""]
     lines.append(f"{h}{t('report.overdue')}")
-    lines += [f"{b}{who}: {n}" for who, n in r.overdue] or [f"{b}{t('report.none')}"]
+    lines += [f"{b}{labelled(who)}{n}" for who, n in r.overdue] or [f"{b}{t('report.none')}"]
     lines += ["", f"{h}{t('report.grades')}"]
-    lines += [f"{b}{c}: {old} → {new} ({who})" for c, old, new, who in r.grade_changes] or [f"{b}{t('report.none')}"]
+    lines += [f"{b}{labelled(c)}{old} → {new}{aside(who)}" for c, old, new, who in r.grade_changes] or [f"{b}{t('report.none')}"]
     lines += ["", f"{h}{t('report.won', n=len(r.won))}"]
-    lines += [f"{b}{c} ({who})" for c, who in r.won] or [f"{b}{t('report.none')}"]
+    lines += [f"{b}{c}{aside(who)}" for c, who in r.won] or [f"{b}{t('report.none')}"]
     lines += ["", f"{h}{t('report.lost', n=len(r.lost))}"]
-    lines += [f"{b}{c} ({who}): {label('lost', reason)}" + (f" → {comp}" if comp else "")
+    lines += [f"{b}{labelled(c + aside(who))}{label('lost', reason)}" + (f" → {comp}" if comp else "")
               for c, who, reason, comp in r.lost] or [f"{b}{t('report.none')}"]
     lines += ["", f"{h}{t('report.tomorrow')}"]
-    lines += [f"{b}{who}: {n}" for who, n in r.tomorrow] or [f"{b}{t('report.none')}"]
+    lines += [f"{b}{labelled(who)}{n}" for who, n in r.tomorrow] or [f"{b}{t('report.none')}"]
     return safe("\n".join(lines) + "\n")
 
 
@@ -42,11 +42,11 @@ def lost_text(r, markdown: bool = False) -> str:
     b = "- " if markdown else "  "
     lines = [f"{'# ' if markdown else ''}{t('report.lost_title', month=r.month, n=r.total)}", ""]
     lines.append(f"{h}{t('report.by_reason')}")
-    lines += [f"{b}{label('lost', reason)}: {n}" for reason, n in r.by_reason] or [f"{b}{t('report.none')}"]
+    lines += [f"{b}{labelled(label('lost', reason))}{n}" for reason, n in r.by_reason] or [f"{b}{t('report.none')}"]
     lines += ["", f"{h}{t('report.by_competitor')}"]
-    lines += [f"{b}{comp}: {n}" for comp, n in r.by_competitor] or [f"{b}{t('report.none')}"]
+    lines += [f"{b}{labelled(comp)}{n}" for comp, n in r.by_competitor] or [f"{b}{t('report.none')}"]
     lines += ["", f"{h}{t('report.by_consultant')}"]
-    lines += [f"{b}{who}: {n}" for who, n in r.by_consultant] or [f"{b}{t('report.none')}"]
+    lines += [f"{b}{labelled(who)}{n}" for who, n in r.by_consultant] or [f"{b}{t('report.none')}"]
     return safe("\n".join(lines) + "\n")
 
 

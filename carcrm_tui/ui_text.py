@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from carcrm_tui.domain.validation import Invalid
-from carcrm_tui.i18n import t
+from carcrm_tui.i18n import money, t
 from carcrm_tui.services.errors import Conflict, NotFound, Rejected, ValidationFailed
 from carcrm_tui.store.faults import StorageFault
 
@@ -28,7 +28,10 @@ def error_sentence(exc: Exception, policy=None) -> str:
     if isinstance(exc, NotFound):
         return t("error.not_found")
     if isinstance(exc, Rejected):
-        return t(f"error.{exc.code}", **exc.params)
+        params = dict(exc.params)
+        if isinstance(params.get("price"), int):  # an amount reads as money, with ¥
+            params["price"] = money(params["price"])
+        return t(f"error.{exc.code}", **params)
     if isinstance(exc, ValidationFailed):
         return " ".join(invalid_sentence(e) for e in exc.errors.values())
     code = getattr(exc, "code", "unexpected")

@@ -9,7 +9,7 @@ from pendulum import DateTime
 from carcrm_tui.domain.policy import Policy
 from carcrm_tui.domain.schedule import DueReason
 from carcrm_tui.domain.validation import format_budget
-from carcrm_tui.i18n import humanize, label, t
+from carcrm_tui.i18n import humanize, label, listed, money, t
 
 
 def local(instant: DateTime | None, policy: Policy, fmt: str = "YYYY-MM-DD HH:mm") -> str:
@@ -31,15 +31,12 @@ def phone_text(e164: str) -> str:
 
 
 def why_due(reason: DueReason, now: DateTime) -> str:
-    """"H · last contact 2 days ago · every 2 days"."""
-    if reason.days_since_contact is None:
+    """"H · last contact 3 days ago · every 2 days": the same humanising rule as the due column
+    and the board (i18n.span), so one instant never reads as two different numbers."""
+    if reason.last_contact is None:
         contact = t("why.never")
-    elif reason.days_since_contact == 0:
-        contact = t("why.today")
-    elif reason.days_since_contact == 1:
-        contact = t("why.yesterday")
     else:
-        contact = t("why.days_ago", n=reason.days_since_contact)
+        contact = t("why.last_contact", ago=humanize(reason.last_contact, now))
     return t("why.line", grade=reason.grade, contact=contact, every=t("why.every", n=reason.cadence_days))
 
 
@@ -54,15 +51,28 @@ def contact_short(reason: DueReason) -> str:
 
 
 def due_text(instant: DateTime, now: DateTime) -> str:
+    """"in 2 hours" / "3 days ago": the long spelling of the board's "in 2h" / "3d ago"."""
     return humanize(instant, now)
 
 
 def budget_text(lo: int | None, hi: int | None) -> str:
+    """The budget as typed into forms ("15-20万"): what the edit form shows and reads back."""
     return format_budget(lo, hi)
 
 
+def budget_money(lo: int | None, hi: int | None) -> str:
+    """The budget as money on the record: "¥15万–¥20万" / "¥150k–¥200k", "≤¥20万", "≥¥30万"."""
+    if lo is None and hi is None:
+        return ""
+    if lo is None:
+        return f"≤{money(hi)}"
+    if hi is None:
+        return f"≥{money(lo)}"
+    return money(lo) if lo == hi else f"{money(lo)}–{money(hi)}"
+
+
 def codes(kind: str, values) -> str:
-    return "、".join(label(kind, v) for v in values) if values else ""
+    return listed(label(kind, v) for v in values) if values else ""
 
 
 # audit fields whose values are codes, and the catalog kind that names them

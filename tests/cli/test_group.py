@@ -23,7 +23,7 @@ def test_a_group_sets_up_showrooms_and_their_people(tmp_path):
     r = run(db, "user", "add", "刘洋", "--role", "consultant", stdin="6172\n", user="西经理", pin="860517")
     assert r.returncode == 0, r.stderr  # a showroom's manager adds to their own showroom
     r = run(db, "showroom", "list", user="总经理", pin="975318")
-    assert r.returncode == 0 and "东城店\t1 people" in r.stdout and "西城店\t3 people" in r.stdout
+    assert r.returncode == 0 and "东城店\t1 person" in r.stdout and "西城店\t3 people" in r.stdout
     r = run(db, "user", "list", **admin)
     assert "刘洋\tConsultant\t西城店" in r.stdout and "总经理\tGroup manager\tall showrooms" in r.stdout
     r = run(db, "report", "daily", "--showroom", "西城店", user="总经理", pin="975318")

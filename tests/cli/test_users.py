@@ -99,6 +99,8 @@ def test_reports_from_a_shell_in_both_languages(tmp_path):
     assert r.returncode == 3  # managers only
     r = carcrm(db, "--lang", "zh", "report", "metrics", user="王建国", pin="860517")
     assert r.returncode == 0 and r.stdout.startswith("经营指标") and "销售预测" in r.stdout and "顾问排行" in r.stdout
+    total = next(line.split() for line in r.stdout.splitlines() if line.strip().startswith("合计"))
+    assert len(total) >= 6 and all(cell.startswith("¥") for cell in total[1:]), total  # the forecast's money
     r = carcrm(db, "report", "metrics", "--month", "2026-3x", user="王建国", pin="860517")
     assert r.returncode == 2 and "2026-3x" in r.stderr
     r = carcrm(db, "report", "metrics", "--from", "2026-03-02", "--to", "2026-03-08", "--markdown",

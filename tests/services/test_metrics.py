@@ -164,9 +164,10 @@ def test_metrics_report_in_both_languages(floor):
     zh = reports.metrics_text(snap)
     assert zh.startswith("经营指标 2026-03（对比 2026-02-01 – 2026-02-10）")
     assert "  选择竞品          1" in zh and "→ 丰田 凯美瑞" in zh and "每日到店：█▁██▁█▁" in zh
-    assert "  合计    18万          40万    4.5万        0  15万   0.5万" in zh
+    assert "  合计   ¥18万         ¥40万   ¥4.5万       ¥0  ¥15万  ¥5,000" in zh  # money always with ¥
+    assert "  李娜      ¥0         ¥22万   ¥4.5万       ¥0     ¥0      ¥0" in zh
     set_language("en")
     md = reports.metrics_text(snap, markdown=True)
     assert md.startswith("# Metrics 2026-03 (against 2026-02-01 – 2026-02-10)")
-    assert "| New lead | 5 | — | 1 | — | +4 |" in md and "| 张伟 | 1 | 2 | 2h | 1 | 1 | 50% |" in md
-    assert "| High value | 1 | ¥700k |" in md
+    assert "| New lead | 5 | — | 1 | — | +4 |" in md and "| 张伟 | 1 | 2 | 3h | 1 | 1 | 50% |" in md
+    assert "| High value | 1 | ¥700k |" in md and "| Total | ¥180k | ¥400k | ¥45k | ¥0 | ¥150k | ¥5k |" in md

@@ -54,9 +54,9 @@ def test_reports_in_both_languages_and_markdown(day):
     r = review.daily(session_for("王经理"))
     set_language("zh")
     zh = reports.daily_text(r, markdown=True)
-    assert zh.startswith("# 夕会 2026-03-10") and "回头客 1 组" in zh and "- 战败客 (李娜): 选择竞品 → 丰田 凯美瑞" in zh
+    assert zh.startswith("# 夕会 2026-03-10") and "回头客 1 组" in zh and "- 战败客（李娜）：选择竞品 → 丰田 凯美瑞" in zh
     set_language("en")
     en = reports.daily_text(r)
-    assert en.startswith("Evening review 2026-03-10") and "1 be-backs" in en and "老客: B → A (李娜)" in en
+    assert en.startswith("Evening review 2026-03-10") and "walk-ins: 2 first visits, 1 be-back" in en and "老客: B → A (李娜)" in en
     lost = reports.lost_text(review.lost_month(session_for("王经理"), "2026-03"))
     assert "Competitors that won" in lost and "丰田 凯美瑞: 1" in lost

@@ -56,7 +56,7 @@ async def test_urgent_work_is_on_top_and_the_detail_says_why(database):
             await pilot.press("j")
             await wait_for(pilot, lambda: table.cursor_row != row, what="the next row")
         # the silent lead: why it is urgent, and what was said last time — all at 80 columns
-        await wait_for_text(pilot, "Urgent: no contact for 23 days, longer than an H lead's 2-day cadence.",
+        await wait_for_text(pilot, "Urgent: no contact for 23 days, longer than grade H's 2-day cadence.",
                             "Last: 02-15 10:30 WeChat · Reached: 问了置换政策  Feedback: 嫌旧车估价低")
         shown = screen_text(app)
         assert "138****" in shown  # the number masked

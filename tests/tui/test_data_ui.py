@@ -361,7 +361,7 @@ async def test_the_customer_screen_shows_the_sheets_fields(demo, tmp_path):
         app.screen.open_customer(customer.id)
         await wait_for(pilot, lambda: "88112233" in screen_text(app))
         text = screen_text(app)
-        for shown in ("QQ 88112233", "吉利、领克", "晶石白", "年底", "Brochure、Quote、U盘", "安全", "邀约周末试驾",
+        for shown in ("QQ 88112233", "吉利、领克", "晶石白", "年底", "Brochure, Quote, U盘", "安全", "邀约周末试驾",
                       "保养提醒: 每5000公里提醒", "底盘扎实"):
             assert shown in text, shown
         await pilot.press("e")  # the edit form opens on words the import kept as typed, and saves them unchanged

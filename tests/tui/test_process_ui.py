@@ -64,7 +64,7 @@ async def test_quote_form_shows_the_total_as_you_type(demo):
         form.query_one("#f-discount").value = "0"
         form.query_one("#f-insurance").value = "5000"
         form.query_one("#f-plates").value = "500"
-        await wait_for_text(pilot, "¥223k")  # 200,000 + 17,699 tax + 5,000 + 500
+        await wait_for_text(pilot, "¥223.2k")  # 200,000 + 17,699 tax + 5,000 + 500
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: closed(app, StageScreen), what="the quote saved")
         assert Quote.get(Quote.lead == lead.id).total == 223_199

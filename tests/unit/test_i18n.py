@@ -13,7 +13,11 @@ SOURCE = Path(__file__).parents[2] / "carcrm_tui"
 
 
 def test_catalogs_have_the_same_keys():
-    assert set(catalog("en")) == set(catalog("zh"))
+    """Except English's singular variants ("<key>_one"): Chinese has no plural forms."""
+    en, zh = set(catalog("en")), set(catalog("zh"))
+    singulars = {k for k in en if k.endswith("_one") and k[:-4] in en}
+    assert en - singulars == zh
+    assert not {k for k in zh if k.endswith("_one") and k[:-4] in zh}
 
 
 def test_every_literal_key_used_in_code_exists():
@@ -42,9 +46,9 @@ def test_every_code_has_a_name_in_both_languages(kind, codes):
 def test_labels_and_params():
     set_language("zh")
     assert label("stage", "test_drive") == "试乘试驾"
-    assert t("why.line", grade="H", contact=t("why.days_ago", n=2), every=t("why.every", n=2)) == "H · 上次联系2天前 · 每2天"
+    assert t("why.line", grade="H", contact=t("why.last_contact", ago="2天前"), every=t("why.every", n=2)) == "H · 上次联系2天前 · 每2天"
     set_language("en")
-    assert t("why.line", grade="H", contact=t("why.days_ago", n=2), every=t("why.every", n=2)) == "H · last contact 2 days ago · every 2 days"
+    assert t("why.line", grade="H", contact=t("why.last_contact", ago="2 days ago"), every=t("why.every", n=2)) == "H · last contact 2 days ago · every 2 days"
 
 
 def test_humanised_times_in_both_languages_against_a_passed_now():
@@ -75,8 +79,8 @@ def test_short_relative_times_for_cards():
     now = pendulum.datetime(2026, 3, 10, 2, 30, tz="UTC")
     set_language("en")
     assert [humanize_short(now.add(minutes=30), now), humanize_short(now.subtract(hours=5), now),
-            humanize_short(now.add(days=3), now), humanize_short(now.subtract(days=15), now)] == [
-        "in 30m", "5h ago", "in 3d", "2w ago"]
+            humanize_short(now.add(days=3), now), humanize_short(now.subtract(days=15), now),
+            humanize_short(now.subtract(days=75), now)] == ["in 30m", "5h ago", "in 3d", "2w ago", "3mo ago"]
     set_language("zh")
     assert humanize_short(now.subtract(days=2), now) == "2天前"
 
@@ -85,6 +89,7 @@ def test_durations_for_clocks():
     from carcrm_tui.i18n import duration
 
     set_language("en")
-    assert [duration(45), duration(-150), duration(45057)] == ["45m", "2h", "31d"]
+    assert [duration(45), duration(-150), duration(100), duration(4 * 1440), duration(45057)] == [
+        "45m", "3h", "2h", "4d", "4w"]
     set_language("zh")
-    assert duration(45057) == "31天"
+    assert duration(45057) == "4周"

@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from carcrm_tui.i18n import catalog, label, t
+from carcrm_tui.i18n import catalog, label, labelled, listed, t
 from carcrm_tui.services.session import in_worker
 from carcrm_tui.ui.format import date_text, phone_text
 from carcrm_tui.ui_text import error_sentence
@@ -124,7 +124,7 @@ class MergeScreen(FormScreen):
             rows.append(Row("lead", ChoiceBar(options, str(furthest.id), id="m-lead"), caption=t("merge.open_lead")))
         phones = {p for p in (self.keep.phone, self.keep.phone2, self.other.phone, self.other.phone2,
                               *self.keep.more_phones, *self.other.more_phones) if p}
-        rows.append(Static(Text(t("merge.phones_kept", phones="、".join(phone_text(p) for p in sorted(phones))),
+        rows.append(Static(Text(t("merge.phones_kept", phones=listed(phone_text(p) for p in sorted(phones))),
                                 style="dim")))
         if not any(isinstance(r, Row) and r.field != "lead" for r in rows):
             rows.insert(0, Static(Text(t("merge.same"), style="dim")))
@@ -196,17 +196,17 @@ class ImportScreen(FormScreen):
                        unchanged=report.unchanged, skipped=report.skipped, rejected=report.rejected,
                        contacts=report.contacts) + "\n", style="bold")
         if report.unknown_columns:
-            lines.append(t("import.unknown", columns="、".join(report.unknown_columns)) + "\n", style="yellow")
+            lines.append(t("import.unknown", columns=listed(report.unknown_columns)) + "\n", style="yellow")
         if report.unknown_words:
-            words = "; ".join(f"{c}: {w} ×{n}" for (c, w), n in report.unknown_words.most_common(8))
+            words = t("sep.group").join(f"{labelled(c)}{w} ×{n}" for (c, w), n in report.unknown_words.most_common(8))
             lines.append_text(plain(t("import.warnings", n=sum(report.unknown_words.values()), words=words), "yellow"))
             lines.append("\n")
         if report.new_vehicles:
-            lines.append_text(plain(t("import.vehicles", models="、".join(dict.fromkeys(report.new_vehicles))),
+            lines.append_text(plain(t("import.vehicles", models=listed(dict.fromkeys(report.new_vehicles))),
                                     "yellow"))
             lines.append("\n")
         if report.unassigned:
-            names = "、".join(report.unassigned)
+            names = listed(report.unassigned)
             lines.append_text(plain(t("import.unassigned", names=names,
                                       n=sum(len(r) for r in report.unassigned.values())), "yellow"))
             lines.append("\n")

@@ -35,7 +35,7 @@ def past_line(contact, policy) -> Text:
     line = Text(f"{local(contact.at, policy, 'MM-DD HH:mm')} {label('channel', contact.channel)}", style="bold")
     if contact.outcome:
         line.append(" · " + label("outcome", contact.outcome), style="bold")
-    line.append(t("punct.colon"))
+    line.append(t("sep.colon"))
     line.append_text(plain(contact.summary))
     if contact.feedback:
         line.append("  " + t("today.detail.feedback"), style="dim").append_text(plain(contact.feedback))

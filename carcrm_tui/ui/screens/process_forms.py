@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.process import REQUIRED, quote_totals
-from carcrm_tui.i18n import label, money, t
+from carcrm_tui.i18n import label, labelled, money, t
 from carcrm_tui.ui.format import budget_text, date_text, local
 from carcrm_tui.ui.screens.edit_customer import focus_codes
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
@@ -240,7 +240,7 @@ class ComplaintActionScreen(FormScreen):
             if c.status == "open":
                 yield Row("resolution", Input(id="resolution"))
             else:
-                yield Static(Text(f"{t('field.resolution')}: ").append_text(plain(c.resolution)))
+                yield Static(Text(labelled(t("field.resolution"))).append_text(plain(c.resolution)))
                 yield Row("satisfaction", ChoiceBar([(str(n), "★" * n) for n in range(1, 6)], "5", id="satisfaction"))
             yield Static("", id="form-message")
             yield self.keys_hint()

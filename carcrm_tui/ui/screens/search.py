@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from carcrm_tui.i18n import label, t
+from carcrm_tui.i18n import label, labelled, t
 from carcrm_tui.services.session import in_worker
 from carcrm_tui.services.views import CustomerHit
 from carcrm_tui.ui.format import phone_text
@@ -81,9 +81,10 @@ class SearchScreen(Translated, ModalScreen):
             if hit.grade:
                 line.append(f"  {hit.grade} · {label('stage', hit.stage)}")
             line.append("  ").append_text(plain(hit.owner_name, "dim"))
-            line.append(f"  · {t(f'match.{hit.matched}')}", style="italic")
+            matched = t(f"match.{hit.matched}")
+            line.append(f"  · {labelled(matched) if hit.snippet else matched}", style="italic")
             if hit.snippet:
-                line.append(": ", style="italic").append_text(fit(hit.snippet, 30, "italic dim"))
+                line.append_text(fit(hit.snippet, 30, "italic dim"))
             results.add_option(Option(line, id=str(hit.customer_id)))
         status = t("search.count", n=len(hits)) if text.strip() else t("search.keys", **hint_keys(self.app))
         self.query_one("#search-status", Static).update(Text(status))

@@ -10,7 +10,7 @@ from textual.widgets import Input, Select, Static
 
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.validation import Invalid
-from carcrm_tui.i18n import t
+from carcrm_tui.i18n import aside, listed, t
 from carcrm_tui.services.views import PhoneMatch, VehicleView, WalkInInput
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
 from carcrm_tui.ui.text import plain
@@ -68,8 +68,8 @@ class WalkInScreen(FormScreen):
         if event.input.id == "name":
             ok, matches = self.attempt(self.same_name, event.value)
             warning = self.query_one("#same-name", Static)
-            who = "、".join(f"{m.masked_phone}（{m.owner_name}）" if m.masked_phone else m.owner_name
-                           for m in matches or ())
+            who = listed(f"{m.masked_phone}{aside(m.owner_name)}" if m.masked_phone else m.owner_name
+                         for m in matches or ())
             warning.update(plain(t("walkin.same_name", who=who), "bold yellow") if matches else "")
         if event.input.id == "phone":
             known = self.checked_phone if self.checked_phone is not None else (

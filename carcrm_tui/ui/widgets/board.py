@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from carcrm_tui.i18n import humanize_short, label, money, t
+from carcrm_tui.i18n import aside, humanize_short, label, money, t
 from carcrm_tui.services.views import BoardCard, BoardSummary
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import fit
@@ -224,7 +224,7 @@ class BoardView(Translated, Widget, can_focus=True):
             tally = self.summary.stage(stage)
             head_style = "bold reverse" if active else ("bold underline" if current else "bold")
             mark = "▶" if current else " "
-            lines[0].append_text(fit(f"{mark}{label('stage', stage)} ({tally.count})", w - 1, head_style))
+            lines[0].append_text(fit(f"{mark}{label('stage', stage)}{aside(str(tally.count))}", w - 1, head_style))
             health = self.health.get(stage)
             second = f" {t('board.value', value=money(tally.value))}"
             if health is not None and health.days_in_stage is not None:

@@ -9,9 +9,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from carcrm_tui.i18n import label, money, t
+from carcrm_tui.i18n import label, labelled, listed, money, t
 from carcrm_tui.services.views import CustomerDetail
-from carcrm_tui.ui.format import budget_text, codes, date_text, history_value, local, phone_text
+from carcrm_tui.ui.format import budget_money, codes, date_text, history_value, local, phone_text
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.keymap import hint_keys
@@ -52,13 +52,13 @@ def header(detail: CustomerDetail) -> Text:
     if detail.showroom:
         line.append(f" · {t('field.showroom')} ").append_text(plain(detail.showroom))
     if detail.also_in:
-        line.append("  ").append_text(plain(t("customer.also_in", names="、".join(detail.also_in)), "bold"))
+        line.append("  ").append_text(plain(t("customer.also_in", names=listed(detail.also_in)), "bold"))
     line.append("\n")
     line.append(phone_text(detail.phone), style="bold")
     if detail.phone2:
         line.append(f" · {t('field.phone2')} {phone_text(detail.phone2)}")
     if detail.more_phones:
-        line.append(f" · {t('customer.more_phones')} " + "、".join(phone_text(p) for p in detail.more_phones))
+        line.append(f" · {t('customer.more_phones')} " + listed(phone_text(p) for p in detail.more_phones))
     if not detail.phones_revealed and detail.phone:
         line.append(f"  {t('customer.reveal_hint', **hint_keys())}", style="dim")
     if detail.wechat:
@@ -78,7 +78,7 @@ def blocks(pairs: list[tuple[str, str]]) -> list[Text]:
     out = []
     for name, value in pairs:
         if value and value.strip():
-            out.append(Text(name + t("punct.colon").rstrip(), style="dim").append("\n")
+            out.append(Text(labelled(name).rstrip(), style="dim").append("\n")
                        .append_text(plain(value.strip(), one_line=False)))
     return out
 
@@ -93,7 +93,7 @@ def profile(detail: CustomerDetail, columns: int) -> Table | Group:
         (t("customer.referrals"), Text(str(detail.referrals) if detail.referrals else "")),
         (t("field.email"), plain(detail.email)),
         (t("field.birthday"), Text(date_text(detail.birthday))),
-        (t("field.tags"), plain("、".join(detail.tags))),
+        (t("field.tags"), plain(listed(detail.tags))),
     ]
     notes = blocks([(t("field.notes"), detail.notes)])
     return Group(_grid(pairs, columns), *notes) if notes else _grid(pairs, columns)
@@ -106,7 +106,7 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
     purchase = date_text(lead.expected_purchase_date) or lead.purchase_window
     pairs = [
         (t("field.vehicle"), plain(lead.vehicle.label if lead.vehicle else "")),
-        (t("field.budget"), Text(budget_text(lead.budget_min, lead.budget_max))),
+        (t("field.budget"), Text(budget_money(lead.budget_min, lead.budget_max))),
         (t("field.urgency"), plain(label("urgency", lead.urgency))),
         (t("field.expected_purchase_date"), plain(purchase)),
         (t("field.use"), plain(label("use", lead.use))),
@@ -176,7 +176,7 @@ def process(detail: CustomerDetail, policy) -> Group | str:
             parts.append(line)
             parts.append(Text("  ").append_text(plain(c.description)))
             if c.resolution:
-                parts.append(Text(f"  {t('field.resolution')}: ", style="dim").append_text(plain(c.resolution)))
+                parts.append(Text(f"  {labelled(t('field.resolution'))}", style="dim").append_text(plain(c.resolution)))
     return Group(*parts) if parts else ""
 
 
@@ -206,9 +206,9 @@ def timeline(detail: CustomerDetail, policy, now) -> Group:
         if entry.summary:
             parts.append(Text("  ").append_text(plain(entry.summary, one_line=False)))
         if entry.feedback:
-            parts.append(Text(f"  {t('field.feedback')}: ", style="dim").append_text(plain(entry.feedback, one_line=False)))
+            parts.append(Text(f"  {labelled(t('field.feedback'))}", style="dim").append_text(plain(entry.feedback, one_line=False)))
         if entry.next_step and entry.done_at is not None:
-            parts.append(Text(f"  {t('field.next_step')}: ", style="dim").append_text(plain(entry.next_step, one_line=False)))
+            parts.append(Text(f"  {labelled(t('field.next_step'))}", style="dim").append_text(plain(entry.next_step, one_line=False)))
     if detail.timeline_total > len(detail.timeline):
         parts.append(Text(t("customer.older", n=detail.timeline_total - len(detail.timeline)), style="dim italic"))
     return Group(*parts)
@@ -222,7 +222,7 @@ def trail(entries, policy) -> Group:
         line.append_text(plain(e.actor, "bold"))
         line.append(f" {t(f'audit.{e.action}')}")
         if e.field:
-            line.append(f" {t(f'field.{e.field}')}: ")
+            line.append(f" {labelled(t(f'field.{e.field}'))}")
             line.append_text(plain(history_value(e.field, e.old, policy), "dim"))
             line.append(" → ")
             line.append_text(plain(history_value(e.field, e.new, policy)))

@@ -48,7 +48,7 @@ def last_contact_text(contact, policy) -> Text:
                   channel=label("channel", contact.channel)), style="bold")
     if contact.outcome:
         line.append(" · " + label("outcome", contact.outcome), style="bold")
-    line.append(t("punct.colon"))
+    line.append(t("sep.colon"))
     line.append_text(plain(contact.summary, one_line=True))
     if contact.feedback:
         line.append("  " + t("today.detail.feedback"), style="dim")
