@@ -188,9 +188,15 @@ class LineList(Translated, ScrollView, can_focus=True):
 
     # ---- cursor -----------------------------------------------------------
     def _set_cursor(self, index: int) -> None:
+        """Move the cursor: repaint its old and new lines only (a scroll repaints the rest)."""
+        before, top = self.cursor_row, round(self.scroll_y)
         self.cursor_row = index
         self._scroll_to_cursor()
-        self.refresh()
+        if round(self.scroll_y) != top:
+            self.refresh()
+            return
+        for row in {before, index}:
+            self.refresh_line(row + 1)  # + the column titles above line 0
 
     def _scroll_to_cursor(self) -> None:
         """Keep the cursor's line on screen, with its group title when that fits."""
