@@ -7,6 +7,7 @@ formats `{name}` parameters. Pure Python: the headless commands use it too.
 
 from __future__ import annotations
 
+import datetime as dt
 import locale
 import os
 import tomllib
@@ -92,7 +93,8 @@ def humanize(instant: pendulum.DateTime, now: pendulum.DateTime) -> str:
 
 def humanize_short(instant: pendulum.DateTime, now: pendulum.DateTime) -> str:
     """"in 2h" / "2d ago" ("2小时后" / "2天前"): for cards where every cell counts."""
-    seconds = (instant - now).total_seconds()
+    # datetime's own subtraction: pendulum's builds a precise Interval, ~20 µs a card
+    seconds = dt.datetime.__sub__(instant, now).total_seconds()
     size = abs(seconds)
     for unit, span in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
         if size >= span or unit == "m":

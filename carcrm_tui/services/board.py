@@ -94,6 +94,7 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
         return []
     start = grades.index(after[0]) if after else 0
     cards: list[BoardCard] = []
+    now = session.now()
     next_due = _next_due()
     condition = filtered(filt)
     for grade in grades[start:]:
@@ -101,10 +102,11 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
                 & condition)
         if after and grade == after[0]:
             cond &= Lead.id > after[1]
-        q = (
+        q = (  # only what a card shows: each timestamp read costs a pendulum DateTime
             Lead.select(
-                Lead, Customer.name.alias("customer_name"), Account.name.alias("owner_name"),
-                Vehicle.series.alias("series"), next_due.alias("next_due"), Customer.source.alias("source"),
+                Lead.id, Lead.customer, Customer.name, Account.name, Lead.grade, Lead.stage, Vehicle.series,
+                Lead.expected_value, next_due, Lead.version, Lead.first_response_at.is_null(), Lead.created_at,
+                Customer.source,
             )
             .join(Customer, on=(Lead.customer == Customer.id))
             .switch(Lead)
@@ -114,16 +116,16 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
             .where(cond)
             .order_by(Lead.id)
             .limit(limit - len(cards))
-            .objects()
+            .tuples()
         )
-        for r in q:
-            due = Lead.last_contact_at.python_value(r.next_due) if r.next_due else None
+        for (lead_id, customer_id, name, owner, grade_, stage_, series, value, due, version, awaiting, created,
+             source) in q:
+            clock = (response_clock(Lead.created_at.python_value(created), grade_, source, now, session.policy)
+                     if awaiting else None)
             cards.append(BoardCard(
-                lead_id=r.id, customer_id=r.customer_id, customer_name=r.customer_name,
-                owner_name=r.owner_name, grade=r.grade, stage=r.stage,
-                vehicle=r.series or "", expected_value=r.expected_value, next_due=due, version=r.version,
-                response=(response_clock(r.created_at, r.grade, r.source, session.now(), session.policy)
-                          if r.first_response_at is None else None),
+                lead_id=lead_id, customer_id=customer_id, customer_name=name, owner_name=owner, grade=grade_,
+                stage=stage_, vehicle=series or "", expected_value=value,
+                next_due=Lead.last_contact_at.python_value(due) if due else None, version=version, response=clock,
             ))
         if len(cards) >= limit:
             break

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual import work
 from textual.widgets import ContentSwitcher, Static
@@ -131,6 +132,9 @@ class MainScreen(Translated, Screen):
         Binding("question_mark", "help", "key.help", id="help"),
         Binding("q", "app.quit", "key.quit", id="quit"),
     ]
+    # Textual repaints the whole screen when focus moves; the widgets that gain and lose
+    # focus repaint themselves, and a pane switch would otherwise send the screen twice
+    focused: Reactive = Reactive(None, repaint=False)
     DEFAULT_CSS = """
     MainScreen #topbar { height: 1; background: $primary; color: $text; padding: 0 1; }
     MainScreen #status { height: 1; padding: 0 1; color: $text-muted; }
@@ -157,6 +161,7 @@ class MainScreen(Translated, Screen):
         self._polls = 0
         self._poll_failures = 0
         self._poll_resume = 0.0  # monotonic time before which the poll rests (backing off a lost database)
+        self._board_as_of: tuple | None = None  # (last change, filter) the board's cards were read at
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -241,7 +246,7 @@ class MainScreen(Translated, Screen):
         if self._poll_failures:
             self._poll_failures = 0
             self.status(t("notice.reconnected"))
-            self.refresh_pane()
+            self.refresh_pane(force=True)
             return
         # the metrics pane counts whole months: it recounts on r or a new period, not on every change
         if latest != self.seen_change and self.app.screen is self and self.pane != "metrics":
@@ -344,7 +349,9 @@ class MainScreen(Translated, Screen):
         if then is not None:
             then()
 
-    def refresh_pane(self) -> None:
+    def refresh_pane(self, *, force: bool = False) -> None:
+        """Show the pane's data as of now; the board is read again only if something was
+        committed since it was read (or `force`: the reload key)."""
         self.seen_change = audit.last_change()
         if self.pane == "today":
             table = self.query_one(TodayTable)
@@ -353,8 +360,7 @@ class MainScreen(Translated, Screen):
         elif self.pane == "board":
             view = self.board_view
             view.display_name = self.list_name
-            view.load(board.summary(self.session, self.board_filter), self.now, keep=view.selected if view.columns else None)
-            self.count_health(self.board_filter)
+            self.load_board(keep=view.selected if view.columns else None, reuse=not force)
         elif self.pane == "customer":
             self.load_customer()
         elif self.pane == "late":
@@ -370,6 +376,20 @@ class MainScreen(Translated, Screen):
         await self.mount_panes()
         if self._pending_pane is not None:  # not overtaken by a press of 1 meanwhile
             self.show_pane(*self._pending_pane)
+
+    def load_board(self, keep=None, *, reuse: bool = False) -> None:
+        """Read the board again; or, with `reuse` and nothing committed since it was read (the
+        audit trail's last change, as the live refresh watches) under the same filter, keep its
+        cards and counts and only draw them at the new time. The health line is counted on a
+        worker after the board has drawn, so its counting does not hold up the drawing."""
+        view = self.board_view
+        as_of = (audit.last_change(), self.board_filter)
+        if reuse and as_of == self._board_as_of:
+            view.redraw(self.now)
+        else:
+            view.load(board.summary(self.session, self.board_filter), self.now, keep=keep)
+            self._board_as_of = as_of
+        self.call_after_refresh(self.count_health, self.board_filter)
 
     @work(thread=True, exclusive=True, group="health")
     def count_health(self, filt) -> None:
@@ -442,7 +462,7 @@ class MainScreen(Translated, Screen):
         self.show_pane(pane)
 
     def action_reload(self) -> None:
-        self.refresh_pane()
+        self.refresh_pane(force=True)
 
     def action_privacy(self) -> None:
         self.privacy = not self.privacy
@@ -662,8 +682,7 @@ class MainScreen(Translated, Screen):
             if stage != "won" and card is not None and card.lead_id == record["lead_id"]:
                 view.select_stage(stage)
                 keep = _moved(card, stage, record)._replace(grade=moved.grade)
-            view.load(board.summary(self.session, self.board_filter), self.now, keep=keep)
-            self.count_health(self.board_filter)
+            self.load_board(keep)
         else:
             self.refresh_pane()
 
