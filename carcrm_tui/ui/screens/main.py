@@ -758,7 +758,7 @@ class MainScreen(Translated, Screen):
         card = view.selected
         if card is not None:
             view.marked ^= {card.lead_id}
-            view.refresh()
+            view.update_lines()
             self.status(t("notice.marked", n=len(view.marked)))
 
     def action_reassign(self, whole_book: bool = False) -> None:
