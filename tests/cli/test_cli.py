@@ -116,3 +116,18 @@ def test_language_follows_the_locale_when_not_chosen():
     assert detect_language({"LANG": "zh_CN.UTF-8"}) == "zh"
     assert detect_language({"LANG": "en_US.UTF-8"}) == "en"
     assert detect_language({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US"}) == "zh"
+
+
+def test_a_sqlite_site_starts_without_loading_the_postgresql_driver(tmp_path):
+    """peewee imports psycopg wherever it is installed: tens of milliseconds of every start."""
+    db = tmp_path / "shop.sqlite"
+    build(db, NOW, customers=5)
+    code = (
+        "import sys; from carcrm_tui.cli import main; "
+        f"rc = main(['report', 'daily', '--db', r'{db}', '--user', '王建国']); "
+        "loaded = [m for m in ('psycopg', 'psycopg2') if sys.modules.get(m) is not None]; "
+        "assert not loaded, loaded; assert 'peewee' in sys.modules; print('rc', rc)"
+    )
+    result = run("-c", code, env={"CARCRM_PIN": "860517"})
+    assert result.returncode == 0, result.stderr
+    assert "rc " in result.stdout
