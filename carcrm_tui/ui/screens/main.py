@@ -61,6 +61,7 @@ def screen(name: str):
 
     return getattr(importlib.import_module(f"carcrm_tui.ui.screens.{_SCREENS[name]}"), name)
 LIVE_REFRESH_SECONDS = 1.0
+HEALTH_FRESH = 60  # seconds: the board's health line (overdue / due today …) is counted again after this
 VALIDITY_EVERY = 3  # polls between checks that the account is still enabled, in the same role
 REFUSALS = (ServiceError, StorageFault)
 
@@ -162,6 +163,7 @@ class MainScreen(Translated, Screen):
         self._poll_failures = 0
         self._poll_resume = 0.0  # monotonic time before which the poll rests (backing off a lost database)
         self._board_as_of: tuple | None = None  # (last change, filter) the board's cards were read at
+        self._health_counted: tuple | None = None  # (that, when) its health line was last counted
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -381,14 +383,20 @@ class MainScreen(Translated, Screen):
         """Read the board again; or, with `reuse` and nothing committed since it was read (the
         audit trail's last change, as the live refresh watches) under the same filter, keep its
         cards and counts and only draw them at the new time. The health line is counted on a
-        worker after the board has drawn, so its counting does not hold up the drawing."""
+        worker after the board has drawn (so its counting does not hold up the drawing), again
+        only when the board was read again or its count is a minute old."""
         view = self.board_view
+        now = self.now
         as_of = (audit.last_change(), self.board_filter)
         if reuse and as_of == self._board_as_of:
-            view.redraw(self.now)
+            view.redraw(now)
+            counted = self._health_counted
+            if counted is not None and counted[0] == as_of and abs((now - counted[1]).total_seconds()) < HEALTH_FRESH:
+                return
         else:
-            view.load(board.summary(self.session, self.board_filter), self.now, keep=keep)
+            view.load(board.summary(self.session, self.board_filter), now, keep=keep)
             self._board_as_of = as_of
+        self._health_counted = (as_of, now)
         self.call_after_refresh(self.count_health, self.board_filter)
 
     @work(thread=True, exclusive=True, group="health")

@@ -39,6 +39,7 @@ PAGE = 50
 HEAD = 3  # header lines above the cards: title, value and days in stage, health
 GRADE_STYLE = {"H": "bold red", "A": "bold yellow", "B": "bold cyan", "C": "bold blue", "O": "bold green"}
 CACHE_LIMIT = 5000  # drawn cells kept; past this the cache starts again
+REDRAWN = 30  # seconds: a board shown again within this keeps its drawn cells
 
 Fetch = Callable[[str, "tuple[str, int] | None", int], list[BoardCard]]
 Spans = list[tuple[str, str]]  # (text, rich style), exactly as wide as the cell
@@ -148,6 +149,7 @@ class BoardView(Translated, Widget, can_focus=True):
         self._cells: dict[tuple, list[Segment]] = {}  # a drawn cell under its key
         self._painted: dict[int, tuple] = {}  # line y -> the key of what was drawn there
         self._base: Style | None = None
+        self._drawn_with: tuple | None = None  # (display_name, now) the cached cells were drawn with
 
     # ---- data -------------------------------------------------------------
     def load(self, summary: BoardSummary, now, keep: BoardCard | None = None) -> None:
@@ -160,14 +162,21 @@ class BoardView(Translated, Widget, can_focus=True):
             self.columns[stage].cursor = column.cursor
         if keep is not None:
             self._find(keep)
+        self._drawn_with = None  # new cards: every cell is drawn again
         self.redraw(now)
 
     def redraw(self, now) -> None:
         """Draw every line again at `now`: due times and response clocks move with the clock,
-        and the names may have turned to initials (privacy)."""
-        self.now = now
-        self._generation += 1
-        self._cells.clear()
+        and names may have turned to initials (privacy). Within REDRAWN seconds, with the same
+        names, the drawn cells are kept, at the time they were drawn: due times read in whole
+        minutes or more, and a board a person switches back to is drawn from them."""
+        kept = self._drawn_with
+        if (kept is None or kept[0] is not self.display_name or now is None or kept[1] is None
+                or abs((now - kept[1]).total_seconds()) >= REDRAWN):
+            self.now = now
+            self._drawn_with = (self.display_name, now)
+            self._generation += 1
+            self._cells.clear()
         self._frame = None
         self.refresh()
 
