@@ -85,10 +85,13 @@ class Tmux:
         """A window running `argv` (replacing whatever ran there)."""
         command = self._command_line(argv, env)
         if name in self.windows:
-            self.command(f"respawn-pane -k -t probe:{name} {shlex.quote(command)}")
-        else:
-            self.command(f"new-window -d -t probe -n {name} {shlex.quote(command)}")
-            self.windows.add(name)
+            try:
+                self.command(f"respawn-pane -k -t probe:{name} {shlex.quote(command)}")
+                return
+            except ProbeError:  # what ran there has ended and taken its window along
+                self.windows.discard(name)
+        self.command(f"new-window -d -t probe -n {name} {shlex.quote(command)}")
+        self.windows.add(name)
 
     def _command_line(self, argv: list[str], env: dict[str, str] | None) -> str:
         assignments = [f"{k}={shlex.quote(v)}" for k, v in (env or {}).items()]

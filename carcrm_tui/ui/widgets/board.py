@@ -321,29 +321,29 @@ class BoardView(Translated, Widget, can_focus=True):
     # ---- drawing ----------------------------------------------------------
     def _line_key(self, y: int) -> tuple:
         frame = self._get_frame()
+        current, focused = self.stage, self.has_focus  # once a line: both are properties
         return (self._generation, self.size.width,
-                *(self._cell_key(stage, w - 1, items, y) for stage, w, items in
+                *(self._cell_key(stage, w - 1, items, y, stage == current, focused) for stage, w, items in
                   zip(frame.stages, frame.widths, frame.items)))
 
-    def _cell_key(self, stage: str, width: int, items: list, y: int) -> tuple:
+    def _cell_key(self, stage: str, width: int, items: list, y: int, current: bool, focused: bool) -> tuple:
         """Everything the cell at line y of this column shows."""
-        current = stage == self.stage
+        if y >= HEAD:
+            row = y - HEAD
+            if row >= len(items):
+                return ("empty" if row == 0 and not self.columns[stage].cards else "blank", width)
+            kind, what = items[row]
+            if kind == "grade":
+                return ("grade", stage, what, self.summary.cell(stage, what), width)
+            column = self.columns[stage]
+            card = column.cards[what]
+            selected = current and what == column.cursor
+            return ("card", card, selected, selected and focused, card.lead_id in self.marked, width)
         if y == 0:
-            return ("head", stage, self.summary.stage(stage).count, current, current and self.has_focus, width)
+            return ("head", stage, self.summary.stage(stage).count, current, current and focused, width)
         if y == 1:
             return ("value", stage, self.summary.stage(stage).value, self.health.get(stage), width)
-        if y == 2:
-            return ("health", self.health.get(stage), width)
-        row = y - HEAD
-        if row >= len(items):
-            return ("empty" if row == 0 and not self.columns[stage].cards else "blank", width)
-        kind, what = items[row]
-        if kind == "grade":
-            return ("grade", stage, what, self.summary.cell(stage, what), width)
-        column = self.columns[stage]
-        card = column.cards[what]
-        selected = what == column.cursor and current
-        return ("card", card, selected, selected and self.has_focus, card.lead_id in self.marked, width)
+        return ("health", self.health.get(stage), width)
 
     def render_line(self, y: int) -> Strip:
         key = self._line_key(y)
@@ -400,8 +400,7 @@ class BoardView(Translated, Widget, can_focus=True):
         mark = "▶" if selected else "●" if marked else "!" if late else "⏱" if clock is not None else " "
         spans = [(mark, style or ("bold red" if mark == "!" else "bold yellow" if mark == "⏱" else ""))]
         spans += fit(self.display_name(card.customer_name), name_w, style)
-        rest = width - 1 - name_w
-        spans += fit(f" {middle_text}", max(0, rest - cell_len(right)), style + " dim" if style else "dim")
-        used = sum(cell_len(text) for text, _ in spans)
-        spans += fit(right, width - used, style)
+        middle = max(0, width - 1 - name_w - cell_len(right))
+        spans += fit(f" {middle_text}", middle, style + " dim" if style else "dim")
+        spans += fit(right, width - 1 - name_w - middle, style)  # each fit is exactly as wide as asked
         return spans
