@@ -148,7 +148,8 @@ def kanban(tmux: Tmux, folder: Path, cards: int, keys: int, starts: int, floor: 
     try:
         if not python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", "kanban-tui"], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", "kanban-tui"], check=True,
+                           stderr=subprocess.DEVNULL)
         out = subprocess.run([str(python), str(HERE / "peer_kanban.py"), str(cards), "--seed-only"],
                              capture_output=True, text=True, check=True, env={**os.environ, **env}, timeout=1800)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as e:

@@ -35,6 +35,8 @@ from carcrm_tui.demo.build import build  # noqa: E402
 TO_TODAY = textwrap.dedent('''
     import asyncio, json, statistics, sys, time
     t0 = time.perf_counter()
+    import gc; gc.disable()  # as `carcrm` starts (cli.main); the app turns it back on after its first screen
+    from carcrm_tui import cli; cli._without_postgres_driver()
     from carcrm_tui.domain.policy import Policy
     from carcrm_tui.services.session import open_session
     from carcrm_tui.store import db

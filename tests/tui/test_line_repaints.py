@@ -96,8 +96,9 @@ async def test_a_long_column_scrolls_under_its_cursor_and_the_others_stay(demo):
         assert column.top == 0 and board.selected.customer_name in screen_text(app)
 
 
-async def test_switching_back_to_an_unchanged_board_draws_it_without_reading_it(demo, monkeypatch):
+async def test_switching_back_to_a_board_reads_only_what_changed(demo, monkeypatch):
     from carcrm_tui.services import board as board_service
+    from carcrm_tui.services import process
 
     counted = []
     summary = board_service.summary
@@ -110,15 +111,26 @@ async def test_switching_back_to_an_unchanged_board_draws_it_without_reading_it(
         card = board.selected
         await pilot.press("1", "2")
         await wait_for(pilot, lambda: app.screen.pane == "board")
-        assert len(counted) == 1 and board.selected == card  # as it was left, cursor included
-        # another terminal logs a call on one of her leads: the board is read again, cursor kept
-        lead = Lead.select().where(Lead.owner == app.session.actor.id).first()
+        assert len(counted) == 1 and board.selected == card  # unchanged: as it was left, cursor included
+
+        # another terminal logs a call on that lead: only its card is read again, with its new due time
         await pilot.press("1")
-        contacts.log_contact(session_for("李娜"), lead.id, ContactInput(summary="另一台终端"))
+        logged = contacts.log_contact(session_for("李娜"), card.lead_id, ContactInput(summary="另一台终端", next_in_days=5))
         await wait_for(pilot, lambda: app.screen.seen_change and app.screen.query_one(TodayTable).row_count)
         await pilot.press("2")
-        await wait_for(pilot, lambda: len(counted) == 2, what="the board read again after a change")
-        assert board.selected.lead_id == card.lead_id
+        await wait_for(pilot, lambda: board.selected.next_due != card.next_due, what="the card's new due time")
+        assert board.selected.lead_id == card.lead_id and board.selected.next_due == logged.next_due
+        assert len(counted) == 1
+        await pilot.pause()
+        assert "in 5d" in screen_text(app)
+
+        # a grade changed elsewhere moves the card to another group: the board is read again
+        await pilot.press("1")
+        lead = Lead.get_by_id(card.lead_id)
+        grade = "C" if lead.grade != "C" else "B"
+        process.set_grade(session_for("李娜"), lead.id, lead.version, grade, reason="另一台终端")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: len(counted) == 2, what="the board read again after a grade change")
         await pilot.press("r")  # the reload key reads it whatever happened
         await wait_for(pilot, lambda: len(counted) == 3, what="r reading the board")
 

@@ -380,22 +380,33 @@ class MainScreen(Translated, Screen):
             self.show_pane(*self._pending_pane)
 
     def load_board(self, keep=None, *, reuse: bool = False) -> None:
-        """Read the board again; or, with `reuse` and nothing committed since it was read (the
-        audit trail's last change, as the live refresh watches) under the same filter, keep its
-        cards and counts and only draw them at the new time. The health line is counted on a
-        worker after the board has drawn (so its counting does not hold up the drawing), again
-        only when the board was read again or its count is a minute old."""
+        """Read the board again — or, with `reuse`, only what changed since it was read (the
+        audit trail's last change, as the live refresh watches), under the same filter: nothing
+        (draw it at the new time), or calls logged on some leads (re-read those cards). The
+        health line is counted on a worker after the board has drawn (its counting does not
+        hold up the drawing), again only after a change or when its count is a minute old."""
         view = self.board_view
         now = self.now
         as_of = (audit.last_change(), self.board_filter)
-        if reuse and as_of == self._board_as_of:
-            view.redraw(now)
-            counted = self._health_counted
-            if counted is not None and counted[0] == as_of and abs((now - counted[1]).total_seconds()) < HEALTH_FRESH:
+        before = self._board_as_of
+        if reuse and before is not None and before[1] == as_of[1] and view.columns:
+            if before[0] == as_of[0]:
+                view.redraw(now)
+                counted = self._health_counted
+                if counted is not None and counted[0] == as_of and abs((now - counted[1]).total_seconds()) < HEALTH_FRESH:
+                    return
+                self._count_health_after_drawing(as_of, now)
                 return
-        else:
-            view.load(board.summary(self.session, self.board_filter), now, keep=keep)
-            self._board_as_of = as_of
+            leads = board.changed_leads(self.session, before[0])
+            if leads is not None and view.patch(board.cards(self.session, leads, self.board_filter), now):
+                self._board_as_of = as_of
+                self._count_health_after_drawing(as_of, now)
+                return
+        view.load(board.summary(self.session, self.board_filter), now, keep=keep)
+        self._board_as_of = as_of
+        self._count_health_after_drawing(as_of, now)
+
+    def _count_health_after_drawing(self, as_of, now) -> None:
         self._health_counted = (as_of, now)
         self.call_after_refresh(self.count_health, self.board_filter)
 

@@ -168,17 +168,36 @@ class BoardView(Translated, Widget, can_focus=True):
     def redraw(self, now) -> None:
         """Draw every line again at `now`: due times and response clocks move with the clock,
         and names may have turned to initials (privacy). Within REDRAWN seconds, with the same
-        names, the drawn cells are kept, at the time they were drawn: due times read in whole
-        minutes or more, and a board a person switches back to is drawn from them."""
+        names, the drawn cells are kept, at the time they were drawn (due times read in whole
+        minutes or more), and only lines that differ from what was drawn are repainted."""
         kept = self._drawn_with
+        self._frame = None
         if (kept is None or kept[0] is not self.display_name or now is None or kept[1] is None
                 or abs((now - kept[1]).total_seconds()) >= REDRAWN):
             self.now = now
             self._drawn_with = (self.display_name, now)
             self._generation += 1
             self._cells.clear()
-        self._frame = None
-        self.refresh()
+            self.refresh()
+        else:
+            self.update_lines()
+
+    def patch(self, cards: dict[int, BoardCard | None], now) -> bool:
+        """Put fresh cards in place of these leads' (a call logged on them: its due time, its
+        response clock) and redraw; False, changing nothing, if one has left its column or
+        grade group, or the board: then it is read again."""
+        places = []
+        for column in self.columns.values():
+            for i, card in enumerate(column.cards):
+                if card.lead_id in cards:
+                    fresh = cards[card.lead_id]
+                    if fresh is None or (fresh.stage, fresh.grade) != (card.stage, card.grade):
+                        return False
+                    places.append((column, i, fresh))
+        for column, i, fresh in places:
+            column.cards[i] = fresh
+        self.redraw(now)
+        return True
 
     def _find(self, card: BoardCard) -> None:
         """Put the cursor back on the same lead if it is still in the column."""
