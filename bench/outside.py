@@ -117,17 +117,17 @@ class Outside:
             self.floor_key()
             self.add("board column key", key_to_screen(self.tmux, "manager", "l" if i % 2 == 0 else "h"))
 
-    def opens(self, trials: int, change: Callable[[], None] | None = None) -> None:
+    def opens(self, trials: int, changes: dict[str, Callable[[], None]] | None = None) -> None:
         """The board opened from Today: as it was left (nothing committed since), and after
-        another terminal committed (`change`), when it reads its counts and pages again."""
+        another terminal committed each kind of change in `changes` (label → commit)."""
+        kinds = [("board open", None), *((f"board open after {label}", fn) for label, fn in (changes or {}).items())]
         for i in range(trials):
-            changed = change is not None and i % 2 == 1
+            label, change = kinds[i % len(kinds)]
             key_to(self.tmux, "manager", "1", drawn(*TODAY_DRAWN))
-            if changed:
+            if change is not None:
                 change()
                 time.sleep(1.2)  # the live refresh (once a second) redraws Today first
             self.floor_key()
-            label = "board open after a change" if changed else "board open"
             self.add(label, key_to(self.tmux, "manager", "2", drawn(*BOARD_DRAWN)))
 
     def cold_starts(self, trials: int) -> None:
@@ -174,13 +174,13 @@ def kanban(tmux: Tmux, folder: Path, cards: int, keys: int, starts: int, floor: 
 
 
 def measure(db: Path, manager: str, consultant: str, folder: Path, *, trials: int = 40, kanban_cards: int = 1000,
-            change: Callable[[], None] | None = None) -> dict:
+            changes: dict[str, Callable[[], None]] | None = None) -> dict:
     """Medians (ms; starts in s) of every external measure, and the ratios against the references."""
     with Tmux() as tmux:
         o = Outside(tmux, db, manager, consultant)
         o.start_all()
         o.keys(trials)
-        o.opens(2 * max(9, trials // 3), change)
+        o.opens((1 + len(changes or {})) * max(9, trials // 3), changes)
         o.cold_starts(max(9, trials // 4))
         version = None
         if kanban_cards:

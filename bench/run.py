@@ -23,6 +23,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Callable
 
 import pendulum
 
@@ -165,7 +166,7 @@ WRITER = textwrap.dedent('''
     import sys, time
     import pendulum
     from carcrm_tui.domain.policy import Policy
-    from carcrm_tui.services import accounts, contacts
+    from carcrm_tui.services import accounts, contacts, process
     from carcrm_tui.services.session import Session
     from carcrm_tui.services.views import ContactInput
     from carcrm_tui.store import db
@@ -340,7 +341,7 @@ def outside(path: Path, folder: Path, trials: int, cards: int) -> dict:
     import outside as probe
 
     from carcrm_tui.domain.policy import Policy
-    from carcrm_tui.services import accounts, contacts
+    from carcrm_tui.services import accounts, contacts, process
     from carcrm_tui.services.session import Session
     from carcrm_tui.services.views import ContactInput
     from carcrm_tui.store import db
@@ -352,16 +353,25 @@ def outside(path: Path, folder: Path, trials: int, cards: int) -> dict:
     lead = Lead.select(Lead.id).where((Lead.owner == consultant.id) & (Lead.status == "open")).first().id
     db.close()
 
-    def another_terminal_logs_a_call() -> None:
-        db.connect(path)
-        try:
-            session = Session(actor=consultant, policy=Policy(), clock=lambda: pendulum.now("UTC"))
-            contacts.log_contact(session, lead, ContactInput(summary="make bench: another terminal"))
-        finally:
-            db.close()
+    def another_terminal(commit) -> Callable[[], None]:
+        def run() -> None:
+            db.connect(path)
+            try:
+                commit(Session(actor=consultant, policy=Policy(), clock=lambda: pendulum.now("UTC")))
+            finally:
+                db.close()
+        return run
+
+    def log_a_call(session) -> None:
+        contacts.log_contact(session, lead, ContactInput(summary="make bench: another terminal"))
+
+    def change_a_grade(session) -> None:
+        row = Lead.get_by_id(lead)
+        process.set_grade(session, lead, row.version, "C" if row.grade != "C" else "B", reason="make bench")
 
     return probe.measure(path, manager, consultant.name, folder, trials=trials, kanban_cards=cards,
-                         change=another_terminal_logs_a_call)
+                         changes={"a call logged elsewhere": another_terminal(log_a_call),
+                                  "a grade changed elsewhere": another_terminal(change_a_grade)})
 
 
 # (label, figure, reference, target ratio or None)
@@ -371,7 +381,10 @@ OUTSIDE_ROWS = (
     ("board key ←→, manager", "board column key", "floor", None),
     ("Today key ↓↑, consultant", "today key", "floor", 1.5),
     ("board open from Today, nothing changed since", "board open", "floor", 8.0),
-    ("board open from Today, after another terminal's commit", "board open after a change", "floor", 8.0),
+    ("board open from Today, after a call logged elsewhere (those cards re-read)",
+     "board open after a call logged elsewhere", "floor", 8.0),
+    ("board open from Today, after a grade changed elsewhere (all re-read)",
+     "board open after a grade changed elsewhere", "floor", 8.0),
     ("kanban-tui, 1,000 cards: key j/k", "kanban key", "floor", None),
     ("hello-world Textual: start → drawn", "hello start", "hello start", None),
     ("carcrm: start → Today drawn, manager", "carcrm start", "hello start", 1.6),
