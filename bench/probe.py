@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from pathlib import Path
 import subprocess
 import time
 from typing import Callable
@@ -36,18 +37,24 @@ class Tmux:
         self.socket = f"carcrm-probe-{os.getpid()}"
         self.env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
         width, height = SIZE
+        self.windows: set[str] = set()
+        self._buffer = b""
+        self.client = None
         self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "probe", "-n", "idle", "-x", str(width),
                    "-y", str(height), "sleep 1000000")
-        # (window-size manual crashes tmux 3.3a once a control client attaches; a client
-        # without a size does not resize windows anyway)
-        for option in (("default-size", f"{width}x{height}"),
-                       ("default-terminal", "tmux-256color"), ("escape-time", "0"), ("status", "off")):
-            self._tmux("set-option", "-g", *option)
-        self.client = subprocess.Popen(["tmux", "-L", self.socket, "-C", "attach-session", "-f", "no-output",
-                                        "-t", "probe"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.env, bufsize=0)
-        self._buffer = b""
-        self.windows: set[str] = set()
+        self.socket_path = self._tmux("display-message", "-p", "#{socket_path}").strip()
+        try:
+            # (window-size manual crashes tmux 3.3a once a control client attaches; a client
+            # without a size does not resize windows anyway)
+            for option in (("default-size", f"{width}x{height}"),
+                           ("default-terminal", "tmux-256color"), ("escape-time", "0"), ("status", "off")):
+                self._tmux("set-option", "-g", *option)
+            self.client = subprocess.Popen(["tmux", "-L", self.socket, "-C", "attach-session", "-f", "no-output",
+                                            "-t", "probe"],
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.env, bufsize=0)
+        except BaseException:
+            self.close()
+            raise
 
     def _tmux(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True,
@@ -138,12 +145,15 @@ class Tmux:
         return last
 
     def close(self) -> None:
-        try:
-            self.client.stdin.close()
-            self.client.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            self.client.kill()
+        if self.client is not None:
+            try:
+                self.client.stdin.close()
+                self.client.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.client.kill()
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        if self.socket_path:  # (tmux 3.3a leaves it behind when a control client was attached)
+            Path(self.socket_path).unlink(missing_ok=True)
 
     def __enter__(self) -> "Tmux":
         return self
