@@ -165,7 +165,8 @@ def changed_leads(session: Session, since: int) -> set[int] | None:
             return None
     if not followups:
         return set()
-    return {lead for (lead,) in FollowUp.select(FollowUp.lead).where(FollowUp.id.in_(followups)).distinct().tuples()}
+    return {lead for (lead,) in FollowUp.select(FollowUp.lead).join(Lead, on=(FollowUp.lead == Lead.id))
+            .where(FollowUp.id.in_(followups) & lead_filter(session)).distinct().tuples()}
 
 
 def cards(session: Session, lead_ids: set[int], filt: BoardFilter | None = None) -> dict[int, BoardCard | None]:
