@@ -166,7 +166,7 @@ WRITER = textwrap.dedent('''
     import sys, time
     import pendulum
     from carcrm_tui.domain.policy import Policy
-    from carcrm_tui.services import accounts, contacts, process
+    from carcrm_tui.services import accounts, contacts
     from carcrm_tui.services.session import Session
     from carcrm_tui.services.views import ContactInput
     from carcrm_tui.store import db
