@@ -7,22 +7,8 @@ from tests import factory
 from tests.conftest import NOW, session_for
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_database(request):
-    return request.getfixturevalue("database" if request.param == "sqlite" else "pg_database")
-
-
 @pytest.fixture
 def floor(database):
-    return _floor()
-
-
-@pytest.fixture
-def any_floor(any_database):
-    return _floor()
-
-
-def _floor():
     me, other = factory.account("李娜"), factory.account("张伟")
     factory.account("王经理", role="manager")
     leads = []
@@ -156,12 +142,12 @@ def test_consultants_cannot_move_others_leads(floor):
         board.move(session_for("李娜"), other_lead.id, 1, +1)
 
 
-def test_after_calls_logged_only_those_leads_cards_are_read_again(any_floor):
+def test_after_calls_logged_only_those_leads_cards_are_read_again(floor):
     """What a terminal showing the board re-reads after other terminals' commits."""
     from carcrm_tui.services import audit, auth, contacts
     from carcrm_tui.services.views import ContactInput
 
-    me, leads = any_floor
+    me, leads = floor
     s = session_for("李娜")
     since = audit.last_change()
     assert board.changed_leads(s, since) == set()

@@ -11,7 +11,7 @@ from carcrm_tui.ui.widgets.board import HEAD, BoardView
 from carcrm_tui.ui.widgets.today import TodayTable
 from tests import factory
 from tests.conftest import NOW, session_for
-from tests.tui.helpers import make_app, running, screen_text, wait_for
+from tests.tui.helpers import make_app, running, screen_text, wait_for, wait_for_text
 
 
 def repaints(widget, monkeypatch) -> list:
@@ -55,20 +55,18 @@ async def test_a_card_key_repaints_the_two_cursor_lines_and_a_column_key_the_tit
         stage = board.stage
         asked = repaints(board, monkeypatch)
         await pilot.press("j")
-        assert board.columns[stage].cursor == 1
+        await wait_for(pilot, lambda: board.columns[stage].cursor == 1, what="the cursor on the second card")
         assert lines_of(asked) == {card_line(board, stage, 0), card_line(board, stage, 1)}
-        await pilot.pause()
-        assert "▶" + board.selected.customer_name[:2] in screen_text(app).replace(" ", "")
+        await wait_for(pilot, lambda: "▶" + board.selected.customer_name[:2] in screen_text(app).replace(" ", ""))
 
         asked.clear()
         await pilot.press("l")
-        nxt = board.stage
-        assert nxt != stage
+        nxt = await wait_for(pilot, lambda: board.stage != stage and board.stage, what="the next column")
         # the two columns' titles (▶ and focus) and their cursor cards, nothing else
         assert lines_of(asked) == {0, card_line(board, stage, 1), card_line(board, nxt, 0)}
         asked.clear()
         await pilot.press("space")  # a manager marks the card: its own line only
-        assert board.marked == {board.selected.lead_id}
+        await wait_for(pilot, lambda: board.marked == {board.selected.lead_id}, what="the card marked")
         assert lines_of(asked) == {card_line(board, nxt, 0)}
 
 
@@ -85,15 +83,14 @@ async def test_a_long_column_scrolls_under_its_cursor_and_the_others_stay(demo):
         for _ in range(40):
             await pilot.press("j")
         column = board.columns[stage]
-        assert column.cursor == 40 and column.top > 20
-        await pilot.pause()
-        shown = screen_text(app)
-        assert board.selected.customer_name in shown and " B · " in shown  # the B title scrolled into view
-        assert board.columns[other].top == 0 and first_other[:2] in shown
+        await wait_for(pilot, lambda: column.cursor == 40, what="the cursor 40 cards down")
+        assert column.top > 20
+        # the B title scrolled into view; the next column stayed at its top
+        await wait_for_text(pilot, board.selected.customer_name, " B · ", first_other[:2])
+        assert board.columns[other].top == 0
         await pilot.press("home")
-        assert column.cursor == 0
-        await pilot.pause()
-        assert column.top == 0 and board.selected.customer_name in screen_text(app)
+        await wait_for(pilot, lambda: column.cursor == 0 and column.top == 0, what="back at the top")
+        await wait_for_text(pilot, board.selected.customer_name)
 
 
 async def test_switching_back_to_a_board_reads_only_what_changed(demo, monkeypatch):
@@ -108,7 +105,7 @@ async def test_switching_back_to_a_board_reads_only_what_changed(demo, monkeypat
         board = await board_of(pilot, app)
         assert len(counted) == 1
         await pilot.press("j")
-        card = board.selected
+        card = await wait_for(pilot, lambda: board.columns[board.stage].cursor == 1 and board.selected)
         await pilot.press("1", "2")
         await wait_for(pilot, lambda: app.screen.pane == "board")
         assert len(counted) == 1 and board.selected == card  # unchanged: as it was left, cursor included
@@ -121,8 +118,7 @@ async def test_switching_back_to_a_board_reads_only_what_changed(demo, monkeypat
         await wait_for(pilot, lambda: board.selected.next_due != card.next_due, what="the card's new due time")
         assert board.selected.lead_id == card.lead_id and board.selected.next_due == logged.next_due
         assert len(counted) == 1
-        await pilot.pause()
-        assert "in 5d" in screen_text(app)
+        await wait_for_text(pilot, "in 5d")
 
         # a grade changed elsewhere moves the card to another group: the board is read again
         await pilot.press("1")
@@ -143,8 +139,8 @@ async def test_a_today_key_repaints_the_old_and_new_cursor_lines(demo, monkeypat
         asked = repaints(table, monkeypatch)
         before = table.cursor_row
         await pilot.press("j")
-        after = table.cursor_row
-        assert after > before and round(table.scroll_y) == 0
+        after = await wait_for(pilot, lambda: table.cursor_row > before and table.cursor_row, what="the cursor moved")
+        assert round(table.scroll_y) == 0
         # ScrollView regions are in content lines: the titles are line 0, list line i is i + 1
         assert lines_of(asked) == {before + 1, after + 1}
 

@@ -407,8 +407,12 @@ class MainScreen(Translated, Screen):
         self._count_health_after_drawing(as_of, now)
 
     def _count_health_after_drawing(self, as_of, now) -> None:
-        self._health_counted = (as_of, now)
-        self.call_after_refresh(self.count_health, self.board_filter)
+        def start() -> None:
+            if self.pane == "board" and self.is_attached:  # not once the person has moved on
+                self._health_counted = (as_of, now)
+                self.count_health(self.board_filter)
+
+        self.call_after_refresh(start)
 
     @work(thread=True, exclusive=True, group="health")
     def count_health(self, filt) -> None:
