@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark kanban-tui (Textual kanban app on SQLite).
 
-Usage:  VENV/bin/python bench/peer_kanban.py N [--runs 3] [--presses 20]   (run by bench/run.py --kanban)
+Usage:  VENV/bin/python bench/peer_kanban.py N [--runs 3] [--presses 20]   (in-process, Pilot)
+        VENV/bin/python bench/peer_kanban.py N --seed-only   (bench/outside.py then runs `ktui` in tmux)
 
-Prints ONE line of JSON to stdout.
+Prints ONE line of JSON to stdout (--seed-only: the version and the environment
+that points `ktui` at the seeded board).
 
 Isolation: all config / data paths are redirected into $KANBAN_BENCH_ROOT/data
 *before* kanban_tui is imported (kanban_tui.constants creates its XDG dirs at
@@ -196,7 +198,14 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--presses", type=int, default=20)
+    ap.add_argument("--seed-only", action="store_true", help="seed the board, print the environment for ktui")
     args = ap.parse_args()
+    if args.seed_only:
+        _, seed_s = seed(args.n)
+        env = {name: os.environ[name] for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "KANBAN_TUI_CONFIG_FILE",
+                                                   "KANBAN_TUI_DATABASE_FILE", "KANBAN_TUI_AUTH_FILE")}
+        sys.stdout.write(json.dumps({"version": pkg_version("kanban-tui"), "seed_s": round(seed_s, 3), "env": env}) + "\n")
+        return
 
     result = {
         "cards": args.n,

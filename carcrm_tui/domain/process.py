@@ -111,7 +111,8 @@ def response_clock(created_at: DateTime, grade: str, source: str, now: DateTime,
     if source in policy.online_sources:
         minutes = min(minutes, policy.online_response_minutes)
     deadline = created_at.add(minutes=minutes)
-    left = int((deadline - now).total_seconds() // 60)
+    # datetime's subtraction: pendulum's builds a precise Interval (the board draws many clocks)
+    left = int(dt.datetime.__sub__(deadline, now).total_seconds() // 60)
     return ResponseClock(deadline, left < 0, left)
 
 

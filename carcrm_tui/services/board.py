@@ -84,6 +84,40 @@ def health(session: Session, filt: BoardFilter | None = None) -> dict[str, Healt
             for stage, o, t, p, u, days, n in health_q}
 
 
+def _cards(session: Session, cond, limit: int | None = None) -> list[BoardCard]:
+    """Cards of the open leads matching `cond`, by lead id: only what a card shows (each
+    timestamp read costs a pendulum DateTime)."""
+    now = session.now()
+    q = (
+        Lead.select(
+            Lead.id, Lead.customer, Customer.name, Account.name, Lead.grade, Lead.stage, Vehicle.series,
+            Lead.expected_value, _next_due(), Lead.version, Lead.first_response_at.is_null(), Lead.created_at,
+            Customer.source,
+        )
+        .join(Customer, on=(Lead.customer == Customer.id))
+        .switch(Lead)
+        .join(Account, on=(Lead.owner == Account.id))
+        .switch(Lead)
+        .join(Vehicle, JOIN.LEFT_OUTER, on=(Lead.vehicle == Vehicle.id))
+        .where((Lead.status == "open") & lead_filter(session) & cond)
+        .order_by(Lead.id)
+        .tuples()
+    )
+    if limit is not None:
+        q = q.limit(limit)
+    cards = []
+    for (lead_id, customer_id, name, owner, grade, stage, series, value, due, version, awaiting, created,
+         source) in q:
+        clock = (response_clock(Lead.created_at.python_value(created), grade, source, now, session.policy)
+                 if awaiting else None)
+        cards.append(BoardCard(
+            lead_id=lead_id, customer_id=customer_id, customer_name=name, owner_name=owner, grade=grade,
+            stage=stage, vehicle=series or "", expected_value=value,
+            next_due=Lead.last_contact_at.python_value(due) if due else None, version=version, response=clock,
+        ))
+    return cards
+
+
 def page(session: Session, stage: str, after: tuple[str, int] | None = None, limit: int = PAGE,
          filt: BoardFilter | None = None) -> list[BoardCard]:
     """Up to `limit` cards of a column after the keyset `after` = (grade, lead id)."""
@@ -94,40 +128,51 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
         return []
     start = grades.index(after[0]) if after else 0
     cards: list[BoardCard] = []
-    next_due = _next_due()
     condition = filtered(filt)
     for grade in grades[start:]:
-        cond = ((Lead.status == "open") & (Lead.stage == stage) & (Lead.grade == grade) & lead_filter(session)
-                & condition)
+        cond = (Lead.stage == stage) & (Lead.grade == grade) & condition
         if after and grade == after[0]:
             cond &= Lead.id > after[1]
-        q = (
-            Lead.select(
-                Lead, Customer.name.alias("customer_name"), Account.name.alias("owner_name"),
-                Vehicle.series.alias("series"), next_due.alias("next_due"), Customer.source.alias("source"),
-            )
-            .join(Customer, on=(Lead.customer == Customer.id))
-            .switch(Lead)
-            .join(Account, on=(Lead.owner == Account.id))
-            .switch(Lead)
-            .join(Vehicle, JOIN.LEFT_OUTER, on=(Lead.vehicle == Vehicle.id))
-            .where(cond)
-            .order_by(Lead.id)
-            .limit(limit - len(cards))
-            .objects()
-        )
-        for r in q:
-            due = Lead.last_contact_at.python_value(r.next_due) if r.next_due else None
-            cards.append(BoardCard(
-                lead_id=r.id, customer_id=r.customer_id, customer_name=r.customer_name,
-                owner_name=r.owner_name, grade=r.grade, stage=r.stage,
-                vehicle=r.series or "", expected_value=r.expected_value, next_due=due, version=r.version,
-                response=(response_clock(r.created_at, r.grade, r.source, session.now(), session.policy)
-                          if r.first_response_at is None else None),
-            ))
+        cards += _cards(session, cond, limit - len(cards))
         if len(cards) >= limit:
             break
     return cards
+
+
+# Audit entries that change nothing a board shows (sign-ins, a revealed phone, complaints,
+# exports); every other kind but a follow-up's means the board is read again.
+NEUTRAL = {("account", "sign_in"), ("account", "sign_in_failed"), ("account", "locked"), ("account", "set_pin"),
+           ("customer", "reveal"), ("customer", "lookup")}
+NEUTRAL_ENTITIES = {"complaint", "file"}
+CHANGED_AT_MOST = 200  # more changes than this since the board was read: read it again
+
+
+def changed_leads(session: Session, since: int) -> set[int] | None:
+    """The leads whose cards may look different since audit entry `since`, when all that
+    happened is calls logged and scheduled (a card's due time and first-response clock);
+    None when anything else changed — a stage, a grade, a name, an owner: read the board again."""
+    from carcrm_tui.store.models import AuditLog
+
+    rows = (AuditLog.select(AuditLog.entity, AuditLog.action, AuditLog.entity_id)
+            .where(AuditLog.id > since).limit(CHANGED_AT_MOST + 1).tuples())
+    followups: set[int] = set()
+    for n, (entity, action, entity_id) in enumerate(rows):
+        if n >= CHANGED_AT_MOST:
+            return None
+        if entity == "followup" and entity_id is not None:
+            followups.add(entity_id)
+        elif entity not in NEUTRAL_ENTITIES and (entity, action) not in NEUTRAL:
+            return None
+    if not followups:
+        return set()
+    return {lead for (lead,) in FollowUp.select(FollowUp.lead).join(Lead, on=(FollowUp.lead == Lead.id))
+            .where(FollowUp.id.in_(followups) & lead_filter(session)).distinct().tuples()}
+
+
+def cards(session: Session, lead_ids: set[int], filt: BoardFilter | None = None) -> dict[int, BoardCard | None]:
+    """These leads' cards as they are now; None for a lead no longer on this board."""
+    found = {c.lead_id: c for c in _cards(session, Lead.id.in_(lead_ids) & filtered(filt))} if lead_ids else {}
+    return {lead: found.get(lead) for lead in lead_ids}
 
 
 def move(session: Session, lead_id: int, version: int, direction: int, values: dict | None = None) -> process.Moved:

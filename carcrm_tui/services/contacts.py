@@ -15,9 +15,10 @@ from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.schedule import next_due, on_local_date
 from carcrm_tui.domain.validation import Invalid, clean_text, mask_phone
 from carcrm_tui.services import audit, process
-from carcrm_tui.services.errors import ValidationFailed
+from carcrm_tui.services.errors import NotFound, ValidationFailed
 from carcrm_tui.services.scope import get_lead
 from carcrm_tui.services.session import Session
+from carcrm_tui.store import search_index
 from carcrm_tui.store.models import Customer, FollowUp, Lead, database
 
 SUMMARY_LIMIT = 2000
@@ -104,17 +105,29 @@ def validate(session: Session, data) -> dict[str, Invalid]:
     return errors
 
 
+def _as_committed(lead_id: int) -> Lead:
+    """What logging needs of the lead, read under the write lock (another terminal may have
+    changed its grade, status or owner since the permission check): a narrow read, as eight
+    terminals logging at once take turns on that lock."""
+    lead = (Lead.select(Lead.id, Lead.customer, Lead.owner, Lead.grade, Lead.status, Lead.first_response_at)
+            .where(Lead.id == lead_id).first())
+    if lead is None:
+        raise NotFound(lead_id)
+    return lead
+
+
 def log_contact(session: Session, lead_id: int, data) -> Logged:
     errors = validate(session, data)
     if errors:
         raise ValidationFailed(errors)
     now = session.now()
     policy = session.policy
+    get_lead(session, lead_id)  # who may: checked before the write lock, which other terminals wait for
     with database.atomic():
-        lead = get_lead(session, lead_id)
+        lead = _as_committed(lead_id)
         grade = data.grade or lead.grade
         due = (
-            FollowUp.select()
+            FollowUp.select(FollowUp.id)
             .where(
                 (FollowUp.lead == lead.id)
                 & FollowUp.done_at.is_null()
@@ -167,4 +180,5 @@ def log_contact(session: Session, lead_id: int, data) -> Logged:
             audit.record(actor, now, "update", "lead", lead.id, lead.customer_id, {"grade": (lead.grade, grade)})
         if next_id:
             audit.record(actor, now, "create", "followup", next_id, lead.customer_id, {"due_at": ("", next_at)})
+    search_index.catch_up_after_write(database.obj)  # the notes' index, a batch at a time, outside the write
     return Logged(closed_id, next_id, next_at)

@@ -150,7 +150,8 @@ def _vehicle_and_vin(session: Session, text: str, hits: _Hits) -> None:
 
 def _followup_notes(session: Session, text: str, hits: _Hits, fts: bool) -> None:
     """What was said in a contact (summary or feedback): the FTS index on SQLite, trigram-indexed
-    ILIKE on PostgreSQL — the same rows either way, newest first."""
+    ILIKE on PostgreSQL — the same rows either way, newest first. On SQLite, notes still queued
+    for the index (store/search_index.py) are read as they are, and their index entries skipped."""
     if not fts:
         scope = lead_filter(session)
         pattern = _like(text)
@@ -160,11 +161,17 @@ def _followup_notes(session: Session, text: str, hits: _Hits, fts: bool) -> None
         hits.add(7, "note", rows)
         return
     where, scoped = _raw_scope(session, "l", "l")
-    sql = (f"SELECT l.customer_id, f.summary FROM followup_fts JOIN follow_up f ON f.id = followup_fts.rowid "
+    like = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+    sql = (f"SELECT customer_id, summary FROM ("
+           f"SELECT l.customer_id, f.summary, f.id FROM followup_fts JOIN follow_up f ON f.id = followup_fts.rowid "
            f"JOIN lead l ON l.id = f.lead_id WHERE followup_fts MATCH ? {where} "
-           f"ORDER BY f.id DESC LIMIT ?")
-    params = [_phrase(text), *scoped]
-    hits.add(7, "note", database.execute_sql(sql, (*params, hits.room())).fetchall())
+           f"AND f.id NOT IN (SELECT id FROM followup_fts_pending) "
+           f"UNION ALL "
+           f"SELECT l.customer_id, f.summary, f.id FROM followup_fts_pending p JOIN follow_up f ON f.id = p.id "
+           f"JOIN lead l ON l.id = f.lead_id WHERE (f.summary LIKE ? ESCAPE '\\' OR f.feedback LIKE ? ESCAPE '\\') "
+           f"{where}) ORDER BY id DESC LIMIT ?")
+    params = (_phrase(text), *scoped, like, like, *scoped, hits.room())
+    hits.add(7, "note", database.execute_sql(sql, params).fetchall())
 
 
 def _views(hits: _Hits, limit: int) -> list[CustomerHit]:

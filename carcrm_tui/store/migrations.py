@@ -169,11 +169,18 @@ def _v10_undo(db: Database) -> None:
     db.create_tables([UndoStep])
 
 
+def _v11_note_queue(db: Database) -> None:
+    """0.11: notes reach the full-text index a batch at a time (search_index.catch_up), not
+    inside every write; the index already matches the rows, so only the triggers change."""
+    search_index.install(db, index=False)
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
                                                   5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search,
-                                                  8: _v8_dealer_sheets, 9: _v9_showrooms, 10: _v10_undo}
-LATEST = 10
+                                                  8: _v8_dealer_sheets, 9: _v9_showrooms, 10: _v10_undo,
+                                                  11: _v11_note_queue}
+LATEST = 11
 
 
 class SchemaTooNew(RuntimeError):

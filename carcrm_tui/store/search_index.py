@@ -5,6 +5,15 @@ runs, pinyin, note text — in well under a millisecond at 100k customers
 (design.md). Shorter queries (most Chinese given names are 2 characters) are
 answered from the base table instead. PostgreSQL has no FTS5: there the
 search service falls back to substring queries.
+
+Notes are indexed a batch at a time. Any write to an FTS5 index costs its
+transaction ~2.3 ms (a new index segment and merge work, measured at 100,000
+customers), and logging a contact writes two notes — eight terminals logging
+at once spent most of the write lock there. So the follow-up triggers only
+queue the row in `followup_fts_pending` (with the text the index still holds,
+when it holds some), and `catch_up` moves the queue into the index in one
+transaction. Search reads the queued rows themselves (services/search.py), so
+a note is found the moment it is committed.
 """
 
 from __future__ import annotations
@@ -19,6 +28,12 @@ FOLLOWUP_FTS = """
 CREATE VIRTUAL TABLE IF NOT EXISTS followup_fts USING fts5(
     summary, feedback, content='follow_up', content_rowid='id', tokenize='trigram'
 )"""
+# follow-ups written since the last catch_up; indexed = 1: the index holds (summary, feedback) for it
+FOLLOWUP_PENDING = """
+CREATE TABLE IF NOT EXISTS followup_fts_pending (
+    id INTEGER PRIMARY KEY, indexed INTEGER NOT NULL, summary TEXT, feedback TEXT
+)"""
+CATCH_UP_AT = 200  # queued notes: from this many, the writer that sees them indexes the batch
 # a customer's numbers: main, backup, and the more that merges kept (customer_phone)
 PHONES = ("{c}.phone_digits || ' ' || {c}.phone2_digits || COALESCE((SELECT ' ' || group_concat(p.digits, ' ') "
           "FROM customer_phone p WHERE p.customer_id = {c}.id), '')")
@@ -45,17 +60,18 @@ TRIGGERS = (
     f"""CREATE TRIGGER IF NOT EXISTS customer_phone_del AFTER DELETE ON customer_phone BEGIN
         {_REINDEX.format(row="old")}
     END""",
+    # new row: index it later; a changed or deleted row: remember what the index holds for it, the
+    # first time only (a row queued already is not in the index as it is now)
     """CREATE TRIGGER IF NOT EXISTS followup_fts_ins AFTER INSERT ON follow_up BEGIN
-        INSERT INTO followup_fts (rowid, summary, feedback) VALUES (new.id, new.summary, new.feedback);
+        INSERT OR IGNORE INTO followup_fts_pending (id, indexed) VALUES (new.id, 0);
     END""",
     """CREATE TRIGGER IF NOT EXISTS followup_fts_upd AFTER UPDATE OF summary, feedback ON follow_up BEGIN
-        INSERT INTO followup_fts (followup_fts, rowid, summary, feedback)
-            VALUES ('delete', old.id, old.summary, old.feedback);
-        INSERT INTO followup_fts (rowid, summary, feedback) VALUES (new.id, new.summary, new.feedback);
+        INSERT OR IGNORE INTO followup_fts_pending (id, indexed, summary, feedback)
+            VALUES (old.id, 1, old.summary, old.feedback);
     END""",
     """CREATE TRIGGER IF NOT EXISTS followup_fts_del AFTER DELETE ON follow_up BEGIN
-        INSERT INTO followup_fts (followup_fts, rowid, summary, feedback)
-            VALUES ('delete', old.id, old.summary, old.feedback);
+        INSERT OR IGNORE INTO followup_fts_pending (id, indexed, summary, feedback)
+            VALUES (old.id, 1, old.summary, old.feedback);
     END""",
 )
 TRIGGER_NAMES = ("customer_fts_ins", "customer_fts_upd", "customer_fts_del", "customer_phone_ins",
@@ -86,8 +102,9 @@ def install_trigrams(db: Database) -> bool:
     return True
 
 
-def install(db: Database) -> None:
-    """Create the FTS tables and triggers (idempotent) and index what is already there."""
+def install(db: Database, *, index: bool = True) -> None:
+    """Create the FTS tables and triggers (idempotent) and index what is already there
+    (`index=False`: the index already matches the rows, only the triggers change)."""
     if not available(db):
         install_trigrams(db)
         return
@@ -96,10 +113,12 @@ def install(db: Database) -> None:
     CustomerPhone.create_table(safe=True)  # the phones column reads it (an upgrade from before 0.6 too)
     db.execute_sql(CUSTOMER_FTS)
     db.execute_sql(FOLLOWUP_FTS)
+    db.execute_sql(FOLLOWUP_PENDING)
     drop_triggers(db)  # an upgrade may change a trigger's body: always the current one
     for sql in TRIGGERS:
         db.execute_sql(sql)
-    rebuild(db)
+    if index:
+        rebuild(db)
 
 
 def rebuild(db: Database) -> None:
@@ -116,6 +135,39 @@ def rebuild(db: Database) -> None:
     # merging it (measured at 1M follow-ups: 20,000 new notes 5.0 s before, 1.8 s after; ~2 s once)
     for table in ("customer_fts", "followup_fts"):
         db.execute_sql(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+    db.execute_sql("DELETE FROM followup_fts_pending")
+
+
+def catch_up_after_write(db: Database) -> None:
+    """After a write that queued notes: index the queue once it is long enough. The write
+    has committed, so a busy or failing database only leaves the queue for the next
+    writer (search reads queued notes anyway); the details go to the log."""
+    from carcrm_tui.store.faults import StorageFault
+
+    try:
+        catch_up(db, CATCH_UP_AT)
+    except StorageFault as e:
+        from carcrm_tui import logs
+
+        logs.record_exception(e, "indexing queued notes (left for the next writer)")
+
+
+def catch_up(db: Database, at_least: int = 1) -> int:
+    """Index the queued notes in one transaction, if at least `at_least` are queued; how many.
+
+    Called after a write (outside its transaction), so the write lock is taken once
+    for a whole batch: one index segment for the batch instead of one per note."""
+    if not available(db):
+        return 0
+    if db.execute_sql("SELECT COUNT(*) FROM followup_fts_pending").fetchone()[0] < at_least:
+        return 0
+    with db.atomic():  # IMMEDIATE: the queue cannot grow under us
+        db.execute_sql("INSERT INTO followup_fts (followup_fts, rowid, summary, feedback) "
+                       "SELECT 'delete', id, summary, feedback FROM followup_fts_pending WHERE indexed = 1")
+        done = db.execute_sql("INSERT INTO followup_fts (rowid, summary, feedback) SELECT f.id, f.summary, f.feedback "
+                              "FROM followup_fts_pending p JOIN follow_up f ON f.id = p.id").rowcount
+        db.execute_sql("DELETE FROM followup_fts_pending")
+    return done
 
 
 def drop_triggers(db: Database) -> None:

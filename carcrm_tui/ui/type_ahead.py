@@ -22,6 +22,7 @@ from textual import events
 POLL = 0.01  # while keys wait: how often to look again
 MAX_SETTLE = 5.0  # a safety net: a marker that has not moved for this long no longer holds keys up
 MAX_OPENING = 1.0  # a screen that never focuses a field gets the keys as they are
+WALK_AFTER = 0.02  # after a key, the marker waits this long (or for the next key) before setting off
 
 
 class TypeAhead:
@@ -36,6 +37,7 @@ class TypeAhead:
         self._waiting_for: tuple[weakref.ref, float] | None = None  # the screen opening, since when
         self._gave_up_on: weakref.ref | None = None  # a screen that never focused a field
         self._polling = False
+        self._unwalked: tuple[int, list] | None = None  # the last key's marker, set off when a key waits
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -47,6 +49,8 @@ class TypeAhead:
     async def _send(self) -> None:
         """Send held keys while the last one has settled and the screen on top is ready."""
         now = time.monotonic()
+        if self._held:
+            self._set_off()  # a key waits: the last one's marker goes now
         if self._settling and now - self._settling_since > MAX_SETTLE:
             self._settling = 0
         while self._held and not self._settling:
@@ -67,10 +71,22 @@ class TypeAhead:
             await super().on_event(event)
             self._markers += 1
             self._settling, self._settling_since = self._markers, time.monotonic()
-            self._walk(self._markers, [*target.ancestors_with_self], 0, 0, 2)
+            # the marker sets off a moment later (or when the next key comes, if sooner): its walk
+            # costs the event loop a few milliseconds that the key's own repaint should not wait for
+            self._unwalked = (self._markers, [*target.ancestors_with_self])
+            self.set_timer(WALK_AFTER, self._set_off)
         if self._held and not self._polling:
             self._polling = True
             self.set_timer(POLL, self._poll)
+
+    def _set_off(self) -> None:
+        """Start the last key's marker on its walk, if it has not started yet."""
+        if self._unwalked is not None:
+            marker, chain = self._unwalked
+            self._unwalked = None
+            if marker == self._settling:
+                self._settling_since = time.monotonic()
+                self._walk(marker, chain, 0, 0, 2)
 
     async def _poll(self) -> None:
         self._polling = False

@@ -116,3 +116,38 @@ def test_language_follows_the_locale_when_not_chosen():
     assert detect_language({"LANG": "zh_CN.UTF-8"}) == "zh"
     assert detect_language({"LANG": "en_US.UTF-8"}) == "en"
     assert detect_language({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US"}) == "zh"
+
+
+def test_a_sqlite_site_starts_without_loading_the_postgresql_driver(tmp_path):
+    """peewee imports psycopg wherever it is installed: tens of milliseconds of every start."""
+    db = tmp_path / "shop.sqlite"
+    build(db, NOW, customers=5)
+    code = (
+        "import sys; from carcrm_tui.cli import main; "
+        f"rc = main(['report', 'daily', '--db', r'{db}', '--user', '王建国']); "
+        "loaded = [m for m in ('psycopg', 'psycopg2') if sys.modules.get(m) is not None]; "
+        "assert not loaded, loaded; assert 'peewee' in sys.modules; print('rc', rc)"
+    )
+    result = run("-c", code, env={"CARCRM_PIN": "860517"})
+    assert result.returncode == 0, result.stderr
+    assert "rc " in result.stdout
+
+
+def test_commands_run_with_the_garbage_collector_on(tmp_path):
+    """It is off only while the app starts (ui/app.py turns it back on after the first screen)."""
+    import gc
+
+    db = tmp_path / "shop.sqlite"
+    build(db, NOW, customers=5)
+    seen = []
+    from carcrm_tui import cli_data
+
+    original = cli_data.run
+    try:
+        cli_data.run = lambda *a, **k: seen.append(gc.isenabled()) or 0
+        assert main(["check", "--db", str(db)]) == 0
+    finally:
+        cli_data.run = original
+    assert seen == [True] and gc.isenabled()
+    assert main(["--lang", "en", "--config", str(tmp_path / "bad.toml"), "--theme", "no-such-theme"]) != 0
+    assert gc.isenabled()

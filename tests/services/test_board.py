@@ -140,3 +140,27 @@ def test_consultants_cannot_move_others_leads(floor):
     other_lead = Lead.get(Lead.grade == "H", Lead.expected_value == 999_000)
     with pytest.raises(NotFound):
         board.move(session_for("李娜"), other_lead.id, 1, +1)
+
+
+def test_after_calls_logged_only_those_leads_cards_are_read_again(floor):
+    """What a terminal showing the board re-reads after other terminals' commits."""
+    from carcrm_tui.services import audit, auth, contacts
+    from carcrm_tui.services.views import ContactInput
+
+    me, leads = floor
+    s = session_for("李娜")
+    since = audit.last_change()
+    assert board.changed_leads(s, since) == set()
+    contacts.log_contact(s, leads[0].id, ContactInput(summary="回访"))
+    contacts.log_contact(s, leads[1].id, ContactInput(summary="回访", next_in_days=3))
+    assert board.changed_leads(s, since) == {leads[0].id, leads[1].id}
+    fresh = board.cards(s, {leads[1].id})[leads[1].id]
+    assert fresh.next_due == NOW.add(days=3) and fresh.response is None  # answered: no first-response clock
+    audit.record(me.id, NOW, "sign_in", "account", me.id)  # a sign-in elsewhere changes no card
+    assert board.changed_leads(s, since) == {leads[0].id, leads[1].id}
+
+    lead = Lead.get_by_id(leads[2].id)
+    board.mark_lost(s, lead.id, lead.version, "price")  # a lead left the board: read it all again
+    assert board.changed_leads(s, since) is None
+    assert board.cards(s, {lead.id, leads[3].id}) == {lead.id: None, leads[3].id: board.cards(s, {leads[3].id})[leads[3].id]}
+    assert board.cards(session_for("张伟"), {leads[3].id}) == {leads[3].id: None}  # not theirs to see

@@ -113,3 +113,80 @@ def test_new_and_renamed_customers_are_found_at_once(book):
 
 def test_one_or_two_digits_wait_for_more(book):
     assert search.search(session_for("李娜"), "1") == [] and search.search(session_for("李娜"), "13") == []
+
+
+def _index_matches_the_notes() -> bool:
+    """FTS5's own check of the notes' index against the follow-up rows (rank 1: the content too)."""
+    from carcrm_tui.store.models import database
+
+    try:
+        database.execute_sql("INSERT INTO followup_fts (followup_fts, rank) VALUES ('integrity-check', 1)")
+    except Exception:
+        return False
+    return True
+
+
+def _sqlite_queue_only() -> None:
+    from carcrm_tui.store import search_index
+    from carcrm_tui.store.models import database
+
+    if not search_index.available(database.obj):
+        pytest.skip("the notes' queue is SQLite's (FTS5); PostgreSQL indexes notes with trigrams as they are written")
+
+
+def _queued() -> int:
+    from carcrm_tui.store.models import database
+
+    return database.execute_sql("SELECT COUNT(*) FROM followup_fts_pending").fetchone()[0]
+
+
+def test_a_just_logged_note_is_found_before_and_after_it_reaches_the_index(book):
+    """Notes are indexed a batch at a time (outside the contact's write): search reads the
+    queued ones as they are, so nothing is missed in between, and the index ends up exact."""
+    _sqlite_queue_only()
+    from carcrm_tui.services import contacts
+    from carcrm_tui.store import search_index
+    from carcrm_tui.store.models import FollowUp, database
+
+    s = session_for("李娜")
+    lead = factory.lead(book["张伟强"])
+    contacts.log_contact(s, lead.id, ContactInput(summary="客户想看深蓝色内饰", feedback="Wants 100% Financing"))
+    assert _queued() == 2  # the closed contact and the next call it scheduled
+    assert [(h.name, h.matched) for h in search.search(s, "深蓝色")] == [("张伟强", "note")]
+    assert names(search.search(s, "100% fin")) == ["张伟强"]  # the feedback too; % is a character, any case
+    assert search.search(s, "0% Z") == [] and search.search(s, "_inanc") == []
+    assert names(search.search(session_for("张伟"), "深蓝色")) == []  # still only one's own
+    assert search_index.catch_up(database.obj) == 2 and _queued() == 0 and _index_matches_the_notes()
+    assert names(search.search(s, "深蓝色")) == ["张伟强"] and names(search.search(s, "100% fin")) == ["张伟强"]
+
+    # a note changed after it was indexed: found by its new words at once, never by the old
+    note = FollowUp.select().where(FollowUp.summary == "客户想看深蓝色内饰").get()
+    FollowUp.update(summary="改看珍珠白外观").where(FollowUp.id == note.id).execute()
+    assert names(search.search(s, "深蓝色")) == [] and names(search.search(s, "珍珠白")) == ["张伟强"]
+    assert not _index_matches_the_notes()  # the index still holds the old words until catch_up …
+    search_index.catch_up(database.obj)
+    assert _index_matches_the_notes() and names(search.search(s, "珍珠白")) == ["张伟强"]
+    # … and a deleted one leaves the index with it
+    FollowUp.delete().where(FollowUp.id == note.id).execute()
+    assert names(search.search(s, "珍珠白")) == []
+    search_index.catch_up(database.obj)
+    assert _index_matches_the_notes() and _queued() == 0
+
+
+def test_the_writer_that_finds_a_long_queue_indexes_it_and_the_score_still_moves(book):
+    _sqlite_queue_only()
+    from carcrm_tui.services import contacts
+    from carcrm_tui.store import search_index
+
+    s = session_for("李娜")
+    lead = factory.lead(book["张伟强"])
+    before = Lead.get_by_id(lead.id).score
+    n = 0
+    while _queued() < search_index.CATCH_UP_AT - 1:  # each contact queues the call it schedules
+        contacts.log_contact(s, lead.id, ContactInput(summary=f"第{n}次回访", attitude="positive"))
+        n += 1
+    assert _queued() == search_index.CATCH_UP_AT - 1 and n > 100
+    assert Lead.get_by_id(lead.id).score > before  # engagement in the last 30 days counts at once
+    contacts.log_contact(s, lead.id, ContactInput(summary="最后一次回访"))
+    assert _queued() == 0 and _index_matches_the_notes()
+    assert names(search.search(s, "第7次回访")) == ["张伟强"] and names(search.search(s, "最后一次")) == ["张伟强"]

@@ -11,11 +11,13 @@ from textual import work
 from textual.binding import Binding
 
 from carcrm_tui.i18n import t
-from carcrm_tui.services import board
+from carcrm_tui.services import audit, board
 from carcrm_tui.services.session import in_worker
 from carcrm_tui.ui.panes.base import REFUSALS, survives
 from carcrm_tui.ui.panes.record import Record, RecordPane
 from carcrm_tui.ui.widgets.board import BoardView
+
+HEALTH_FRESH = 60  # seconds: the health line (overdue / due today …) is counted again after this
 
 
 @survives()
@@ -24,6 +26,9 @@ class BoardPane(RecordPane):
         Binding("space", "mark", "key.mark", id="board.mark", show=False),
         Binding("f", "filter", "key.filter", id="filter.tag"),
     ]
+
+    _as_of: tuple | None = None  # (last change, filter) the cards were read at
+    _health_counted: tuple | None = None  # (that, when) the health line was last counted
 
     def compose(self):
         main = self.main
@@ -38,14 +43,44 @@ class BoardPane(RecordPane):
         return self.query_one(BoardView)
 
     def refresh_data(self, *, force: bool = False) -> None:
+        """Show the board as of now; it is read again only if something was committed since it
+        was read (or `force`: the reload key)."""
         view = self.view
         view.display_name = self.main.list_name
-        self.load(keep=view.selected if view.columns else None)
+        self.load(keep=view.selected if view.columns else None, reuse=not force)
 
-    def load(self, keep=None) -> None:
-        filt = self.main.board_filter
-        self.view.load(board.summary(self.session, filt), self.now, keep=keep)
-        self.count_health(filt)
+    def load(self, keep=None, *, reuse: bool = False) -> None:
+        """Read the board again — or, with `reuse`, only what changed since it was read (the
+        audit trail's last change, as the live refresh watches), under the same filter: nothing
+        (draw it at the new time), or calls logged on some leads (re-read those cards). The
+        health line is counted on a worker after the board has drawn (its counting does not
+        hold up the drawing), again only after a change or when its count is a minute old."""
+        view, filt, now = self.view, self.main.board_filter, self.now
+        as_of = (audit.last_change(), filt)
+        before = self._as_of
+        if reuse and before is not None and before[1] == filt and view.columns:
+            if before[0] == as_of[0]:
+                view.redraw(now)
+                counted = self._health_counted
+                if counted is None or counted[0] != as_of or abs((now - counted[1]).total_seconds()) >= HEALTH_FRESH:
+                    self._count_health_after_drawing(as_of, now)
+                return
+            leads = board.changed_leads(self.session, before[0])
+            if leads is not None and view.patch(board.cards(self.session, leads, filt), now):
+                self._as_of = as_of
+                self._count_health_after_drawing(as_of, now)
+                return
+        view.load(board.summary(self.session, filt), now, keep=keep)
+        self._as_of = as_of
+        self._count_health_after_drawing(as_of, now)
+
+    def _count_health_after_drawing(self, as_of, now) -> None:
+        def start() -> None:
+            if self.main.pane == "board" and self.is_attached:  # not once the person has moved on
+                self._health_counted = (as_of, now)
+                self.count_health(as_of[1])
+
+        self.call_after_refresh(start)
 
     @work(thread=True, exclusive=True, group="health")
     def count_health(self, filt) -> None:
@@ -83,7 +118,7 @@ class BoardPane(RecordPane):
         card = view.selected
         if card is not None:
             view.marked ^= {card.lead_id}
-            view.refresh()
+            view.update_lines()
             self.status(t("notice.marked", n=len(view.marked)))
 
     def reassign_what(self):

@@ -15,6 +15,7 @@ from typing import Callable
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
@@ -59,6 +60,9 @@ class MainScreen(Translated, Screen):
         Binding("question_mark", "help", "key.help", id="help"),
         Binding("q", "app.quit", "key.quit", id="quit"),
     ]
+    # Textual repaints the whole screen when focus moves; the widgets that gain and lose
+    # focus repaint themselves, and a pane switch would otherwise send the screen twice
+    focused: Reactive = Reactive(None, repaint=False)
     DEFAULT_CSS = """
     MainScreen #topbar { height: 1; background: $primary; color: $text; padding: 0 1; }
     MainScreen #status { height: 1; padding: 0 1; color: $text-muted; }

@@ -188,11 +188,16 @@ class LineList(Translated, ScrollView, can_focus=True):
 
     # ---- cursor -----------------------------------------------------------
     def _set_cursor(self, index: int) -> None:
-        moved = index != self.cursor_row
+        """Move the cursor: repaint its old and new lines only (a scroll repaints the rest)."""
+        before, top = self.cursor_row, round(self.scroll_y)
         self.cursor_row = index
         self._scroll_to_cursor()
-        self.refresh()
-        if moved:
+        if round(self.scroll_y) != top:
+            self.refresh()
+        else:
+            for row in {before, index}:
+                self.refresh_line(row + 1)  # + the column titles above line 0
+        if index != before:
             self.cursor_moved()
 
     def cursor_moved(self) -> None:
