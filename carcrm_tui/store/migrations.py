@@ -15,7 +15,7 @@ from typing import Callable
 
 from peewee import Database, SqliteDatabase
 
-from carcrm_tui.store import search_index
+from carcrm_tui.store import notify, search_index
 from carcrm_tui.store.models import (
     MODELS, AuditLog, Complaint, CustomerPhone, CustomerTag, ImportBatch, ImportChange, Notice, Quote,
     ShowroomVisit, SitePolicy, TestDrive,
@@ -131,11 +131,17 @@ def _v8_dealer_sheets(db: Database) -> None:
     db.create_tables([ImportBatch, ImportChange])
 
 
+def _v9_change_notices(db: Database) -> None:
+    """0.9: on PostgreSQL, every commit that writes the audit trail is told to the listening terminals
+    (LISTEN/NOTIFY) instead of each terminal polling for it; SQLite terminals keep polling."""
+    notify.install(db)
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
                                                   5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search,
-                                                  8: _v8_dealer_sheets}
-LATEST = 8
+                                                  8: _v8_dealer_sheets, 9: _v9_change_notices}
+LATEST = 9
 
 
 class SchemaTooNew(RuntimeError):
@@ -178,6 +184,7 @@ def upgrade(db: Database) -> int:
             if found == 0:
                 db.create_tables(MODELS)
                 search_index.install(db)
+                notify.install(db)
             else:
                 for version in range(found + 1, LATEST + 1):
                     STEPS[version](db)

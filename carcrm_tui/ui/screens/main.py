@@ -89,7 +89,7 @@ def _survive(method):
     return guarded
 
 
-GUARDED = ("poll_changes", "refresh_pane", "after_move", "open_customer", "show_pane", "handle_complaint",
+GUARDED = ("poll_changes", "changes_told", "live_back", "refresh_pane", "after_move", "open_customer", "show_pane", "handle_complaint",
            "load_customer", "_show_when_mounted", "mount_panes")
 
 
@@ -157,6 +157,7 @@ class MainScreen(Translated, Screen):
         self._polls = 0
         self._poll_failures = 0
         self._poll_resume = 0.0  # monotonic time before which the poll rests (backing off a lost database)
+        self.seen_generation = 0  # PostgreSQL: the server's bursts of news drawn so far (ui/live.py)
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -232,7 +233,7 @@ class MainScreen(Translated, Screen):
             if self._polls % VALIDITY_EVERY == 0 and not auth.still_valid(self.session.actor):
                 self.app.session_ended()
                 return
-            latest = audit.last_change()
+            changed = self._changed_elsewhere()
         except StorageFault as e:
             self._poll_failures += 1
             self._poll_resume = time.monotonic() + min(30.0, 2.0 ** self._poll_failures)
@@ -244,7 +245,30 @@ class MainScreen(Translated, Screen):
             self.refresh_pane()
             return
         # the metrics pane counts whole months: it recounts on r or a new period, not on every change
-        if latest != self.seen_change and self.app.screen is self and self.pane != "metrics":
+        if changed and self.app.screen is self and self.pane != "metrics":
+            self.refresh_pane()
+
+    def _changed_elsewhere(self) -> bool:
+        """Told by the server while it listens (PostgreSQL, ui/live.py); otherwise asked: the newest audit id."""
+        live = getattr(self.app, "live", None)
+        if live is not None and live.listening:
+            return live.generation != self.seen_generation
+        return audit.last_change() != self.seen_change
+
+    # ---- told by the server (PostgreSQL): ui/live.py hands these over ----------------------------
+    def changes_told(self) -> None:
+        """Another terminal committed: redraw now, on the same terms as the poll (on top, not metrics)."""
+        if self.app.screen is self and self.pane != "metrics" and self._changed_elsewhere():
+            self.refresh_pane()
+
+    def live_lost(self, kind: str, seconds: int) -> None:
+        self.status(t("live.lost", seconds=seconds), error=True)
+
+    def live_back(self) -> None:
+        """Listening again: what was committed meanwhile was not told, so redraw once."""
+        self.status(t("live.back"))
+        self.seen_change = self.seen_generation = -1  # stale: the poll redraws a pane under a form later
+        if self.app.screen is self and self.pane != "metrics":
             self.refresh_pane()
 
     @property
@@ -336,6 +360,8 @@ class MainScreen(Translated, Screen):
             then()
 
     def refresh_pane(self) -> None:
+        live = getattr(self.app, "live", None)
+        self.seen_generation = live.generation if live is not None else 0  # before reading: news during it counts
         self.seen_change = audit.last_change()
         if self.pane == "today":
             table = self.query_one(TodayTable)
