@@ -25,6 +25,7 @@ from carcrm_tui.store.models import AuditLog, Customer
 from tests.conftest import NOW
 
 MANAGER, MANAGER_PIN = "王建国", "860517"
+INDEXES = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
 
 
 def carcrm(*args, env=None, cwd=None):
@@ -61,9 +62,11 @@ def answers(consultant: str) -> dict:
 def moved(demo_path, pg_database, pg_url):
     """The demo showroom's file moved into the (empty) server database by the command itself."""
     before = sha256(demo_path)
+    indexes = pg_database.execute_sql(INDEXES).fetchall()
     r = carcrm("--db", str(demo_path), "copy-to", pg_url, "--user", MANAGER, env={"CARCRM_PIN": MANAGER_PIN})
     assert r.returncode == 0, r.stderr
     assert sha256(demo_path) == before, "the source file changed"
+    assert pg_database.execute_sql(INDEXES).fetchall() == indexes  # dropped for the copy, every one built again
     return r
 
 
@@ -256,3 +259,20 @@ def test_restore_on_a_server_points_to_pg_restore(pg_url, capsys):
     rc = main(["--lang", "zh", "--db", pg_url, "restore", "x.dump", "--yes"])
     err = capsys.readouterr().err
     assert rc == 2 and "pg_restore" in err and "carcrm_test:carcrm_test" not in err
+
+
+def test_a_row_the_server_refuses_stops_the_copy_and_leaves_the_target_empty(demo_path, pg_database, pg_url,
+                                                                            monkeypatch, capsys):
+    import sqlite3
+
+    with sqlite3.connect(demo_path) as con:  # SQLite keeps text in an integer column; the server will not
+        con.execute("UPDATE lead SET score = 'high' WHERE id = (SELECT MAX(id) FROM lead)")
+    indexes = pg_database.execute_sql(INDEXES).fetchall()
+    monkeypatch.setenv("CARCRM_PIN", MANAGER_PIN)
+    rc = main(["--lang", "en", "--db", str(demo_path), "copy-to", pg_url, "--user", MANAGER])
+    err = capsys.readouterr().err
+    assert rc == 4 and "stopped at table lead" in err and "left empty" in err and "Traceback" not in err
+    store_db.close()
+    db = store_db.connect(pg_url)
+    assert db.execute_sql("SELECT COUNT(*) FROM account").fetchone()[0] == 0
+    assert db.execute_sql(INDEXES).fetchall() == indexes
