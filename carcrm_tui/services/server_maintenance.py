@@ -100,7 +100,7 @@ def server_environment(url: str) -> dict[str, str]:
     from playhouse.db_url import parse
 
     params = parse(url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}  # ours, not a stale shell setting
+    env = dict(os.environ)  # libpq's own settings (PGPASSFILE, PGSSLMODE …) apply as they do to our connections
     env["PGDATABASE"] = str(params.pop("database"))
     for key, value in params.items():
         if key in _ENV and value not in (None, ""):

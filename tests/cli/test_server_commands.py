@@ -276,3 +276,22 @@ def test_a_row_the_server_refuses_stops_the_copy_and_leaves_the_target_empty(dem
     db = store_db.connect(pg_url)
     assert db.execute_sql("SELECT COUNT(*) FROM account").fetchone()[0] == 0
     assert db.execute_sql(INDEXES).fetchall() == indexes
+
+
+def test_init_on_a_server_never_prints_its_password(pg_database, pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("CARCRM_PIN", "271828")
+    args = ["--lang", "en", "--db", pg_url, "init", "--name", "星辰汽车集团", "--timezone", "Asia/Shanghai",
+            "--language", "zh", "--admin", "系统管理员"]
+    assert main(args) == 0
+    assert main(args) == 2  # set up already: nothing changed
+    said = capsys.readouterr()
+    assert "is set up in" in said.out and "already set up" in said.err
+    assert "carcrm_test:carcrm_test" not in said.out + said.err and "carcrm_test:***@" in said.out
+
+
+def test_browser_tabs_get_a_servers_address_from_the_environment_not_their_command_line(tmp_path):
+    from carcrm_tui.web import app_command
+
+    command = app_command("postgresql://carcrm:s3cret-pw@db.example/group", tmp_path / "c.toml", "zh", None)
+    assert "s3cret-pw" not in command and "--db" not in command and "--served" in command
+    assert "--db" in app_command(str(tmp_path / "shop.sqlite"), tmp_path / "c.toml", None, None)
