@@ -312,6 +312,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="reuse/keep demo databases in this folder")
     parser.add_argument("--kanban", type=int, default=0, metavar="CARDS",
                         help="also measure kanban-tui (pip package) with this many cards, e.g. 1000")
+    parser.add_argument("--no-pg", action="store_true", help="leave PostgreSQL out (bench/pg.py)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     folder = args.keep or Path(tempfile.mkdtemp(prefix="carcrm-bench-"))
@@ -339,6 +340,10 @@ def main() -> int:
     start_ratio = [results[n]["app: cold start to Today (s)"] / results[n]["hello-world Textual start (s)"]
                    for n in sizes]
     print("| start ÷ hello-world | " + " | ".join(f"{x:.1f}×" for x in start_ratio) + " |")
+    if not args.no_pg:  # the largest showroom on a PostgreSQL server too, side by side
+        import pg
+
+        pg.side_by_side(folder, results, sizes, args.runs)
     pin_cost()
     if args.kanban:
         kanban(folder, args.kanban)
