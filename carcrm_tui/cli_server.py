@@ -81,6 +81,8 @@ def copy_to(args, source_target: str, fail) -> int:
         found = store_db.schema_version(source)
         if found > LATEST:
             return fail(t("cli.schema_too_new", found=found))
+        if found == 0:
+            return fail(t("server.check_not_carcrm", target=_shown(source_target)))
         if found < LATEST:
             return fail(t("server.source_old", found=found, latest=LATEST, source=_shown(source_target)))
         database.initialize(source)  # the accounts and the policy are read from the source

@@ -161,8 +161,11 @@ def copy(source: Database, target: Database, progress: Callable[[int, int], None
                 done += rebuild[name]
                 if progress:
                     progress(done, total)
-    for table, _columns, _later in plan:  # the planner's statistics, now rather than at autovacuum's leisure
-        target.execute_sql(f"ANALYZE {_q(table)}")
+    # the planner's statistics and the visibility map now rather than at autovacuum's leisure: counts
+    # answered from an index alone (Today's overdue count at 100,000 customers: 7.9 → 4.8 ms)
+    verb = "VACUUM (ANALYZE)" if target.transaction_depth() == 0 else "ANALYZE"  # VACUUM needs no transaction
+    for table, _columns, _later in plan:
+        target.execute_sql(f"{verb} {_q(table)}")
     counts = []
     for table, _columns, _later in plan:
         copied = target.execute_sql(f"SELECT COUNT(*) FROM {_q(table)}").fetchone()[0]
