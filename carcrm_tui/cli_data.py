@@ -256,9 +256,10 @@ def _catalogue(args, session, fail) -> int:
 class _progress_bar:
     """A rich progress bar on a terminal for long sheets (and copies); silent in scripts and short files."""
 
-    def __init__(self, label: str = "cli.import_bar") -> None:
+    def __init__(self, label: str = "cli.import_bar", *, percent: bool = False) -> None:
         self.bar = None
         self.label = label
+        self.percent = percent  # work that is not counted in rows alone (a copy builds indexes too)
 
     def __enter__(self):
         return self.update
@@ -266,9 +267,12 @@ class _progress_bar:
     def update(self, done: int, total: int | None) -> None:
         if self.bar is None and total and total >= 500 and sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn,
+            )
 
-            self.bar = Progress(TextColumn(t(self.label), markup=False), BarColumn(), MofNCompleteColumn(),
+            done_column = TaskProgressColumn() if self.percent else MofNCompleteColumn()
+            self.bar = Progress(TextColumn(t(self.label), markup=False), BarColumn(), done_column,
                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task("import", total=total)

@@ -110,7 +110,7 @@ def copy_to(args, source_target: str, fail) -> int:
         label = _shown(source_target if store_db.is_server(source_target)
                        else str(Path(source_target).expanduser().resolve()))
         try:
-            with _progress_bar("server.copy_bar") as progress:
+            with _progress_bar("server.copy_bar", percent=True) as progress:
                 counts = moving.copy_in(session, source, target, label, progress)
         except moving.TargetNotEmpty as e:  # filled by someone else meanwhile
             return fail(t("server.not_empty", target=_shown(url), table=e.table, rows=e.rows))
