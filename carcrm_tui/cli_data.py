@@ -85,7 +85,9 @@ def run(args, db_target: str, language: str, fail) -> int:
     if command in ("check", "restore") and not _is_file_db(db_target):
         from carcrm_tui import cli_server  # a dealer group's server
 
-        return cli_server.check(db_target, fail) if command == "check" else cli_server.restore(db_target, args.file, fail)
+        if command == "check":
+            return cli_server.check(db_target, fail)
+        return cli_server.restore(db_target, args.file, fail)
     if command == "check":
         return _check(db_target, fail)
     policy, code = open_or_say(db_target, args)

@@ -155,7 +155,8 @@ def copy(source: Database, target: Database, progress: Callable[[int, int], None
                     kind = classify(e)
                     if kind:
                         raise StorageFault(kind, str(e)) from e
-                    raise CopyFailed(table, " ".join(scrub(str(e)).split())) from e  # one line: the server adds its CONTEXT
+                    # on one line: the server adds its CONTEXT on a second
+                    raise CopyFailed(table, " ".join(scrub(str(e)).split())) from e
             for name, _table, definition in indexes:
                 target.execute_sql(definition)
                 done += rebuild[name]

@@ -52,7 +52,8 @@ def answers(consultant: str) -> dict:
         out[name, "board"] = board.summary(s)
         out[name, "pages"] = [board.page(s, stage) for stage in s.policy.stages]
         # days in a stage: julianday arithmetic on a file, epochs on the server — equal to the second
-        out[name, "health"] = {k: h._replace(days_in_stage=round(h.days_in_stage, 4)) for k, h in board.health(s).items()}
+        out[name, "health"] = {k: h._replace(days_in_stage=round(h.days_in_stage, 4))
+                               for k, h in board.health(s).items()}
         for query in ("张", "王芳", "138", "5678", "zhang", "试驾", "汉"):
             out[name, "search", query] = search.search(s, query)
     return out

@@ -37,7 +37,8 @@ def _statuses(monkeypatch) -> list[str]:
 
 async def _log_elsewhere(lead_id: int, summary: str) -> None:
     """Another terminal: another thread, hence another connection, commits a contact."""
-    await asyncio.to_thread(in_worker, contacts.log_contact, session_for("李娜"), lead_id, ContactInput(summary=summary))
+    await asyncio.to_thread(in_worker, contacts.log_contact, session_for("李娜"), lead_id,
+                            ContactInput(summary=summary))
 
 
 def test_backoff_doubles_up_to_half_a_minute():
@@ -95,3 +96,18 @@ async def test_a_cut_connection_is_said_tried_again_with_backoff_and_redrawn_onc
         assert said.index(t("live.lost", seconds=1)) < said.index(t("live.back"))
         assert app._exception is None and "Traceback" not in screen_text(app)
         assert "carcrm_test" not in " ".join(said)  # no address, no password: sentences only
+
+
+async def test_a_disabled_accounts_session_still_ends_within_seconds_on_the_server(pg_demo):
+    """The listener tells of changes; whether the account may still work is still asked every few seconds."""
+    from carcrm_tui.services import accounts, auth
+    from carcrm_tui.ui.screens.sign_in import SignInScreen
+    from tests.conftest import NOW
+
+    app = make_app("李娜")
+    async with running(app) as pilot:
+        await wait_for(pilot, lambda: app.live is not None and app.live.listening, what="the listener")
+        await asyncio.to_thread(in_worker, auth.disable, accounts.find("系统管理员"), "李娜", NOW)
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), what="the session ended")
+        await wait_for(pilot, lambda: "disabled or its role changed" in screen_text(app))
+        assert app.session is None

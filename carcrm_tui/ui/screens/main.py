@@ -89,8 +89,8 @@ def _survive(method):
     return guarded
 
 
-GUARDED = ("poll_changes", "changes_told", "live_back", "refresh_pane", "after_move", "open_customer", "show_pane", "handle_complaint",
-           "load_customer", "_show_when_mounted", "mount_panes")
+GUARDED = ("poll_changes", "refresh_pane", "after_move", "open_customer", "show_pane", "handle_complaint",
+           "load_customer", "_show_when_mounted", "mount_panes", "changes_told", "live_back")
 
 
 def survives(cls):
