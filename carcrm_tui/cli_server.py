@@ -14,7 +14,7 @@ from carcrm_tui.i18n import t
 
 def add_parsers(subs, common) -> None:
     copy = subs.add_parser("copy-to", help=t("server.help.copy_to"), description=t("server.help.copy_to_long"))
-    copy.add_argument("url", metavar="URL")
+    copy.add_argument("url", metavar="URL", help=t("server.help.url"))
     common(copy, sub=True)
 
 

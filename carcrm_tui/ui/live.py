@@ -119,6 +119,7 @@ class LiveFeed:
             try:
                 from carcrm_tui import logs
 
+                logs.setup()  # the private log file (never the terminal: Python's last-resort handler is stderr)
                 logs.logger("live").warning("live refresh: %s; trying again", error)  # scrubbed by the log
             except Exception:
                 pass

@@ -66,7 +66,9 @@ async def test_a_commit_on_another_connection_reaches_the_screen_without_the_pol
 
 
 async def test_a_cut_connection_is_said_tried_again_with_backoff_and_redrawn_once_back(pg_demo, pg_server, pg_url,
-                                                                                     monkeypatch):
+                                                                                     monkeypatch, tmp_path):
+    monkeypatch.setenv("CARCRM_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr("carcrm_tui.logs._handler", None)
     _no_polling(monkeypatch)
     said = _statuses(monkeypatch)
     name = pg_url.rsplit("/", 1)[1]
@@ -96,6 +98,8 @@ async def test_a_cut_connection_is_said_tried_again_with_backoff_and_redrawn_onc
         assert said.index(t("live.lost", seconds=1)) < said.index(t("live.back"))
         assert app._exception is None and "Traceback" not in screen_text(app)
         assert "carcrm_test" not in " ".join(said)  # no address, no password: sentences only
+    log = (tmp_path / "logs" / "carcrm.log").read_text(encoding="utf-8")
+    assert "live refresh: connection_lost" in log and "carcrm_test:carcrm_test" not in log  # the details, there
 
 
 async def test_a_disabled_accounts_session_still_ends_within_seconds_on_the_server(pg_demo):
