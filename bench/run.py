@@ -420,6 +420,7 @@ def main() -> int:
     parser.add_argument("--kanban", type=int, default=1000, metavar="CARDS",
                         help="kanban-tui (installed in its own venv) with this many cards; 0 to skip")
     parser.add_argument("--only-outside", action="store_true", help="skip the in-process breakdown")
+    parser.add_argument("--no-pg", action="store_true", help="leave PostgreSQL out (bench/pg.py)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     folder = args.keep or Path(tempfile.mkdtemp(prefix="carcrm-bench-"))
@@ -453,6 +454,10 @@ def main() -> int:
         writers = results[sizes[-1]]["8 writers: logged contacts per second"]
         print(f"\n8 writers at {sizes[-1]:,} customers: {writers:,.0f} contacts/s (target ≥ 500, none failing): "
               f"{'met' if writers >= 500 else 'NOT met'}")
+        if not args.no_pg:  # the largest showroom on a PostgreSQL server too, side by side
+            import pg
+
+            pg.side_by_side(folder, results, sizes, args.runs)
         pin_cost()
     n = sizes[-1]
     outside_table(outside(folder / f"demo-{n}.sqlite", folder, args.trials, args.kanban), n)

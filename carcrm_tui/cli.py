@@ -61,11 +61,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=600, metavar="N", help=t("cli.help.customers"))
     demo.add_argument("--seed", type=int, default=7, help=t("cli.help.seed"))
     demo.add_argument("--build-only", action="store_true", help=t("cli.help.build_only"))
-    from carcrm_tui import cli_data, cli_site, cli_users, web
+    from carcrm_tui import cli_data, cli_server, cli_site, cli_users, web
 
     cli_site.add_parsers(subs, common)
     cli_users.add_parsers(subs, common)
     cli_data.add_parsers(subs, common)
+    cli_server.add_parsers(subs, common)
     web.add_parser(subs, common)
     return parser
 
@@ -188,8 +189,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "demo":
         return _demo(args, prefs, theme)
     db_target = args.db or default_database()
-    if not db_target.startswith(("postgresql://", "postgres://")):
-        _without_postgres_driver()
+    if not any(str(v).startswith(("postgresql://", "postgres://")) for v in (db_target, *vars(args).values())):
+        _without_postgres_driver()  # no server anywhere in this command (copy-to names one as its target)
     if args.command == "serve":
         from carcrm_tui import web
 
@@ -202,6 +203,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from carcrm_tui import cli_data
 
         return cli_data.run(args, db_target, language, fail)
+    if args.command == "copy-to":
+        from carcrm_tui import cli_server
+
+        return cli_server.copy_to(args, db_target, fail)
     if args.command == "user":
         from carcrm_tui import cli_users
 

@@ -83,8 +83,12 @@ def run(args, db_target: str, language: str, fail) -> int:
     from carcrm_tui.store import db
 
     command = args.command
-    if command in ("check", "backup", "restore") and not _is_file_db(db_target):
-        return fail(t("cli.sqlite_only"))
+    if command in ("check", "restore") and not _is_file_db(db_target):
+        from carcrm_tui import cli_server  # a dealer group's server
+
+        if command == "check":
+            return cli_server.check(db_target, fail)
+        return cli_server.restore(db_target, args.file, fail)
     if command == "check":
         return _check(db_target, fail)
     policy, code = open_or_say(db_target, args)
@@ -104,6 +108,10 @@ def run(args, db_target: str, language: str, fail) -> int:
             count = export(session, args.file, args.what, language)
             print(t("cli.exported", n=count, path=args.file))
             return 0
+        if command == "backup" and not _is_file_db(db_target):
+            from carcrm_tui import cli_server
+
+            return cli_server.backup(args, session, db_target, policy, fail)
         if command == "backup":
             from carcrm_tui.services import maintenance
 
@@ -251,10 +259,12 @@ def _catalogue(args, session, fail) -> int:
 
 
 class _progress_bar:
-    """A rich progress bar on a terminal for long sheets; silent in scripts and short files."""
+    """A rich progress bar on a terminal for long sheets (and copies); silent in scripts and short files."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "cli.import_bar", *, percent: bool = False) -> None:
         self.bar = None
+        self.label = label
+        self.percent = percent  # work that is not counted in rows alone (a copy builds indexes too)
 
     def __enter__(self):
         return self.update
@@ -262,9 +272,12 @@ class _progress_bar:
     def update(self, done: int, total: int | None) -> None:
         if self.bar is None and total and total >= 500 and sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn,
+            )
 
-            self.bar = Progress(TextColumn(t("cli.import_bar")), BarColumn(), MofNCompleteColumn(),
+            done_column = TaskProgressColumn() if self.percent else MofNCompleteColumn()
+            self.bar = Progress(TextColumn(t(self.label), markup=False), BarColumn(), done_column,
                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task("import", total=total)

@@ -99,6 +99,7 @@ def _init(args, db_target: str, fail) -> int:
     from carcrm_tui.services import auth, showrooms, site
     from carcrm_tui.services.errors import ServiceError
     from carcrm_tui.store import db
+    from carcrm_tui.store.faults import scrub
     from carcrm_tui.store.models import database
 
     is_file = not db_target.startswith(("postgres://", "postgresql://"))
@@ -109,17 +110,13 @@ def _init(args, db_target: str, fail) -> int:
         except KeyError:
             return fail(t("cli.no_group", group=group))
         os.umask(0o007)
-    if is_file and Path(db_target).exists() and Path(db_target).stat().st_size > 0:
-        policy, code = open_or_say(db_target, args)
-        if policy is None:
-            return code
-        if auth.has_accounts():
-            db.close()
-            return fail(t("cli.already_set_up", db=db_target))
-    else:
-        policy, code = open_or_say(db_target, args)
-        if policy is None:
-            return code
+    shown = scrub(db_target)  # a server's address without its password
+    policy, code = open_or_say(db_target, args)
+    if policy is None:
+        return code
+    if auth.has_accounts():  # a file or a server database that is set up already
+        db.close()
+        return fail(t("cli.already_set_up", db=shown))
     try:
         name = args.name or _ask(t("cli.ask_name"), "")
         if not name:
@@ -149,8 +146,8 @@ def _init(args, db_target: str, fail) -> int:
         db.close()
     if is_file:
         _share(Path(db_target), gid if group else None)
-    print(t("cli.init_done", name=name, db=db_target, admin=admin))
-    print(t("cli.init_next", db=db_target, admin=admin))
+    print(t("cli.init_done", name=name, db=shown, admin=admin))
+    print(t("cli.init_next", db=shown, admin=admin))
     return 0
 
 

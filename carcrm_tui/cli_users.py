@@ -48,14 +48,17 @@ def new_pin() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def acting_account(name: str | None, policy):
-    """Who runs this command: a trusted OS login (the real uid's), or --user with a PIN."""
+def acting_account(name: str | None, policy, *, read_only: bool = False):
+    """Who runs this command: a trusted OS login (the real uid's), or --user with a PIN.
+
+    `read_only`: the database cannot be written (copy-to's source), so the sign-in is checked
+    but not recorded there."""
     from carcrm_tui.services import auth
 
     login = auth.os_login()
     mapped = policy.os_users.get(login) if login else None
     if mapped and (not name or name == mapped):
-        trusted = auth.trusted_os_account(policy, pendulum.now("UTC"))
+        trusted = auth.trusted_os_account(policy, pendulum.now("UTC"), record=not read_only)
         if trusted:
             return trusted
     if not name:
@@ -65,6 +68,8 @@ def acting_account(name: str | None, policy):
         if not sys.stdin.isatty():
             raise PermissionError(t("cli.need_pin"))
         pin = getpass.getpass(t("cli.pin_for", name=name))
+    if read_only:
+        return auth.confirm_pin(name, pin, pendulum.now("UTC"))
     return auth.sign_in(name, pin, pendulum.now("UTC"), policy)
 
 

@@ -127,6 +127,19 @@ def demo_path(tmp_path):
 
 
 @pytest.fixture
+def pg_demo(demo_path, pg_database):
+    """The same small demo showroom moved into the PostgreSQL database (as `carcrm copy-to` does)."""
+    from carcrm_tui.store import copying
+
+    source = store_db.open_read_only(demo_path)
+    try:
+        copying.copy(source, pg_database)
+    finally:
+        source.close()
+    return pg_database
+
+
+@pytest.fixture
 def demo(demo_path):
     db = store_db.connect(demo_path)
     yield db

@@ -98,3 +98,12 @@ def _id_words(rows, names: dict[int, str]) -> dict[tuple[str, str], str]:
 def last_change() -> int:
     """The newest audit id: other terminals compare it to notice commits (live refresh)."""
     return AuditLog.select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1).scalar() or 0
+
+
+def change_listener():
+    """On PostgreSQL, a listener the server tells of every commit (LISTEN/NOTIFY); None on a SQLite
+    file, whose terminals poll `last_change` instead."""
+    from carcrm_tui.store import notify
+    from carcrm_tui.store.models import database
+
+    return notify.listener_for(database.obj)

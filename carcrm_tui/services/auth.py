@@ -303,6 +303,20 @@ def sign_in(name: str, pin: str, now: DateTime, policy: Policy) -> AccountView:
     raise SignInFailed(policy.max_failed_pins - failures)
 
 
+def confirm_pin(name: str, pin: str, now: DateTime) -> AccountView:
+    """The account if the PIN is right, on a database opened read-only (copy-to's source): a
+    locked account stays locked, but nothing is recorded there — no failure count, no audit row
+    (the command that needed it records who it was where it writes)."""
+    account = Account.get_or_none((Account.name == name) & Account.active)
+    if account is None:
+        raise NotFound(name)
+    if account.locked_until is not None and account.locked_until > now:
+        raise AccountLocked(account.locked_until)
+    if account.pin_hash and verify_pin(pin, account.pin_hash):
+        return view(account)
+    raise SignInFailed(0)
+
+
 def os_login() -> str:
     """The login of the process's real user id — LOGNAME and USER are whatever the caller set."""
     try:
@@ -311,8 +325,10 @@ def os_login() -> str:
         return ""
 
 
-def trusted_os_account(policy: Policy, now: DateTime, *, served: bool = False) -> AccountView | None:
-    """The account the real OS login maps to (SSH sites), if active; audited as a sign-in.
+def trusted_os_account(policy: Policy, now: DateTime, *, served: bool = False,
+                       record: bool = True) -> AccountView | None:
+    """The account the real OS login maps to (SSH sites), if active; audited as a sign-in (unless
+    `record` is off: a database opened read-only).
 
     Never in the browser view: every visitor there runs as the server's OS user."""
     if served:
@@ -324,6 +340,8 @@ def trusted_os_account(policy: Policy, now: DateTime, *, served: bool = False) -
     account = Account.get_or_none((Account.name == name) & Account.active)
     if account is None:
         return None
+    if not record:
+        return view(account)
     with database.atomic():
         audit.record(account.id, now, "sign_in", "account", account.id, changes={"method": ("", f"os:{login}")})
     return view(account)

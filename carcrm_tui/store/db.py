@@ -80,14 +80,54 @@ def _patience() -> float:
         return ShowroomSqliteDatabase.begin_patience
 
 
+def is_server(target: str | Path) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def _server(url: str, **extra) -> ShowroomPostgresqlDatabase:
+    from playhouse.db_url import parse
+
+    params = parse(url)
+    return ShowroomPostgresqlDatabase(params.pop("database"), prefer_psycopg3=True, **params, **extra)
+
+
+class ReadOnlySqliteDatabase(FaultAware, SqliteDatabase):
+    """A SQLite file opened so that nothing can change it (copy-to's source, check)."""
+
+
+def open_read_only(target: str | Path) -> Database:
+    """`target` opened for reading only, not bound to the models: a SQLite file in `mode=ro` (which
+    never checkpoints or writes), or a server session whose transactions are all read-only."""
+    text = str(target)
+    if is_server(text):
+        db: Database = _server(text, options="-c default_transaction_read_only=on")
+    else:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise StorageFault("unavailable", f"no database file at {path}")
+        from urllib.parse import quote
+
+        db = ReadOnlySqliteDatabase(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
+                                    pragmas={"query_only": 1})
+    db.connect()
+    return db
+
+
+def schema_version(db: Database) -> int:
+    """The schema version of a database opened read-only (0: none; migrations would create it)."""
+    if isinstance(db, SqliteDatabase):
+        return db.execute_sql("PRAGMA user_version").fetchone()[0]
+    if "schema_version" not in db.get_tables():
+        return 0
+    row = db.execute_sql("SELECT version FROM schema_version").fetchone()
+    return row[0] if row else 0
+
+
 def connect(target: str | Path) -> Database:
     """Bind the models to `target` (a file path or postgresql:// URL) and upgrade its schema."""
     text = str(target)
-    if text.startswith(("postgresql://", "postgres://")):
-        from playhouse.db_url import parse
-
-        params = parse(text)
-        db: Database = ShowroomPostgresqlDatabase(params.pop("database"), prefer_psycopg3=True, **params)
+    if is_server(text):
+        db: Database = _server(text)
     else:
         path = Path(text).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)

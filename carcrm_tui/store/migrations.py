@@ -15,7 +15,7 @@ from typing import Callable
 
 from peewee import Database, SqliteDatabase
 
-from carcrm_tui.store import search_index
+from carcrm_tui.store import notify, search_index
 from carcrm_tui.store.models import (
     MODELS, AuditLog, Complaint, CustomerPhone, CustomerTag, ImportBatch, ImportChange, Notice, Quote,
     DEFAULT_SHOWROOM, Showroom, ShowroomVisit, SitePolicy, TestDrive, UndoStep,
@@ -175,12 +175,18 @@ def _v11_note_queue(db: Database) -> None:
     search_index.install(db, index=False)
 
 
+def _v12_change_notices(db: Database) -> None:
+    """0.12: on PostgreSQL, every commit that writes the audit trail is told to the listening terminals
+    (LISTEN/NOTIFY) instead of each terminal polling for it; SQLite terminals keep polling."""
+    notify.install(db)
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
                                                   5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search,
                                                   8: _v8_dealer_sheets, 9: _v9_showrooms, 10: _v10_undo,
-                                                  11: _v11_note_queue}
-LATEST = 11
+                                                  11: _v11_note_queue, 12: _v12_change_notices}
+LATEST = 12
 
 
 class SchemaTooNew(RuntimeError):
@@ -224,6 +230,7 @@ def upgrade(db: Database) -> int:
                 db.create_tables(MODELS)
                 add_default_showroom(db)
                 search_index.install(db)
+                notify.install(db)
             else:
                 for version in range(found + 1, LATEST + 1):
                     STEPS[version](db)

@@ -31,6 +31,7 @@ from carcrm_tui.ui.screens.lock import LockScreen
 from carcrm_tui.ui.screens.main import MainScreen
 from carcrm_tui.ui.screens.sign_in import SignInScreen
 from carcrm_tui.ui.filters import ControlFilter
+from carcrm_tui.ui.live import LiveRefresh
 from carcrm_tui.ui.no_color import plain_output
 from carcrm_tui.ui.theme import load_themes, theme_problem_text
 from carcrm_tui.ui.type_ahead import TypeAhead
@@ -48,7 +49,7 @@ def _collect_from_now_on() -> None:
         gc.enable()
 
 
-class CarCrmApp(TypeAhead, App):
+class CarCrmApp(LiveRefresh, TypeAhead, App):
     TITLE = "carcrm"
     COMMANDS = {ScreenCommands}
     BINDINGS = [
@@ -92,6 +93,7 @@ class CarCrmApp(TypeAhead, App):
         else:
             self.show_sign_in()
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        self.start_live_refresh()  # PostgreSQL: the server tells of commits (SQLite terminals poll)
 
     # ---- who is at the keyboard -------------------------------------------
     def show_sign_in(self, message: str = "") -> None:

@@ -15,6 +15,7 @@ top imports nothing heavy: the parser is built on every start.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -33,8 +34,14 @@ def add_parser(subs, common) -> None:
 
 
 def app_command(db_target: str, config: Path, language: str | None, theme: str | None) -> str:
-    """The shell command textual-serve runs for each tab: this Python, this database, sign-in always."""
-    argv = [sys.executable, "-m", "carcrm_tui", "--served", "--db", db_target, "--config", str(config)]
+    """The shell command textual-serve runs for each tab: this Python, this database, sign-in always.
+
+    A server's address may carry its password: it reaches the tabs through CARCRM_DB in the
+    environment (`serve` sets it), never on a command line every login can read with `ps`."""
+    argv = [sys.executable, "-m", "carcrm_tui", "--served"]
+    if not db_target.startswith(("postgres://", "postgresql://")):
+        argv += ["--db", db_target]
+    argv += ["--config", str(config)]
     if language:
         argv += ["--lang", language]
     if theme:
@@ -51,6 +58,8 @@ def serve(args, db_target: str, config: Path, fail) -> int:
         return fail(t("web.bad_port", port=args.port))
     if not db_target.startswith(("postgres://", "postgresql://")):
         db_target = str(Path(db_target).expanduser().resolve())
+    else:
+        os.environ["CARCRM_DB"] = db_target  # inherited by each tab's process (app_command)
     problem, dealership = _check_database(db_target)
     if problem:
         return fail(problem)
@@ -58,7 +67,9 @@ def serve(args, db_target: str, config: Path, fail) -> int:
                           getattr(args, "theme", None))
     server = LocalServer(command, host=args.host, port=args.port, public_url=args.public_url,
                          title=dealership)
-    print(t("web.serving", url=server.public_url, db=db_target), file=sys.stderr, flush=True)
+    from carcrm_tui.store.faults import scrub
+
+    print(t("web.serving", url=server.public_url, db=scrub(db_target)), file=sys.stderr, flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(t("web.exposed", host=args.host), file=sys.stderr, flush=True)
     server.serve()

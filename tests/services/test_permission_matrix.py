@@ -20,7 +20,7 @@ import carcrm_tui.services as services_pkg
 from carcrm_tui.domain.policy import Policy
 from carcrm_tui.services import (
     accounts, audit, auth, board, catalogue, complaints, contacts, customers, exporting, import_batches, importing,
-    late, merge, metrics, notices, process, reassign, review, search, showrooms, site, today, undo, walkins,
+    late, merge, metrics, moving, notices, process, reassign, review, search, showrooms, site, today, undo, walkins,
 )
 from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError
 from carcrm_tui.services.views import ContactInput, WalkInInput
@@ -137,6 +137,9 @@ OFFICE = {
     "import_batches.batches": lambda s, r: import_batches.batches(s),
     "import_batches.summary": lambda s, r: import_batches.summary(s, r.batch),
     "import_batches.undo": lambda s, r: import_batches.undo(s, r.batch),
+    # the whole showroom leaves with a copy (into this same database: refused as not empty, after the check)
+    "moving.may_copy": lambda s, r: moving.may_copy(s),
+    "moving.copy_in": lambda s, r: moving.copy_in(s, proxy.obj, proxy.obj, "showroom.sqlite"),
 }
 SCOPED = {  # (call, the customers of the answer — a colleague's must not be among a consultant's)
     "today.today": (lambda s, r: today.today(s),

@@ -43,7 +43,8 @@ def as_is(name: str) -> str:
     return name
 
 
-@survives("poll_changes", "refresh_pane", "open_customer", "show_pane", "_show_when_mounted", "mount_panes")
+@survives("poll_changes", "refresh_pane", "open_customer", "show_pane", "_show_when_mounted", "mount_panes", "changes_told",
+          "live_back")
 class MainScreen(Translated, Screen):
     BINDINGS = [
         Binding("1", "pane('today')", "key.today", id="pane.today", show=False),
@@ -82,8 +83,10 @@ class MainScreen(Translated, Screen):
         self.panes_ready = False
         self._pending_pane: tuple | None = None  # (pane, then) asked for before the panes had mounted
         self._polls = 0
+        self.seen_generation = 0  # PostgreSQL: the server's bursts of news drawn so far (ui/live.py)
         self._poll_failures = 0
         self._poll_resume = 0.0  # monotonic time before which the poll rests (backing off a lost database)
+        self.seen_generation = 0  # PostgreSQL: the server's bursts of news drawn so far (ui/live.py)
 
     # ---- layout -----------------------------------------------------------
     def compose(self):
@@ -162,7 +165,7 @@ class MainScreen(Translated, Screen):
             if self._polls % VALIDITY_EVERY == 0 and not auth.still_valid(self.session.actor):
                 self.app.session_ended()
                 return
-            latest = audit.last_change()
+            changed = self._changed_elsewhere()
         except StorageFault as e:
             self._poll_failures += 1
             self._poll_resume = time.monotonic() + min(30.0, 2.0 ** self._poll_failures)
@@ -173,7 +176,35 @@ class MainScreen(Translated, Screen):
             self.status(t("notice.reconnected"))
             self.refresh_pane(force=True)
             return
-        if latest != self.seen_change and self.app.screen is self and getattr(self.active, "follows_live_refresh", True):
+        if changed and self.app.screen is self and self._follows():
+            self.refresh_pane()
+
+    def _follows(self) -> bool:
+        """The visible pane redraws on others' commits (the metrics pane counts whole months: it
+        recounts on r or a new period)."""
+        return getattr(self.active, "follows_live_refresh", True)
+
+    def _changed_elsewhere(self) -> bool:
+        """Told by the server while it listens (PostgreSQL, ui/live.py); otherwise asked: the newest audit id."""
+        live = getattr(self.app, "live", None)
+        if live is not None and live.listening:
+            return live.generation != self.seen_generation
+        return audit.last_change() != self.seen_change
+
+    # ---- told by the server (PostgreSQL): ui/live.py hands these over ----------------------------
+    def changes_told(self) -> None:
+        """Another terminal committed: redraw now, on the same terms as the poll (on top, not metrics)."""
+        if self.app.screen is self and self._follows() and self._changed_elsewhere():
+            self.refresh_pane()
+
+    def live_lost(self, kind: str, seconds: int) -> None:
+        self.status(t("live.lost", seconds=seconds), error=True)
+
+    def live_back(self) -> None:
+        """Listening again: what was committed meanwhile was not told, so redraw once."""
+        self.status(t("live.back"))
+        self.seen_change = self.seen_generation = -1  # stale: the poll redraws a pane under a form later
+        if self.app.screen is self and self._follows():
             self.refresh_pane()
 
     # ---- what every pane shares ---------------------------------------------
@@ -306,6 +337,8 @@ class MainScreen(Translated, Screen):
             then()
 
     def refresh_pane(self, *, force: bool = False) -> None:
+        live = getattr(self.app, "live", None)
+        self.seen_generation = live.generation if live is not None else 0  # before reading: news during it counts
         self.seen_change = audit.last_change()
         self.active.refresh_data(force=force)
 
