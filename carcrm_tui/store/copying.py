@@ -22,7 +22,7 @@ from typing import Callable
 from peewee import Database, SqliteDatabase, sort_models
 
 from carcrm_tui.store.faults import StorageFault, classify, scrub
-from carcrm_tui.store.models import MODELS
+from carcrm_tui.store.models import DEFAULT_SHOWROOM, MODELS
 
 CHUNK = 5000
 
@@ -56,9 +56,15 @@ def first_rows(target: Database) -> tuple[str, int] | None:
         if table == "schema_version":
             continue
         rows = target.execute_sql(f"SELECT COUNT(*) FROM {_q(table)}").fetchone()[0]
-        if rows:
+        if rows and not (table == "showroom" and _only_the_schemas_showroom(target)):
             return table, rows
     return None
+
+
+def _only_the_schemas_showroom(target: Database) -> bool:
+    """The showroom table holds just the default showroom every new schema starts with (id 1):
+    nothing anyone entered, and the source brings its own showroom 1."""
+    return target.execute_sql("SELECT MIN(id), MAX(id) FROM showroom").fetchone() == (DEFAULT_SHOWROOM, DEFAULT_SHOWROOM)
 
 
 class CopyFailed(Exception):
@@ -138,6 +144,8 @@ def copy(source: Database, target: Database, progress: Callable[[int, int], None
         for table, _columns, _later in plan:
             found[table] = source.execute_sql(f"SELECT COUNT(*) FROM {_q(table)}").fetchone()[0]
         with target.atomic():
+            if "showroom" in target.get_tables() and _only_the_schemas_showroom(target):
+                target.execute_sql("DELETE FROM showroom")  # the source's showrooms take its place, ids kept
             indexes = _secondary_indexes(target, [table for table, _c, _l in plan])
             rebuild = {name: found.get(table, 0) // INDEX_COST for name, table, _d in indexes}
             total, done = sum(found.values()) + sum(rebuild.values()), 0

@@ -156,6 +156,11 @@ class TodayTable(LineList):
                     ((label("channel", c.channel), ""),),
                     complaint_why(c, now, policy),
                 )))
+        today = now.in_timezone(policy.tz).date()
+
+        def on_today(instant) -> bool:
+            return instant.in_timezone(policy.tz).date() == today
+
         for group in DueGroup:
             rows = view.groups.get(group, [])
             total = view.totals.get(group, 0)
@@ -163,8 +168,10 @@ class TodayTable(LineList):
             for row in rows:
                 key = f"f{row.followup_id}"
                 self.rows_by_key[key] = row
-                # today's calls by the clock ("14:30"), the others by the day ("3 days ago", "in 2 days")
-                due = local(row.due_at, policy, "HH:mm") if group is DueGroup.TODAY else due_text(row.due_at, now)
+                # what falls on the dealership's today by the clock ("14:30"), the rest by the day
+                # ("3 days ago", "in 2 days"): "in 41 minutes" would not fit the column at 80×24
+                due = (local(row.due_at, policy, "HH:mm") if group is DueGroup.TODAY or on_today(row.due_at)
+                       else due_text(row.due_at, now))
                 stage = label("stage", row.stage) if row.stage in policy.stages else label("status", row.stage)
                 lines.append(Line(key, (
                     ((due, "bold red" if group is DueGroup.URGENT else ""),),  # bold: urgent without colour too
