@@ -73,6 +73,7 @@ COUNTED_BY = {
     "sheet.too_many_rows": "rows", "error.too_long": "limit", "error.cell_too_long": "limit",
     "error.nothing_to_undo": "minutes", "merge.ready": "leads", "import.summary": "contacts",
     "notice.imported": "contacts", "notice.imported_with_errors": "contacts", "import_batch.undone": "removed",
+    "live.lost": "seconds", "server.not_empty": "rows", "server.copied": "rows",
 }
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from pendulum import DateTime
 
 from carcrm_tui.domain import policy as P
-from carcrm_tui.domain.schedule import next_due, on_local_date
+from carcrm_tui.domain.schedule import next_due, on_local_date, today_window
 from carcrm_tui.domain.validation import Invalid, clean_text, mask_phone
 from carcrm_tui.services import audit, process
 from carcrm_tui.services.errors import NotFound, ValidationFailed
@@ -126,16 +126,14 @@ def log_contact(session: Session, lead_id: int, data) -> Logged:
     with database.atomic():
         lead = _as_committed(lead_id)
         grade = data.grade or lead.grade
-        due = (
-            FollowUp.select(FollowUp.id)
-            .where(
-                (FollowUp.lead == lead.id)
-                & FollowUp.done_at.is_null()
-                & ((FollowUp.id == data.followup_id) if data.followup_id else True)
-            )
-            .order_by(FollowUp.due_at)
-            .first()
-        )
+        which = (FollowUp.lead == lead.id) & FollowUp.done_at.is_null()
+        if data.followup_id:
+            which &= FollowUp.id == data.followup_id
+        elif lead.status != "open":
+            # after a sale (or a loss) what is planned is the after-sales schedule: a contact made
+            # today ticks off only what falls due by today's end, never next spring's greeting
+            which &= FollowUp.due_at < today_window(now, policy).day_end
+        due = FollowUp.select(FollowUp.id).where(which).order_by(FollowUp.due_at).first()
         fields = dict(
             channel=data.channel,
             done_at=now,

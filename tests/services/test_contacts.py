@@ -122,3 +122,19 @@ def test_no_answer_needs_no_summary_anything_else_does(world):
     assert "summary" in e.value.errors
     contacts.log_contact(session_for("李娜"), ld.id, ContactInput(summary="", outcome="no_answer", next_in_days=1))
     assert FollowUp.get_by_id(due.id).outcome == "no_answer"
+
+
+def test_a_contact_after_the_sale_keeps_the_after_sales_schedule(database):
+    """Logged on a won lead (a complaint's customer, say), a contact ticks off what is due by
+    today's end — never a greeting planned for next spring, which stays planned."""
+    me = factory.account("李娜")
+    ld = factory.lead(factory.customer(me), stage="won")
+    Lead.update(status="won").where(Lead.id == ld.id).execute()
+    today_call = factory.due(ld, NOW.add(hours=1))
+    spring = factory.due(ld, NOW.add(days=68))
+    r = contacts.log_contact(session_for("李娜"), ld.id, ContactInput(summary="回访投诉处理", outcome="reached", no_next=True))
+    assert r.closed_id == today_call.id and FollowUp.get_by_id(today_call.id).done_at == NOW
+    assert FollowUp.get_by_id(spring.id).done_at is None  # still planned
+    r = contacts.log_contact(session_for("李娜"), ld.id, ContactInput(summary="又来电", outcome="reached", no_next=True))
+    assert r.closed_id not in (today_call.id, spring.id)  # a contact of its own
+    assert FollowUp.get_by_id(r.closed_id).summary == "又来电" and FollowUp.get_by_id(spring.id).done_at is None

@@ -46,7 +46,8 @@ def en_keys():
 # words that may follow a number and end in -s without being a plural noun
 NOT_PLURAL = {"is", "has", "was", "does", "this", "its", "wants", "applies", "cancels", "imports", "belongs",
               "takes", "shows", "gets", "needs",
-              "logs", "resolves", "copies"}  # verbs after a key's name ("c logs a call")
+              "logs", "resolves", "copies", "holds",
+              "s"}  # "s": seconds, as in "retrying in 1 s"  # verbs after a key's name ("c logs a call")
 IRREGULAR = {"people", "children", "men", "women"}
 ADJECTIVES = {"marked", "older", "won", "rejected", "first", "new", "open", "more", "other", "overdue"}
 
