@@ -1,9 +1,18 @@
-"""Build the demo showroom database, deterministically from a seed.
+"""Build the demo showroom database, deterministically from a seed and `now`.
 
 Bulk rows go in through the raw connection's executemany in one transaction
 (peewee's insert_many is ~13x slower at a million rows — design.md), so
-100,000 customers with ~1M follow-ups build in well under a minute. Dates are
-relative to `now`, so there is always work overdue and due today.
+100,000 customers with ~1M follow-ups build in well under a minute.
+
+Dates are relative to `now` and shaped like a real floor's day, whatever the
+size: each consultant finds a handful of urgent rows (a call missed by hours or a
+day or two, a lead gone silent past its grade's cadence, a first-response clock
+on one of today's enquiries), some calls due later today and more in the coming
+week, and at most a complaint or two from this week. Those are counts per
+consultant, not shares of the book; and a book stays one a person can work (about
+300 customers): larger demos add consultants, who sign in with the demo data's
+`[floor] pin`. Nothing is dated before its customer or lead was created or after
+`now`; contacts fall in showroom hours.
 """
 
 from __future__ import annotations
@@ -39,6 +48,19 @@ GRADE_WEIGHTS = {"H": 12, "A": 26, "B": 34, "C": 28}
 URGENCY_FOR_GRADE = {"H": "near", "A": "near", "B": "mid", "C": "far", "O": "near"}
 CHANNEL_WEIGHTS = {"phone": 45, "wechat": 30, "visit": 10, "test_drive": 6, "event": 4, "sms": 5}
 ATTITUDE_WEIGHTS = {"positive": 30, "neutral": 40, "hesitant": 22, "negative": 8}
+# sources whose lead arrives with the first contact made: met at the showroom or a show, or on the phone
+ANSWERED_ON_ARRIVAL = {"walk_in": "visit", "phone_in": "phone", "auto_show": "event"}
+OWNERS_OF_OLD = 0.025  # share of customers who bought years ago and have not been heard from since
+CUSTOMERS_PER_CONSULTANT = 300  # a book one consultant can work; larger demos add consultants
+# what one consultant finds on arriving, whatever the size of the book
+ARRIVALS_PER_CONSULTANT = 5  # new leads a day
+OVERDUE_PER_CONSULTANT = 3.5  # calls missed by hours or a day or two
+SILENT_PER_CONSULTANT = 1.2  # leads left silent past their grade's cadence
+RECENT_COMPLAINTS_PER_CONSULTANT = 0.5  # opened in the last three days (most of them still open)
+DUE_LATER_TODAY = 0.12  # share of open leads whose next call falls later today
+AWAITING_SHARE = 0.35  # of today's enquiries, still waiting for their first answer within its window
+BREACHED_SHARE = 0.07  # ... and waiting a little past it
+SHOWROOM_HOURS = (9 * 60, 20 * 60)  # local minutes of the day when contacts happen
 SOURCE_WEIGHTS = {
     "walk_in": 22, "phone_in": 10, "autohome": 16, "yiche": 8, "official_site": 6, "wechat": 8,
     "douyin": 10, "xiaohongshu": 4, "auto_show": 5, "referral": 7, "partner": 2, "service": 2,
@@ -120,21 +142,82 @@ def _text(moment: dt.datetime) -> str:
     return moment.isoformat(" ")
 
 
+class _Day:
+    """`now` and the dealership's local day around it, as naive UTC datetimes (stdlib arithmetic:
+    pendulum's costs microseconds a call, and a million rows want it cheap). The local day is
+    taken as a fixed offset from UTC, true of the demo's zone (Asia/Shanghai has no DST)."""
+
+    def __init__(self, now: DateTime, policy: Policy) -> None:
+        local = now.in_timezone(policy.timezone)
+        self.now = dt.datetime.fromisoformat(utc_text(now))
+        self.midnight = dt.datetime.fromisoformat(utc_text(local.start_of("day")))  # local midnight today
+        self.minute = local.hour * 60 + local.minute  # local minutes since midnight
+        self.today = dt.date(local.year, local.month, local.day)
+
+    def at(self, days: int, minute: int) -> dt.datetime:
+        """`minute` of the local day `days` from today."""
+        return self.midnight + dt.timedelta(days=days, minutes=minute)
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        return self.today + dt.timedelta(days=(moment - self.midnight) // _DAY)
+
+    def in_hours(self, moment: dt.datetime) -> dt.datetime:
+        """The same local day's showroom hours: before opening moves to the opening, after closing
+        to just before it."""
+        minute = (moment - self.midnight) // _MINUTE % (24 * 60)
+        opens, closes = SHOWROOM_HOURS
+        if minute < opens:
+            return moment + (opens - minute) * _MINUTE
+        if minute >= closes:
+            return moment - (minute - closes + 1) * _MINUTE
+        return moment
+
+
+_DAY = dt.timedelta(days=1)
+_HOUR = dt.timedelta(hours=1)
+_MINUTE = dt.timedelta(minutes=1)
+
+
+def _contacts(rng: random.Random, first: dt.datetime, last: dt.datetime, n: int, day: _Day) -> list[dt.datetime]:
+    """`n` contact times from the first response to the last contact, both included, the ones
+    between in showroom hours."""
+    if last <= first:
+        return [first]
+    minutes = (last - first) // _MINUTE + 1
+    middle = sorted(min(last, max(first, day.in_hours(first + rng.randrange(minutes) * _MINUTE)))
+                    for _ in range(max(0, n - 2)))
+    return [first, *middle, last]
+
+
+def _extra_consultants(data: dict, n: int, rng: random.Random) -> list[dict]:
+    """Consultants beyond the named ones, for demos larger than they can work: made-up names,
+    one shared PIN (the demo data's [floor] pin)."""
+    taken = {a["name"] for a in data["accounts"]}
+    staff = []
+    while len(staff) < n:
+        name = rng.choice(data["surnames"]) + rng.choice(data["given"]) + rng.choice(data["given"])
+        if name not in taken:
+            taken.add(name)
+            staff.append({"name": name, "pin": data["floor"]["pin"], "role": "consultant",
+                          "seniority": rng.randrange(0, 10)})
+    return staff
+
+
 def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) -> None:
-    # pendulum arithmetic costs microseconds per call; a million rows want stdlib datetimes
-    now = dt.datetime.fromisoformat(utc_text(now_aware))
-    day = dt.timedelta(days=1)
-    local_now = now_aware.in_timezone(policy.timezone)
-    day_close = local_now.start_of("day").add(hours=20)
-    if local_now >= day_close.subtract(minutes=30):
-        day_close = local_now.start_of("day").add(days=1).subtract(minutes=1)
-    today_minutes = max(1, int((day_close - local_now).total_minutes()))
+    clock = _Day(now_aware, policy)
+    now, day, minute = clock.now, _DAY, _MINUTE
+    opens, closes = SHOWROOM_HOURS
+    # calls due later today fall in what is left of the working day (late in the evening: before midnight)
+    later_today = (max(clock.minute + 1, opens), closes) if clock.minute < closes - 30 else \
+        (clock.minute + 1, max(clock.minute + 2, 24 * 60 - 1))
     # today's walk-ins and enquiries arrived since the showroom opened (or since midnight, early on)
-    opened = local_now.start_of("day").add(hours=8, minutes=30)
-    since_open = max(10, int((local_now - (opened if local_now > opened else local_now.start_of("day")))
-                             .total_minutes()))
+    since_open = max(10, clock.minute - opens if clock.minute > opens + 10 else clock.minute)
     created = _text(now - 200 * day)
-    accounts = data["accounts"]
+    staff_rng = random.Random(rng.getrandbits(32))
+    named = data["accounts"]
+    n_named = sum(a["role"] == "consultant" for a in named)
+    accounts = named + _extra_consultants(data, max(0, -(-n_customers // CUSTOMERS_PER_CONSULTANT) - n_named),
+                                           staff_rng)
     hashes: dict[str, str] = {}  # the demo's PINs are in the README: hashed cheaply, once each
     # the demo's site policy: its dealership's name (the rest is the shipped defaults)
     conn.execute("INSERT INTO site_policy (toml, updated_at) VALUES (?, ?)",
@@ -155,12 +238,22 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     notes, feedback, lead_data = data["notes"], data["feedback"], data["lead"]
     stages = list(STAGE_WEIGHTS)
     numbers = rng.sample(range(10**8), n_customers)
+    online_sources = policy.online_sources
+    windows = {(g, online): min(rule.response_minutes, policy.online_response_minutes) if online
+               else rule.response_minutes for g, rule in policy.grades.items() for online in (False, True)}
 
     cust_rows, lead_rows, fu_rows, tag_rows = [], [], [], []
     drive_rows, quote_rows, visit_rows, complaint_rows, audit_rows = [], [], [], [], []
-    # a day's worth of arrivals and closings whatever the demo's size: ~40 new leads, ~8 deals closed
-    today_rate = min(0.012, 40 / n_customers)
-    closed_today_rate = min(0.05, 8 / (n_customers * 0.25))
+    # a consultant's day is the same whatever the demo's size: rates per consultant, not per customer
+    n_consultants = len(consultant_ids)
+    open_book = max(1.0, 0.7 * n_customers / n_consultants)  # ~70% of a book are open leads
+    today_rate = min(0.1, ARRIVALS_PER_CONSULTANT * n_consultants / n_customers)
+    closed_today_rate = min(0.05, n_consultants / (n_customers * 0.25))  # about a deal a consultant
+    p_overdue = min(0.12, OVERDUE_PER_CONSULTANT / open_book)
+    p_silent = min(0.05, SILENT_PER_CONSULTANT / open_book)
+    shares = {owner: [staff_rng.random() for _ in range(3)] for owner in consultant_ids}  # missed, silent, today
+    # ~16% of customers bought (13% of the leads, and owners from years back); 8% of those complained
+    p_recent_complaint = min(0.5, RECENT_COMPLAINTS_PER_CONSULTANT * n_consultants / (0.08 * 0.16 * n_customers))
     owners_so_far: list[int] = []  # customers who bought: referrers for later referral customers
     proc = data["process"]
     lead_id = 0
@@ -225,26 +318,45 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
     focus_all = ["price", "performance", "brand", "economy", "space", "service", "tech"]
     for c in range(1, n_customers + 1):
         # spread owners evenly; the first consultant always has a full book
-        owner = consultant_ids[(c - 1) % len(consultant_ids)]
+        owner = consultant_ids[(c - 1) % n_consultants]
         name = rng.choice(surnames) + "".join(rng.choice(given) for _ in range(rng.choice((1, 2, 2))))
         digits = rng.choice(data["mobile_prefixes"]) + f"{numbers[c - 1]:08d}"
         # months of history for the manager's reports, a few owners from years back, and today's arrivals
         kind = rng.random()
-        age = 0 if kind < today_rate else rng.randrange(400, 1000) if kind < 0.04 else rng.randrange(1, 200)
-        if age:
-            created_at = now - dt.timedelta(days=age, hours=rng.randrange(0, 10), minutes=rng.randrange(60))
-        else:
-            created_at = now - dt.timedelta(minutes=rng.randrange(1, since_open))
+        age = 0 if kind < today_rate else rng.randrange(400, 1000) if kind > 1 - OWNERS_OF_OLD else rng.randrange(1, 200)
+        source = _pick(rng, SOURCE_WEIGHTS)
+        if age == 0 and source in ANSWERED_ON_ARRIVAL and clock.minute <= opens + 10:
+            source = rng.choice(online_sources)  # before the doors open, today's arrivals are online enquiries
         status = "won" if age >= 400 else _pick(rng, STATUS_WEIGHTS) if age > 10 else "open"
-        stage = "delivery" if status == "won" else _pick(rng, STAGE_WEIGHTS)
+        if age == 0:  # today's arrivals: met at reception, or an enquiry not yet in the showroom
+            stage = "reception" if source in ANSWERED_ON_ARRIVAL else "new"
+        else:
+            stage = "delivery" if status == "won" else _pick(rng, STAGE_WEIGHTS)
         if status == "open":
             grade = "O" if stage in ("order", "delivery") else _pick(rng, GRADE_WEIGHTS)
         else:
             grade = "O" if status == "won" else _pick(rng, GRADE_WEIGHTS)
+        window = windows[grade, source in online_sources]  # the first-response window
+        waiting = False  # one of today's enquiries still waits for its first answer
+        if age:
+            created_at = clock.at(-age, rng.randrange(opens, closes))
+        elif source in ANSWERED_ON_ARRIVAL:  # came in (or called) since the showroom opened
+            created_at = clock.at(0, rng.randrange(opens, min(clock.minute, closes)))
+        else:
+            # an enquiry: some still wait, their clock running; now and then one a little past its
+            # window; the rest were answered within it
+            roll = rng.random()
+            if roll < AWAITING_SHARE:
+                waiting = True
+                created_at = now - rng.randrange(1, max(2, min(window, clock.minute))) * minute
+            elif roll < AWAITING_SHARE + BREACHED_SHARE and window + 90 < clock.minute:
+                waiting = True
+                created_at = now - (window + rng.randrange(5, 90)) * minute
+            else:
+                created_at = now - rng.randrange(3, since_open) * minute
         ctype = {"won": "owner", "lost": "lost"}.get(status, "intent" if stage != "new" else "prospect")
         birthday = f"{rng.randrange(1965, 2004)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}" if rng.random() < 0.4 else None
         dnc = 1 if rng.random() < 0.02 else 0
-        source = _pick(rng, SOURCE_WEIGHTS)
         tag_rows.extend((c, tag) for tag in rng.sample(data["tags"], rng.choice((0, 0, 1, 2))))
         referrer = rng.choice(owners_so_far) if source == "referral" and owners_so_far and rng.random() < 0.8 else None
         if status == "won":
@@ -258,50 +370,98 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         vid, _series, price = rng.choice(vehicles)
         lo = max(50_000, (price // 50_000) * 50_000 - rng.choice((0, 50_000)))
         cadence = DEFAULT_GRADES[grade].cadence_days
-        # the contact history: one done follow-up per cadence step up to the last contact
         stage_idx = stages.index(stage)
-        n_done = min(2 + stage_idx + rng.randrange(0, 9) + (6 if status == "won" else 0), max(1, age // max(1, cadence // 3)))
-        if stage == "new" and status == "open":
-            n_done = rng.choice((0, 0, 1))
-        # owners from years back bought within two months of walking in, and have not been heard from since
-        span_days = max(1, min(age - 1, 60) if age >= 400 else age - 1)
-        times = sorted(created_at + dt.timedelta(minutes=rng.randrange(0, span_days * 24 * 60)) for _ in range(n_done))
-        if times and status in ("won", "lost") and age < 400 and rng.random() < closed_today_rate:
-            times[-1] = now - dt.timedelta(minutes=rng.randrange(1, since_open))  # closed today: the evening review
+        # the first response: on arrival for walk-ins and calls, within the response window mostly for
+        # the rest; a few of today's enquiries still wait for theirs (most of them not yet past it)
+        first = created_at
+        if waiting:
+            first = None
+        elif source not in ANSWERED_ON_ARRIVAL:
+            waited = (now - created_at) // minute
+            first = created_at + rng.randrange(2, max(3, min(window, 90, waited))) * minute
+        due = None
+        if first is None:
+            times = []
+        elif status == "open":
+            if age == 0:  # answered today: the first call tomorrow (domain.md: within 24 hours)
+                last = first
+                due = first + policy.first_followup_hours * _HOUR
+            else:
+                # when the next call is due, and the last contact a grade's cadence before it; each
+                # consultant's share of missed calls, silent leads and calls due later today is dealt
+                # out evenly along the book (a consultant's day does not hang on a lucky draw)
+                share = shares[owner]
+                share[0] += p_overdue
+                share[1] += p_silent
+                share[2] += DUE_LATER_TODAY
+                if share[0] >= 1:  # missed by hours, or a day or two
+                    share[0] -= 1
+                    back = rng.choice((0, 0, 1, 1, 2))
+                    if back == 0 and clock.minute - 20 <= opens:
+                        back = 1
+                    due = clock.at(-back, rng.randrange(opens, min(clock.minute - 20, closes) if back == 0 else closes))
+                    last = due - cadence * day
+                elif share[1] >= 1:  # not heard from for longer than the grade allows
+                    share[1] -= 1
+                    last = clock.at(-(cadence + rng.randrange(1, cadence // 2 + 3)), rng.randrange(opens, closes))
+                    due = clock.at(rng.randrange(1, 6), rng.randrange(opens, closes))
+                elif share[2] >= 1:
+                    share[2] -= 1
+                    due = clock.at(0, rng.randrange(*later_today))
+                    last = due - cadence * day
+                else:  # called within the cadence; the next call after today
+                    back = rng.randrange(cadence)
+                    if back == 0 and clock.minute - 15 <= opens:
+                        back = 1
+                    last = clock.at(-back, rng.randrange(opens, min(clock.minute - 15, closes) if back == 0 else closes))
+                    due = last + cadence * day
+                if last < first:  # younger than its cadence: the first response is the last contact so far
+                    last = first
+                if due < last + _HOUR:
+                    due = max(last + cadence * day, clock.at(0, rng.randrange(*later_today)))
+            # the contact history: about one contact per third of a cadence, more as the lead went further
+            n_done = min(2 + stage_idx + rng.randrange(0, 9), (last - first).days // max(1, cadence // 3) + 2)
+            if stage == "new":
+                n_done = min(n_done, rng.choice((1, 1, 2)))
+            times = _contacts(rng, first, last, n_done, clock)
+        else:
+            # closed: owners from years back bought within two months of walking in; the rest were
+            # won, lost or went quiet some day since they came in, a few of them today
+            if age >= 400:
+                end = clock.at(-age + rng.randrange(1, 61), rng.randrange(opens, closes))
+            elif status != "dormant" and clock.minute > opens + 1 and rng.random() < closed_today_rate:
+                end = clock.at(0, rng.randrange(opens, clock.minute))  # closed today: the evening review
+            else:
+                end = clock.at(-rng.randrange(1, age), rng.randrange(opens, closes))
+            n_done = min(2 + stage_idx + rng.randrange(0, 9) + (6 if status == "won" else 0),
+                         (end - first).days // max(1, cadence // 3) + 2)
+            times = _contacts(rng, first, end, n_done, clock)
         last_contact = times[-1] if times else None
         lead_id += 1
-        closed_at = None
-        if status != "open" and times:
-            closed_at = times[-1]
+        closed_at = last_contact if status != "open" else None
+        planned = created_at
         for when in times:
-            channel = _pick(rng, CHANNEL_WEIGHTS)
+            channel = ANSWERED_ON_ARRIVAL[source] if when == created_at else _pick(rng, CHANNEL_WEIGHTS)
             attitude = _pick(rng, ATTITUDE_WEIGHTS)
             summary = rng.choice(notes[channel])
             outcome = "no_answer" if "未接通" in summary else rng.choice(("reached", "reached", "appointment", "quote_sent"))
             fu_rows.append((
                 lead_id, owner, channel, _text(when), _text(when), summary,
                 rng.choice(feedback[attitude]) if outcome != "no_answer" else "", attitude if outcome != "no_answer" else "",
-                outcome, _text(when - cadence * day), "",
+                outcome, _text(planned), "",  # planned at the contact before (or when the lead came in)
             ))
+            planned = when
         if status == "open":
-            base = last_contact or created_at
-            due = base + dt.timedelta(days=cadence, hours=rng.randrange(-4, 5))
-            # a realistic spread: most on time, a share overdue, some later today, the rest coming up
-            roll = rng.random()
-            if roll < 0.22:
-                due = now - dt.timedelta(hours=rng.randrange(1, 24 * 5))
-            elif roll < 0.42:
-                due = now + dt.timedelta(minutes=rng.randrange(1, today_minutes + 1))
-            elif due < now:
-                due = now + dt.timedelta(hours=rng.randrange(24, 24 * cadence + 24))
+            if first is None:  # the first-response clock runs: due by its deadline
+                due = created_at + window * minute
             fu_rows.append((
                 lead_id, owner, "phone" if rng.random() < 0.7 else "wechat", _text(due), None,
-                "", "", "", "", _text(base), "",
+                "", "", "", "", _text(last_contact or created_at), "",
             ))
         process_cols = _stage_records(
-            rng, proc, policy, now, day, c, lead_id, owner, stage_idx, stages, status, vid, price, times,
+            rng, proc, policy, clock, c, lead_id, owner, stage_idx, stages, status, vid, price, times,
             created_at, closed_at, birthday, dnc, source, drive_rows, quote_rows, visit_rows, complaint_rows,
-            fu_rows, consultant_ids)
+            fu_rows, consultant_ids, p_recent_complaint)
         focus = ",".join(rng.sample(focus_all, rng.choice((1, 2, 3))))
         span = max(3, DEFAULT_GRADES[grade].horizon_days or 120)
         horizon = rng.randrange(max(2, span // 2), span + span // 2)  # spread over the months ahead
@@ -328,9 +488,11 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
             old[0], old[7], old[17], old[18], old[19] = lead_id, old_vid, old_price, _vin(rng), _plate(rng)
             old[22] = old[23] = old[24] = _text(bought - 20 * day)
             old[25] = old[26] = old[27] = _text(bought)
-            old[29:37] = [old[29], old_price - 5_000, 10_000, _text(bought - 10 * day), bought.date().isoformat(),
-                          bought.date().isoformat(), old[35], add_years(bought.date(), 1).isoformat()]
+            old[29:37] = [old[29], old_price - 5_000, 10_000, _text(bought - 10 * day), clock.local_date(bought).isoformat(),
+                          clock.local_date(bought).isoformat(), old[35], add_years(clock.local_date(bought), 1).isoformat()]
             lead_rows.append(tuple(old))
+            row = cust_rows[-1]  # a customer since that first visit
+            cust_rows[-1] = (*row[:13], old[22], *row[14:])
         if status == "open" and last_contact and now - last_contact < day and rng.random() < 0.5:
             # today's moves for the evening review: a stage step or a grade change
             if stage_idx and rng.random() < 0.5:
@@ -347,14 +509,15 @@ def _build(conn, data, rng, now_aware, n_customers, policy, counts, progress) ->
         progress(n_customers, n_customers)
 
 
-
-def _stage_records(rng, proc, policy, now, day, customer, lead, owner, stage_idx, stages, status, vehicle,
+def _stage_records(rng, proc, policy, clock, customer, lead, owner, stage_idx, stages, status, vehicle,
                    price, times, created_at, closed_at, birthday, dnc, source, drives, quotes, visits,
-                   complaints, followups, consultants):
+                   complaints, followups, consultants, p_recent_complaint):
     """What each stage reached has recorded: needs, test drive, quote, order, delivery and
-    its after-sales schedule; showroom traffic; the odd complaint. Returns the lead's
-    process columns (spin, deal price, deposit, ordered, expected delivery, delivered,
-    advisor, insurance)."""
+    its after-sales schedule (planned on the delivery day); showroom traffic; the odd complaint,
+    opened after the delivery and closed unless it is from the last few days. Returns the lead's
+    process columns (spin, deal price, deposit, ordered, expected delivery, delivered, advisor,
+    insurance)."""
+    now, day = clock.now, _DAY
     reached = len(stages) if status == "won" else stage_idx
     moment = lambda i: times[min(i, len(times) - 1)] if times else created_at  # noqa: E731
     spin = rng.choice(proc["spin"]) if reached >= stages.index("needs") else ""
@@ -382,9 +545,13 @@ def _stage_records(rng, proc, policy, now, day, customer, lead, owner, stage_idx
         deposit = rng.choice((5_000, 10_000, 20_000))
         ordered_at = moment(len(times) - 2)
         ordered = _text(ordered_at)
-        expected = (max(ordered_at, now) + dt.timedelta(days=rng.randrange(5, 30))).date().isoformat()
+        if status == "won":  # promised a few days before it came, or on the day
+            expected = max(clock.local_date(ordered_at), clock.local_date(closed_at) - dt.timedelta(days=rng.randrange(0, 4)))
+        else:
+            expected = clock.local_date(max(ordered_at, now) + dt.timedelta(days=rng.randrange(5, 30)))
+        expected = expected.isoformat()
     if status == "won":
-        delivered_day = (closed_at or now).date()
+        delivered_day = clock.local_date(closed_at)
         delivered = delivered_day.isoformat()
         advisor = rng.choice(proc["advisors"])
         insurance_until = add_years(delivered_day, 1).isoformat()
@@ -394,18 +561,40 @@ def _stage_records(rng, proc, policy, now, day, customer, lead, owner, stage_idx
             done = due < now - 2 * day or (due < now and rng.random() < 0.5)
             followups.append((lead, owner, plan.channel, _text(due), _text(due) if done else None,
                               rng.choice(proc["after_sales_done"]) if done else "", "", "",
-                              "reached" if done else "", _text(due - 30 * day), plan.purpose))
+                              "reached" if done else "", _text(closed_at), plan.purpose))
         if rng.random() < 0.08:
-            category, text = rng.choice(proc["complaints"])
-            opened = now - dt.timedelta(hours=rng.randrange(2, 2000))
-            resolved = rng.random() < 0.7
-            resolved_at = opened + dt.timedelta(hours=rng.randrange(2, 30)) if resolved else None
-            complaints.append((customer, lead, rng.choice(("phone", "visit", "wechat")), category, text,
-                               "after_sales" if category in ("service", "product") else "sales",
-                               owner if category in ("sales", "delivery", "price") else rng.choice(consultants),
-                               owner, _text(opened), _text(opened + dt.timedelta(hours=policy.complaint_hours)),
-                               _text(resolved_at) if resolved else None, rng.choice(proc["resolutions"]) if resolved else "",
-                               _text(resolved_at + dt.timedelta(days=1)) if resolved else None,
-                               rng.choice((3, 4, 5, 5)) if resolved else None, "closed" if resolved else "open"))
+            _complaint(rng, proc, policy, clock, customer, lead, owner, closed_at, complaints, consultants,
+                       p_recent_complaint)
     return (spin, deal, deposit, ordered, expected, delivered, advisor, insurance_until)
 
+
+def _complaint(rng, proc, policy, clock, customer, lead, owner, delivered_at, complaints, consultants,
+               p_recent) -> None:
+    """A complaint about a delivered car. One from the last three days may still be open (or
+    resolved, the call-back to come); older ones were resolved within about a day and called back."""
+    now = clock.now
+    earliest = delivered_at + _DAY
+    if rng.random() < p_recent and earliest < now - _HOUR:
+        opened = max(earliest, now - rng.randrange(60, 72 * 60) * _MINUTE)
+    elif earliest < now - 4 * _DAY:
+        opened = earliest + rng.randrange((now - 4 * _DAY - earliest) // _MINUTE) * _MINUTE
+    else:
+        return
+    hours = (now - opened) / _HOUR
+    roll = rng.random()
+    status = "closed" if hours >= 72 else ("open" if roll < 0.7 else "resolved") if hours < 24 else \
+        ("open" if roll < 0.25 else "resolved" if roll < 0.6 else "closed")
+    resolved_at = callback_at = None
+    if status != "open":
+        resolved_at = opened + min(int(hours * 54), rng.randrange(60, 30 * 60)) * _MINUTE
+    if status == "closed":
+        callback_at = min(now, resolved_at + rng.randrange(2 * 60, 48 * 60) * _MINUTE)
+    category, text = rng.choice(proc["complaints"])
+    complaints.append((customer, lead, rng.choice(("phone", "visit", "wechat")), category, text,
+                       "after_sales" if category in ("service", "product") else "sales",
+                       owner if category in ("sales", "delivery", "price") else rng.choice(consultants),
+                       owner, _text(opened), _text(opened + dt.timedelta(hours=policy.complaint_hours)),
+                       _text(resolved_at) if resolved_at else None,
+                       rng.choice(proc["resolutions"]) if resolved_at else "",
+                       _text(callback_at) if callback_at else None,
+                       rng.choice((3, 4, 5, 5)) if callback_at else None, status))
