@@ -30,6 +30,9 @@ class Undone(NamedTuple):
     action: str
     customer_id: int
     customer_name: str
+    lead_id: int = 0
+    stage: str = ""  # where the lead stands again
+    status: str = "open"
 
 
 def _snapshot(lead: Lead) -> dict:
@@ -127,4 +130,5 @@ def undo_last(session: Session) -> Undone:
                      {k: v for k, v in changes.items() if k in ("stage", "status", "grade", "lost_reason")}
                      or {"undo": ("", step.action)})
         name = Customer.select(Customer.name).where(Customer.id == lead.customer_id).scalar()
-    return Undone(step.action, lead.customer_id, name)
+        lead = Lead.get_by_id(lead.id)
+    return Undone(step.action, lead.customer_id, name, lead.id, lead.stage, lead.status)

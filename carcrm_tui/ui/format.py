@@ -22,6 +22,14 @@ def date_text(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
+LEAD_STATUSES = ("won", "lost", "dormant", "merged")
+
+
+def stage_text(code: str) -> str:
+    """Where a lead stands, in words: its sales stage while open, else its status ("Won", "已战败")."""
+    return label("status", code) if code in LEAD_STATUSES else label("stage", code)
+
+
 def phone_text(e164: str) -> str:
     """+8613800138000 → 138 0013 8000 (other countries keep their + form)."""
     if e164.startswith("+86") and len(e164) == 14:

@@ -40,6 +40,11 @@ def clean(value: object, *, one_line: bool = True) -> str:
     return CONTROL.sub(_visible, text)
 
 
+def visible_lines(text: str) -> str:
+    """As `visible`, keeping the line breaks: for multi-line fields' starting values."""
+    return "\n".join(visible(line) for line in (text or "").split("\n"))
+
+
 def visible(text: str) -> str:
     """Only the control characters swapped (newlines too): for one-line inputs' starting values."""
     return CONTROL.sub(_visible, text.replace("\n", " ").replace("\t", " "))

@@ -159,3 +159,58 @@ async def test_a_record_opens_at_its_top(database):
         app.screen.open_customer(other.id)
         await wait_for(pilot, lambda: app.screen.customer_id == other.id and view.scroll_y == 0
                        and "第二位客户" in screen_text(app), what="the next record, at its top")
+
+
+async def test_u_on_the_board_brings_the_card_back_under_the_cursor(database):
+    """A card moved on by mistake is taken back with u, and the cursor follows it to its column."""
+    me = factory.account("李娜")
+    leads = [factory.lead(factory.customer(me, f"客户{i}"), grade="A", stage="test_drive") for i in range(3)]
+    app = make_app("李娜")
+    async with running(app, size=(160, 50)) as pilot:
+        await pilot.press("2")
+        view = app.screen.board_view
+        await wait_for(pilot, lambda: app.screen.pane == "board" and view.columns and view.has_focus, what="the board")
+        view.select_stage("test_drive")
+        await wait_for(pilot, lambda: view.selected is not None and view.stage == "test_drive", what="a test-drive card")
+        moved = view.selected.lead_id
+        await pilot.press("left_square_bracket")  # back a stage by mistake
+        await wait_for(pilot, lambda: Lead.get_by_id(moved).stage == "presentation", what="moved back")
+        await wait_for(pilot, lambda: view.stage == "presentation", what="the cursor with the card")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: Lead.get_by_id(moved).stage == "test_drive", what="taken back")
+        await wait_for(pilot, lambda: view.stage == "test_drive" and view.selected is not None
+                       and view.selected.lead_id == moved, what="the cursor on the card, back in its column")
+        assert moved in {ld.id for ld in leads}
+
+
+async def test_notes_are_written_on_several_lines_and_kept_whole(database):
+    """Enter starts a new line in the notes (it used to move on and drop what followed); notes
+    already on several lines keep their breaks when another field is saved."""
+    from carcrm_tui.ui.screens.edit_customer import EditCustomerScreen
+
+    me = factory.account("李娜")
+    cust = factory.customer(me, "多行备注")
+    factory.lead(cust, grade="A")
+    Customer.update(notes="第一行\n第二行").where(Customer.id == cust.id).execute()
+    app = make_app("李娜")
+    async with running(app, size=(80, 24)) as pilot:
+        app.screen.open_customer(cust.id)
+        await wait_for(pilot, lambda: app.screen.detail is not None and app.screen.detail.id == cust.id, what="the record")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditCustomerScreen), what="the edit form")
+        app.screen.query_one("#f-wechat").value = "wx_duohang"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: Customer.get_by_id(cust.id).wechat == "wx_duohang", what="saved")
+        assert Customer.get_by_id(cust.id).notes == "第一行\n第二行"
+        await wait_for(pilot, lambda: not isinstance(app.screen, EditCustomerScreen), what="the form closed")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditCustomerScreen), what="the edit form again")
+        notes = app.screen.query_one("#f-notes")
+        notes.focus()
+        await wait_for(pilot, lambda: notes.has_focus, what="the notes focused")
+        notes.move_cursor(notes.document.end)
+        await pilot.press("enter", *"P:oil", "enter", *"N:suv")
+        await wait_for(pilot, lambda: notes.value.endswith("N:suv"), what="typed on new lines")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: Customer.get_by_id(cust.id).notes == "第一行\n第二行\nP:oil\nN:suv",
+                       what="every line saved")

@@ -102,6 +102,10 @@ class Pane(Translated, Vertical):
     def refused(self, e: Exception) -> None:
         self.main.refused(e)
 
+    def after_undo(self, undone) -> None:
+        """A lead was put back as it was: show it so (the board follows the card back)."""
+        self.refresh_data(force=True)
+
     def refresh_data(self, *, force: bool = False) -> None:
         """Show the pane's data as of now (the cursor kept where it was)."""
 

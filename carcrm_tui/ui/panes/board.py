@@ -112,6 +112,16 @@ class BoardPane(RecordPane):
             keep = card._replace(stage=moved.stage, lead_id=record.lead_id, grade=moved.grade)
         self.load(keep)
 
+    def after_undo(self, undone) -> None:
+        """The cursor follows the card back to the column it was taken from."""
+        view, keep = self.view, None
+        if undone.status == "open" and undone.stage in view.stages:
+            view.select_stage(undone.stage)
+            card = view.selected
+            if card is not None:
+                keep = card._replace(stage=undone.stage, lead_id=undone.lead_id)
+        self.load(keep)
+
     def action_mark(self) -> None:
         """Mark or unmark the card under the cursor for a reassignment of the selection."""
         view = self.view

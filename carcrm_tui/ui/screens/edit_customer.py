@@ -23,8 +23,9 @@ from carcrm_tui.services.errors import FieldConflicts
 from carcrm_tui.services.views import CustomerDetail, VehicleView
 from carcrm_tui.ui.format import budget_text, date_text, phone_text
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options, service_error_text
-from carcrm_tui.ui.text import plain, visible
+from carcrm_tui.ui.text import plain, visible, visible_lines
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
+from carcrm_tui.ui.widgets.note_area import LONG_TEXT, NoteArea
 from carcrm_tui.ui.keymap import hint_keys
 
 TEXT_FIELDS = ("name", "phone", "phone2", "wechat", "qq", "email", "age_range", "birthday", "tags", "notes",
@@ -81,7 +82,7 @@ class EditCustomerScreen(FormScreen):
             "wechat": visible(d.wechat), "qq": visible(d.qq), "email": visible(d.email), "gender": d.gender,
             "age_range": visible(d.age_range), "birthday": date_text(d.birthday),
             "source": d.source, "customer_type": d.customer_type, "tags": visible(",".join(d.tags)),
-            "do_not_contact": "yes" if d.do_not_contact else "no", "notes": visible(d.notes),
+            "do_not_contact": "yes" if d.do_not_contact else "no", "notes": visible_lines(d.notes),
             "referrer": phone_text(d.referrer_phone) if d.referrer_phone else "",
         }
         if lead:
@@ -91,7 +92,7 @@ class EditCustomerScreen(FormScreen):
                 "expected_purchase_date": date_text(lead.expected_purchase_date), "use": lead.use,
                 "focus_points": "、".join(label("focus", p) for p in lead.focus_points),
                 "competitor_models": visible(lead.competitor_models), "decision_maker": lead.decision_maker,
-                "objections": visible(lead.objections), "brands": visible(lead.brands),
+                "objections": visible_lines(lead.objections), "brands": visible(lead.brands),
                 "configuration": visible(lead.configuration), "colour": visible(lead.colour),
             })
         return values
@@ -112,6 +113,8 @@ class EditCustomerScreen(FormScreen):
     def _widget(self, name: str, value):
         if name in TEXT_FIELDS:
             hint = t(f"edit.hint.{name}") if f"edit.hint.{name}" in catalog("en") else ""
+            if name in LONG_TEXT:
+                return NoteArea(value or "", placeholder=hint, id=f"f-{name}")
             return Input(value=value or "", placeholder=hint, id=f"f-{name}")
         if name == "grade":
             return ChoiceBar([(g, g) for g in self.policy.grade_order], value, id="f-grade")
@@ -130,10 +133,20 @@ class EditCustomerScreen(FormScreen):
 
     DEFAULT_CSS = """
     EditCustomerScreen #edit-fields { height: auto; max-height: 18; }
+    EditCustomerScreen #clashes { height: auto; }
     """
 
     def on_mount(self) -> None:
         self.query_one("#f-name", Input).focus()
+        self._fit_fields()
+
+    def on_resize(self) -> None:
+        self._fit_fields()
+
+    def _fit_fields(self) -> None:
+        """The fields take the height the terminal has (18 rows at 80×24, most of 50 at 160×50),
+        leaving the title, the key hints and a clash box their lines."""
+        self.query_one("#edit-fields").styles.max_height = max(8, self.size.height - 6)
 
     def shown(self) -> dict:
         """Every field as the form shows it now, in the shape of `_initial`."""

@@ -382,7 +382,8 @@ class MainScreen(Translated, Screen):
         """Take back one's own last stage move, lost, dormant or grade change (a few minutes)."""
         undone = undo.undo_last(self.session)
         self.status(t("notice.undone", action=t(f"undo_action.{undone.action}"), name=undone.customer_name))
-        self.refresh_pane()
+        self.seen_change = audit.last_change()
+        self.active.after_undo(undone)
 
     def action_walk_in(self) -> None:
         def create(data) -> int:

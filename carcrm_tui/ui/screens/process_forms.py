@@ -16,9 +16,10 @@ from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.process import REQUIRED, quote_totals
 from carcrm_tui.i18n import label, labelled, money, t
 from carcrm_tui.ui.format import budget_text, date_text, local
+from carcrm_tui.ui.widgets.note_area import LONG_TEXT, NoteArea
 from carcrm_tui.ui.screens.edit_customer import focus_codes
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
-from carcrm_tui.ui.text import plain
+from carcrm_tui.ui.text import plain, visible, visible_lines
 from carcrm_tui.ui.widgets.choice_bar import ChoiceBar
 from carcrm_tui.ui.keymap import hint_keys
 
@@ -63,9 +64,9 @@ class StageScreen(FormScreen):
             "budget": budget_text(lead.budget_min, lead.budget_max) if lead else "",
             "focus_points": "、".join(label("focus", p) for p in lead.focus_points) if lead else "",
             "expected_purchase_date": date_text(lead.expected_purchase_date) if lead else "",
-            "objections": lead.objections if lead else "",
-            "competitor_models": lead.competitor_models if lead else "",
-            "spin_summary": lead.spin_summary if lead else "",
+            "objections": visible_lines(lead.objections) if lead else "",
+            "competitor_models": visible(lead.competitor_models) if lead else "",
+            "spin_summary": visible_lines(lead.spin_summary) if lead else "",
             "deal_price": str(lead.expected_value) if lead and lead.expected_value else "",
         }.get(name, "")
 
@@ -80,6 +81,8 @@ class StageScreen(FormScreen):
                           prompt=t("walkin.vehicle_prompt"), id="f-vehicle", compact=True)
         hint = (t("stage_form.money_hint") if name in MONEY else t("stage_form.time_hint") if name == "drive_at"
                 else t("stage_form.date_hint") if name in DATES else "")
+        if name in LONG_TEXT:
+            return NoteArea(value, placeholder=hint, id=f"f-{name}")
         return Input(value=value, placeholder=hint, id=f"f-{name}")
 
     def compose(self):

@@ -12,10 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from carcrm_tui.i18n import label, labelled, t
+from carcrm_tui.i18n import labelled, t
 from carcrm_tui.services.session import in_worker
 from carcrm_tui.services.views import CustomerHit
-from carcrm_tui.ui.format import phone_text
+from carcrm_tui.ui.format import phone_text, stage_text
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.text import fit, plain
 from carcrm_tui.ui.keymap import hint_keys
@@ -79,7 +79,7 @@ class SearchScreen(Translated, ModalScreen):
             line = plain(self.display_name(hit.name), "bold")
             line.append(f"  {phone_text(hit.phone)}")
             if hit.grade:
-                line.append(f"  {hit.grade} · {label('stage', hit.stage)}")
+                line.append(f"  {hit.grade} · {stage_text(hit.stage)}")
             line.append("  ").append_text(plain(hit.owner_name, "dim"))
             matched = t(f"match.{hit.matched}")
             line.append(f"  · {labelled(matched) if hit.snippet else matched}", style="italic")

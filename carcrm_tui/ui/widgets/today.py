@@ -11,9 +11,9 @@ from __future__ import annotations
 from textual.message import Message
 
 from carcrm_tui.domain.schedule import DueGroup, Urgency
-from carcrm_tui.i18n import duration, label, t
+from carcrm_tui.i18n import duration, humanize_short, label, t
 from carcrm_tui.services.views import DueRow, TodayView
-from carcrm_tui.ui.format import contact_short, due_text, local
+from carcrm_tui.ui.format import contact_short, local, stage_text
 from carcrm_tui.ui.text import clean
 from carcrm_tui.ui.widgets.customer import purpose_text
 from carcrm_tui.ui.widgets.line_list import Cell, Columns, Line, LineList, Span
@@ -24,7 +24,7 @@ COLUMNS = Columns(
     catalog="today",
     # a name is cut at 10 cells (the detail lines show it whole): one long name never
     # widens the column for every row and takes the reason's room
-    max_width={"due": 12, "customer": 10, "grade": 3, "stage": 10, "vehicle": 12, "channel": 8},
+    max_width={"due": 10, "customer": 10, "grade": 3, "stage": 10, "vehicle": 12, "channel": 8},
     min_width={"due": 6, "customer": 4, "grade": 2, "stage": 4, "vehicle": 4, "channel": 4},
     shrink=("vehicle", "channel", "stage", "due", "customer"),
     last_min=18,  # "⏱ 2h to respond · 12d no contact" starts whole at 80 columns
@@ -50,6 +50,9 @@ def why_spans(row: DueRow, now) -> Cell:
 
 
 def complaint_why(c, now, policy) -> Cell:
+    if c.status == "resolved":  # handled: the customer is to be called back and asked
+        when = local(c.resolved_at, policy, "MM-DD HH:mm")
+        return ((label("category", c.category) + " · ", ""), (t("today.complaint_callback", when=when), "bold"))
     late = c.breached(now)
     when = local(c.due_at, policy, "MM-DD HH:mm")
     return ((label("category", c.category) + " · ", ""),
@@ -140,7 +143,7 @@ class TodayTable(LineList):
                 self.notices_by_key[key] = n
                 customer = n.params.get("customer", "")
                 lines.append(Line(key, (
-                    ((due_text(n.at, now), ""),),
+                    ((humanize_short(n.at, now), ""),),
                     ((clean(self.display_name(customer)) if customer else "", "bold"),), (), (), (), (),
                     ((clean(t(f"notice_kind.{n.kind}", **n.params)), ""),),
                 )))
@@ -150,9 +153,9 @@ class TodayTable(LineList):
                 key = f"c{c.id}"
                 self.complaints_by_key[key] = c
                 lines.append(Line(key, (
-                    ((due_text(c.due_at, now), "bold red" if c.breached(now) else ""),),
+                    ((humanize_short(c.due_at, now), "bold red" if c.breached(now) else ""),),
                     ((clean(self.display_name(c.customer_name)), ""),), (),
-                    ((label("complaint_status", c.status), ""),), (),
+                    ((t(f"today.complaint_state.{c.status}"), ""),), (),
                     ((label("channel", c.channel), ""),),
                     complaint_why(c, now, policy),
                 )))
@@ -169,10 +172,10 @@ class TodayTable(LineList):
                 key = f"f{row.followup_id}"
                 self.rows_by_key[key] = row
                 # what falls on the dealership's today by the clock ("14:30"), the rest by the day
-                # ("3 days ago", "in 2 days"): "in 41 minutes" would not fit the column at 80×24
+                # ("3d ago", "in 2d", as on the board): the reason keeps the room at 80×24
                 due = (local(row.due_at, policy, "HH:mm") if group is DueGroup.TODAY or on_today(row.due_at)
-                       else due_text(row.due_at, now))
-                stage = label("stage", row.stage) if row.stage in policy.stages else label("status", row.stage)
+                       else humanize_short(row.due_at, now))
+                stage = stage_text(row.stage)
                 lines.append(Line(key, (
                     ((due, "bold red" if group is DueGroup.URGENT else ""),),  # bold: urgent without colour too
                     ((clean(self.display_name(row.customer_name)), ""),),

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from carcrm_tui.domain.schedule import DueGroup, Urgency
 from carcrm_tui.i18n import duration, humanize, label, t
 from carcrm_tui.services.views import DueRow
-from carcrm_tui.ui.format import local, why_due
+from carcrm_tui.ui.format import local, stage_text, why_due
 from carcrm_tui.ui.keymap import hint_keys
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.customer import purpose_text
@@ -95,7 +95,7 @@ class TodayDetail(Widget):
         who = plain(display_name(row.customer_name), "bold")
         if not privacy and row.phone:
             who.append("  " + row.phone, style="bold")
-        stage = label("stage", row.stage) if row.stage in policy.stages else label("status", row.stage)
+        stage = stage_text(row.stage)
         who.append(f"  {row.grade} · {stage}")
         if row.vehicle:
             who.append(" · ").append_text(plain(row.vehicle))
