@@ -65,6 +65,8 @@ class Period:
     def label(self) -> str:
         if self.start.day == 1 and self.end == M.add_months(self.start, 1):
             return self.start.strftime("%Y-%m")
+        if self.days == 1:  # the 1st of a month compares with the 1st of the last: one day, said once
+            return self.start.isoformat()
         return f"{self.start.isoformat()} – {(self.end - dt.timedelta(days=1)).isoformat()}"
 
 

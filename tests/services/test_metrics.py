@@ -138,6 +138,9 @@ def test_periods_and_permissions(floor):
     assert quarter.previous == metrics.Period(dt.date(2025, 10, 1), dt.date(2026, 1, 1))
     week = metrics.Period(dt.date(2026, 3, 2), dt.date(2026, 3, 9))
     assert week.previous.start == dt.date(2026, 2, 23) and week.label == "2026-03-02 – 2026-03-08"
+    # on the 1st, this month so far is one day, compared with the 1st of the last: said as one date
+    first = MARCH.compared_to(dt.date(2026, 3, 1))
+    assert first == metrics.Period(dt.date(2026, 2, 1), dt.date(2026, 2, 2)) and first.label == "2026-02-01"
     with pytest.raises(ValueError):
         metrics.month("2026-13")
     consultant = session_for("李娜")

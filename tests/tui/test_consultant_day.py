@@ -124,7 +124,7 @@ async def test_u_takes_back_a_wrong_lost_and_refuses_after_a_colleagues_change(d
                        what="the record")
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, LostScreen), what="the lost form")
-        await pilot.press("tab", *"比亚迪汉", "ctrl+s")
+        await pilot.press("1", "tab", *"比亚迪汉", "ctrl+s")
         await wait_for(pilot, lambda: Lead.get_by_id(lead.id).status == "lost", what="marked lost")
         await pilot.press("u")
         await wait_for(pilot, lambda: Lead.get_by_id(lead.id).status == "open", what="taken back")

@@ -174,7 +174,10 @@ async def test_mark_lost_asks_for_the_reason_and_competitor(demo):
         card = board.selected
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, LostScreen), what="the lost form")
-        await pilot.press("ctrl+s")  # competitor chosen, model missing
+        await pilot.press("ctrl+s")  # nothing is assumed: the reason is asked for
+        await wait_for_text(pilot, "Choose a valid")
+        assert Lead.get_by_id(card.lead_id).status == "open"
+        await pilot.press("1", "ctrl+s")  # competitor chosen, model missing
         # the error takes you to the field
         await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "competitor",
                        what="the competitor field focused")

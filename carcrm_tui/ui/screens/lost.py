@@ -24,7 +24,8 @@ class LostScreen(FormScreen):
     def compose(self):
         with Vertical(id="form"):
             yield Static(Text(t("lost.title")).append(" — ").append_text(plain(self.title_text)), id="form-title")
-            yield Row("reason", ChoiceBar(code_options("lost", self.policy.lost_reasons), id="reason"))
+            yield Row("reason", ChoiceBar(code_options("lost", self.policy.lost_reasons), id="reason",
+                                             required=True, numbered=True))
             yield Row("competitor", Input(placeholder=t("lost.competitor_hint"), id="competitor"))
             yield Static("", id="form-message")
             yield self.keys_hint()
