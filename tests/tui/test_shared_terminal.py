@@ -36,6 +36,22 @@ async def test_sign_in_by_typing_a_name_and_pin(demo):
         assert AuditLog.select().where(AuditLog.action == "sign_in").count() == 1
 
 
+async def test_a_name_is_found_by_its_pinyin_and_a_name_nobody_has_is_said(demo):
+    app = signed_out_app()
+    async with running(app) as pilot:
+        await wait_for_text(pilot, "Sign in")
+        await pilot.press(*"xyz", "enter")
+        await wait_for_text(pilot, "No account matches")
+        assert isinstance(app.screen, SignInScreen)
+        for _ in range(3):
+            await pilot.press("backspace")
+        await pilot.press(*"lina", "enter")  # 李娜 by her pinyin
+        await wait_for_text(pilot, "李娜: enter your PIN")
+        await pilot.press(*PINS["李娜"], "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and app.session.actor.name == "李娜",
+                       what="李娜 signed in")
+
+
 async def test_five_wrong_pins_lock_the_account(demo):
     app = signed_out_app(user="张伟")
     async with running(app) as pilot:

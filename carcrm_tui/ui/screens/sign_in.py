@@ -49,6 +49,7 @@ class SignInScreen(PinCheck, Translated, Screen):
         self.hint = hint
         self.policy = policy
         self.first_message = message  # why we are back here (e.g. the account was disabled elsewhere)
+        self._pinyin_keys: dict[str, str] = {}
 
     def compose(self):
         with Vertical(id="signin"):
@@ -73,12 +74,22 @@ class SignInScreen(PinCheck, Translated, Screen):
         names = self.query_one("#names", OptionList)
         names.clear_options()
         needle = text.strip().lower()
+        spelt = needle.isascii() and needle.isalpha()  # "li" or "ln" finds 李娜 by pinyin
         for a in self.accounts:
-            if needle in a.name.lower():
+            if needle in a.name.lower() or (spelt and needle in self._pinyin(a.name)):
                 line = plain(a.name, "bold").append(f"  {label('role', a.role)}", style="dim")
                 names.add_option(Option(line, id=a.name))
         if names.option_count:
             names.highlighted = 0
+
+    def _pinyin(self, name: str) -> str:
+        """"lina ln" for 李娜, worked out on the first Latin letter typed (pypinyin loads then)."""
+        keys = self._pinyin_keys.get(name)
+        if keys is None:
+            from carcrm_tui.domain.names import pinyin_keys
+
+            keys = self._pinyin_keys[name] = pinyin_keys(name)
+        return keys
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "who":
@@ -89,6 +100,8 @@ class SignInScreen(PinCheck, Translated, Screen):
             names = self.query_one("#names", OptionList)
             if names.option_count:
                 self._choose(names.get_option_at_index(names.highlighted or 0).id)
+            elif event.value.strip():
+                self.say(t("signin.no_match", typed=event.value.strip()))
         elif event.input.id == "pin":
             self.try_pin(event.value)
 
