@@ -4,6 +4,8 @@ record that opens at its top."""
 
 from __future__ import annotations
 
+import time
+
 import pendulum
 
 from carcrm_tui.services import process
@@ -214,3 +216,26 @@ async def test_notes_are_written_on_several_lines_and_kept_whole(database):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: Customer.get_by_id(cust.id).notes == "第一行\n第二行\nP:oil\nN:suv",
                        what="every line saved")
+
+
+async def test_a_notice_clears_itself_a_problem_stays(database, monkeypatch):
+    """A sentence naming a customer does not stay on a shared screen for whoever passes."""
+    from carcrm_tui.ui.screens import main
+
+    monkeypatch.setattr(main, "STATUS_SECONDS", 0.5)
+    factory.account("李娜")
+    app = make_app("李娜")
+    async with running(app, size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")
+        status = app.screen.query_one("#status")
+        app.screen.status("已记录与张伟的联系")
+        await wait_for(pilot, lambda: "张伟" in str(status.render()), what="the notice shown")
+        await wait_for(pilot, lambda: "张伟" not in str(status.render()), what="the notice cleared")
+        app.screen.status("数据库忙", error=True)
+        app.screen.status("another notice")
+        app.screen.status("连接中断", error=True)  # replaces the notice before it clears
+        said = time.monotonic()
+        # longer than a notice stays, the problem is still said
+        await wait_for(pilot, lambda: time.monotonic() - said > 1.0 and "连接中断" in str(status.render()),
+                       what="the problem still said after a notice's time")
+        assert "连接中断" in str(status.render())

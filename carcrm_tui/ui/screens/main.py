@@ -36,6 +36,7 @@ from carcrm_tui.ui_text import error_sentence
 
 PANES = ("today", "board", "customer")
 LIVE_REFRESH_SECONDS = 1.0
+STATUS_SECONDS = 20  # a notice on the status line clears itself after this
 VALIDITY_EVERY = 3  # polls between checks that the account is still enabled, in the same role
 
 
@@ -83,6 +84,7 @@ class MainScreen(Translated, Screen):
         self.panes_ready = False
         self._pending_pane: tuple | None = None  # (pane, then) asked for before the panes had mounted
         self._polls = 0
+        self._status_timer = None
         self.seen_generation = 0  # PostgreSQL: the server's bursts of news drawn so far (ui/live.py)
         self._poll_failures = 0
         self._poll_resume = 0.0  # monotonic time before which the poll rests (backing off a lost database)
@@ -301,8 +303,14 @@ class MainScreen(Translated, Screen):
         self._topbar()
 
     def status(self, text: str, *, error: bool = False) -> None:
-        """Sentences often carry a customer's name: through plain(), like every stored text."""
+        """Sentences often carry a customer's name: through plain(), like every stored text. A
+        notice clears itself after a while (a name left on a shared screen is read by whoever
+        passes); a problem stays until something else is said."""
         self.query_one("#status", Static).update(plain(text, "bold red" if error else ""))
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        self._status_timer = None if error or not text else self.set_timer(
+            STATUS_SECONDS, lambda: self.status(""))
 
     def refused(self, e: Exception) -> None:
         if isinstance(e, StorageFault):
