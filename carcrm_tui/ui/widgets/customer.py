@@ -247,8 +247,19 @@ class CustomerView(Translated, VerticalScroll, can_focus=True):
         yield Static("", id="cust-timeline")
         yield Static("", id="cust-history")
 
+    _shown: tuple | None = None  # what show() drew, to lay it out again at another width
+    _columns = 0
+
+    def _fitting_columns(self) -> int:
+        return 2 if self.size.width >= 100 or self.size.width == 0 else 1
+
+    def on_resize(self) -> None:
+        if self._shown is not None and self._fitting_columns() != self._columns:
+            self.show(*self._shown)
+
     def show(self, detail: CustomerDetail, policy, now, history=None) -> None:
-        columns = 2 if self.size.width >= 100 or self.size.width == 0 else 1
+        self._shown = (detail, policy, now, history)
+        columns = self._columns = self._fitting_columns()
         self.query_one("#cust-header", Static).update(header(detail))
         self.query_one("#cust-profile", Static).update(profile(detail, columns))
         needs_title = Text(t("customer.needs"), style="bold underline")
@@ -258,6 +269,7 @@ class CustomerView(Translated, VerticalScroll, can_focus=True):
         self.query_one("#cust-history", Static).update(trail(history, policy) if history is not None else "")
 
     def clear(self) -> None:
+        self._shown = None
         self.query_one("#cust-header", Static).update(Text(t("customer.empty", **hint_keys()), style="dim"))
         for name in ("#cust-profile", "#cust-needs", "#cust-process", "#cust-timeline", "#cust-history"):
             self.query_one(name, Static).update("")
