@@ -55,7 +55,7 @@ def answers(consultant: str) -> dict:
         # days in a stage: julianday arithmetic on a file, epochs on the server — equal to the second
         out[name, "health"] = {k: h._replace(days_in_stage=round(h.days_in_stage, 4))
                                for k, h in board.health(s).items()}
-        for query in ("张", "王芳", "138", "5678", "zhang", "试驾", "汉"):
+        for query in ("张", "万", "王芳", "138", "5678", "zhang", "wan", "试驾", "汉"):
             out[name, "search", query] = search.search(s, query)
     return out
 
@@ -102,7 +102,8 @@ def test_a_showrooms_file_moves_in_whole_and_answers_the_same(moved, demo_path, 
     assert on_file.keys() == on_server.keys()
     for key in on_file:
         assert on_server[key] == on_file[key], key
-    assert on_file["李娜", "today"].groups and on_file[MANAGER, "search", "张"]  # there was something to compare
+    # there was something to compare
+    assert on_file["李娜", "today"].groups and any(v for k, v in on_file.items() if k[0] == MANAGER and k[1] == "search")
 
 
 def test_ids_go_on_from_the_copied_ones(moved, pg_url):
