@@ -128,6 +128,8 @@ def _init(args, db_target: str, fail) -> int:
             return fail(t("cli.need_admin"))
         text = (f"[dealership]\nname = {json.dumps(name, ensure_ascii=False)}\n"
                 f"timezone = {json.dumps(zone)}\nlanguage = {json.dumps(language)}\n")
+        if group:  # the site policy says so: files made later are the group's too, and check expects 0660
+            text += f"\n[security]\nfile_group = {json.dumps(group, ensure_ascii=False)}\n"
         try:
             site.parse(text)
         except PolicyError as e:

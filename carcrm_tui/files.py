@@ -27,3 +27,11 @@ def whole(path: str | Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def as_the_umask_allows(path: str | Path) -> None:
+    """SQLite makes its files 0644 before the umask (0640 under a shared group's 007): give a file
+    it made the mode Python's own files get — 0600 for one login, 0660 for the site's group."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)

@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from carcrm_tui.files import whole
+from carcrm_tui.files import as_the_umask_allows, whole
 from carcrm_tui.store.migrations import LATEST
 
 ORPHANS = {
@@ -82,6 +82,7 @@ def backup(source: str | Path, dest: str | Path) -> Path:
             with dst:
                 src.backup(dst)  # one step: pages=-1
             dst.execute("PRAGMA journal_mode = DELETE")
+            as_the_umask_allows(tmp)
         except sqlite3.Error as e:
             raise _as_fault(e) from e
         finally:

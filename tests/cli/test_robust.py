@@ -62,6 +62,30 @@ def test_init_sets_a_site_up_and_says_what_comes_next(tmp_path):
     assert r.returncode == 2 and "first anyone would try" in r.stderr  # an admin's PIN must hold
 
 
+def test_init_for_a_group_of_os_logins_shares_the_files_with_that_group(tmp_path):
+    """Several OS logins on one showroom host: the database is the group's (0660), the site policy
+    names the group, later files follow it, and check takes 0660 as meant, not as loose."""
+    import grp
+
+    group = grp.getgrgid(os.getgid()).gr_name  # a group this login belongs to
+    db = tmp_path / "shared.sqlite"
+    r = run(db, "init", "--name", "星辰汽车", "--timezone", "Asia/Shanghai", "--language", "zh", "--admin", "赵管理",
+            "--group", group, env={"CARCRM_PIN": "271828"})
+    assert r.returncode == 0, r.stderr
+    assert oct(db.stat().st_mode & 0o777) == "0o660" and db.stat().st_gid == os.getgid()
+    r = run(db, "policy", "show", user="赵管理", pin="271828")
+    assert r.returncode == 0 and f'file_group = "{group}"' in r.stdout, r.stdout
+    backup = tmp_path / "b.sqlite"
+    r = run(db, "backup", str(backup), user="赵管理", pin="271828")
+    assert r.returncode == 0, r.stderr
+    assert oct(backup.stat().st_mode & 0o777) == "0o660"  # the group's, like the database
+    r = run(db, "check", user="赵管理", pin="271828")
+    assert r.returncode == 0 and "chmod" not in r.stdout + r.stderr, r.stdout + r.stderr
+    r = run(tmp_path / "x.sqlite", "init", "--name", "x", "--admin", "y", "--group", "no-such-group-here",
+            env={"CARCRM_PIN": "271828"})
+    assert r.returncode != 0 and "no-such-group-here" in r.stderr
+
+
 def test_only_an_admin_sets_the_site_policy_and_bad_values_are_named(shop, tmp_path):
     policy = tmp_path / "site.toml"
     policy.write_text("[security]\nmax_failed_pins = 100000000\n", encoding="utf-8")
