@@ -44,6 +44,7 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool, themes: Sequence[str]
     parser.add_argument("--theme", metavar="NAME", default=default,
                         help=t("cli.help.theme", names=listed(themes or _theme_names())))
     parser.add_argument("--user", metavar="NAME", default=default, help=t("cli.help.user"))
+    parser.add_argument("--debug", action="store_true", default=default, help=t("cli.help.debug"))
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -165,6 +166,10 @@ def _main(argv: Sequence[str] | None) -> int:
     translate_argparse()  # "usage", "options" and argparse's errors in the UI language too
     set_language(_early_language(argv))
     args = build_parser(argv).parse_args(argv)
+    if getattr(args, "debug", False):  # every statement and more detail, to the private log file only
+        from carcrm_tui import logs
+
+        print(t("cli.debug_log", path=str(logs.setup(debug=True))), file=sys.stderr)
     if args.command is not None:  # a command, not the app: it may run long and make garbage
         gc.enable()
 

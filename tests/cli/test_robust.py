@@ -221,3 +221,16 @@ def test_a_busy_database_is_said_not_waited_on_forever(shop):
     finally:
         con.execute("ROLLBACK")
         con.close()
+
+
+def test_debug_sends_every_statement_to_the_private_log_and_nothing_else_to_the_screen(shop):
+    logs = shop.parent / "logs"
+    r = run(shop, "--debug", "user", "list", user="系统管理员", pin="240613")
+    assert r.returncode == 0, r.stderr
+    assert "--debug" in r.stderr and str(logs) in r.stderr  # where to look
+    assert "SELECT" not in r.stdout + r.stderr and "240613" not in r.stdout + r.stderr
+    text = (logs / "carcrm.log").read_text(encoding="utf-8")
+    assert "SELECT" in text and "DEBUG" in text  # peewee's statements
+    assert oct((logs / "carcrm.log").stat().st_mode & 0o777) == "0o600"
+    r = run(shop, "user", "list", user="系统管理员", pin="240613")
+    assert r.returncode == 0 and "--debug" not in r.stderr
