@@ -34,6 +34,7 @@ from carcrm_tui.ui.filters import ControlFilter
 from carcrm_tui.ui.live import LiveRefresh
 from carcrm_tui.ui.no_color import plain_output
 from carcrm_tui.ui.theme import load_themes, theme_problem_text
+from carcrm_tui.ui.text import clean
 from carcrm_tui.ui.type_ahead import TypeAhead
 
 UNEXPECTED_EXIT = 5
@@ -87,7 +88,7 @@ class CarCrmApp(LiveRefresh, TypeAhead, App):
         self.call_after_refresh(_collect_from_now_on)
         self.title = self.policy.dealership
         for problem in self.theme_problems:
-            self.notify(theme_problem_text(problem), severity="warning", timeout=15)
+            self.notify(clean(theme_problem_text(problem)), severity="warning", timeout=15, markup=False)
         if self.session is not None:
             self.push_screen(MainScreen(self.session))
         else:

@@ -154,6 +154,7 @@ async def test_a_site_theme_is_used_and_a_broken_one_is_skipped_with_a_sentence(
     (folder / "showroom.toml").write_text(SHOP_THEME, encoding="utf-8")
     (folder / "broken.toml").write_text('primary = "#zz0000"\n', encoding="utf-8")
     (folder / "typo.toml").write_text('primery = "#aa0000"\n', encoding="utf-8")
+    (folder / "[b]odd[i.toml").write_text('primary = "#zz0000"\n', encoding="utf-8")  # a name is not markup
     policy = Policy()
     session = open_session(None, policy, clock=fixed_clock(NOW))
     app = CarCrmApp(policy, session=session, clock=fixed_clock(NOW), theme="showroom", site_themes=folder)
@@ -167,4 +168,6 @@ async def test_a_site_theme_is_used_and_a_broken_one_is_skipped_with_a_sentence(
                                what="the notes about the skipped themes")
         assert "broken.toml" in notes and "primary" in notes and "#zz0000" in notes
         assert "typo.toml" in notes and "primery" in notes and "unknown setting" in notes
+        assert "[b]odd[i.toml" in notes
+        assert not any(n.markup for n in app._notifications)  # drawn as written, never as markup
         assert "Traceback" not in screen_text(app)
