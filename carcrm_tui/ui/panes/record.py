@@ -74,8 +74,11 @@ class RecordPane(Pane):
 
         def done(result) -> None:
             if result is not None:
-                when = result.next_due.in_timezone(self.policy.tz).format("MM-DD HH:mm") if result.next_due else "—"
-                main.status(t("notice.logged", name=record.name, when=when))
+                if result.next_due:
+                    when = result.next_due.in_timezone(self.policy.tz).format("MM-DD HH:mm")
+                    main.status(t("notice.logged", name=record.name, when=when))
+                else:
+                    main.status(t("notice.logged_no_next", name=record.name))
                 main.refresh_pane()
 
         self.app.push_screen(
