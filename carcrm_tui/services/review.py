@@ -61,9 +61,14 @@ def daily(session: Session, day: dt.date | None = None) -> DailyReview:
     in_day = (AuditLog.at >= start) & (AuditLog.at < end)
     customer = {c.id: c.name for c in Customer.select(Customer.id, Customer.name).where(
         Customer.id.in_(AuditLog.select(AuditLog.customer_id).where(in_day)) & customer_filter(session))}
-    grades = [(customer[a.customer_id], a.old, a.new, names.get(a.actor_id, ""))
-              for a in AuditLog.select().where(in_day & (AuditLog.field == "grade") & (AuditLog.old != ""))
-              .order_by(AuditLog.id) if a.customer_id in customer]
+    # a lead's grade from the day's first change to its last (a change taken back is no change)
+    by_lead: dict[int, list] = {}
+    for a in (AuditLog.select().where(in_day & (AuditLog.field == "grade") & (AuditLog.old != ""))
+              .order_by(AuditLog.id)):
+        if a.customer_id in customer:
+            seen = by_lead.setdefault(a.entity_id, [customer[a.customer_id], a.old, a.new, ""])
+            seen[2], seen[3] = a.new, names.get(a.actor_id, "")
+    grades = [tuple(g) for g in by_lead.values() if g[1] != g[2]]
     closed = Lead.select(Lead, Customer.name.alias("customer_name")).join(
         Customer, on=(Lead.customer == Customer.id)).where((Lead.closed_at >= start) & (Lead.closed_at < end)
                                                            & lead_filter(session))

@@ -43,6 +43,23 @@ def test_daily_review_numbers(day):
         review.daily(day)
 
 
+def test_a_grade_change_taken_back_is_no_change_in_the_review(day):
+    from carcrm_tui.services import process, undo
+    from carcrm_tui.store.models import Lead
+
+    lead = factory.lead(factory.customer(factory.account("刘洋"), "改回来"), grade="B", at=NOW.subtract(days=30))
+    mine = session_for("刘洋")
+    process.set_grade(mine, lead.id, Lead.get_by_id(lead.id).version, "H", "马上要买")
+    undo.undo_last(mine)  # a slip of the key, taken back
+    twice = factory.lead(factory.customer(factory.account("陈静"), "两次"), grade="C", at=NOW.subtract(days=30))
+    hers = session_for("陈静")
+    process.set_grade(hers, twice.id, Lead.get_by_id(twice.id).version, "B", "有预算")
+    process.set_grade(hers, twice.id, Lead.get_by_id(twice.id).version, "A", "下周试驾")
+    changes = review.daily(session_for("王经理")).grade_changes
+    assert ("改回来", "B", "H", "刘洋") not in changes and not any(c[0] == "改回来" for c in changes)
+    assert ("两次", "C", "A", "陈静") in changes  # from the day's first grade to its last
+
+
 def test_lost_month_by_reason_competitor_and_consultant(day):
     r = review.lost_month(session_for("王经理"), "2026-03")
     assert (r.total, dict(r.by_reason), r.by_competitor) == (2, {"competitor": 1, "budget": 1}, [("丰田 凯美瑞", 1)])
