@@ -168,7 +168,8 @@ async def test_manager_reassigns_marked_cards_from_the_board(demo):
         board = await board_shown(pilot)
         first = board.selected
         await pilot.press("space", "j", "space")
-        await wait_for(pilot, lambda: len(board.marked) == 2 and "●" in screen_text(app), what="two cards marked")
+        # both marks drawn, the one under the cursor too
+        await wait_for(pilot, lambda: len(board.marked) == 2 and screen_text(app).count("●") == 2, what="two cards marked")
         second = board.selected
         assert board.marked == {first.lead_id, second.lead_id}
         await pilot.press("a")

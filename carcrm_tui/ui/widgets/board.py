@@ -416,7 +416,8 @@ class BoardView(Translated, Widget, can_focus=True):
         clock = card.response
         # late or not at the time drawn, not at the time read: a board kept across pane switches
         late = clock is not None and (clock.deadline < self.now if self.now is not None else clock.breached)
-        mark = "▶" if selected else "●" if marked else "!" if late else "⏱" if clock is not None else " "
+        # a marked card keeps its ● under the cursor too (the cursor shows in the card's style)
+        mark = "●" if marked else "▶" if selected else "!" if late else "⏱" if clock is not None else " "
         spans = [(mark, style or ("bold red" if mark == "!" else "bold yellow" if mark == "⏱" else ""))]
         spans += fit(self.display_name(card.customer_name), name_w, style)
         middle = max(0, width - 1 - name_w - cell_len(right))
