@@ -113,7 +113,7 @@ def needs(detail: CustomerDetail, policy, columns: int) -> Table:
         (t("field.focus_points"), plain(codes("focus", lead.focus_points))),
         (t("field.competitor_models"), plain(lead.competitor_models)),
         (t("field.decision_maker"), plain(label("decider", lead.decision_maker))),
-        (t("field.expected_value"), Text(money(lead.expected_value))),
+        (t("field.expected_value"), Text(money(lead.expected_value) if lead.expected_value else "")),
         *([(t("field.deal_price"), Text(money(lead.deal_price)))] if lead.deal_price is not None else []),
         (t("field.created_at"), Text(local(lead.created_at, policy))),
         (t("field.last_contact_at"), Text(local(lead.last_contact_at, policy))),
