@@ -9,6 +9,7 @@ from carcrm_tui.ui.app import CarCrmApp
 from tests.conftest import NOW
 from tests.terminal import SGR, Terminal, app_env, colour_codes
 from tests.tui.helpers import make_app, running, screen_text, wait_for
+from tests.tui.test_snapshots import SHOWN
 
 
 @pytest.mark.parametrize("env, colours", [
@@ -64,12 +65,7 @@ def test_ansi_theme_snapshot(snap_compare, demo, pane):
     app = make_app(language="en")
     app.theme = ANSI_THEME
 
-    async def settled(pilot):
-        await pilot.press(*{"today": [], "board": ["2", "j"]}[pane])
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=SHOWN[pane])
 
 
 def _signed_in(demo_path, *, env, size=(80, 24), lang="en") -> Terminal:
