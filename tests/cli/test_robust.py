@@ -197,6 +197,7 @@ def test_everything_carcrm_creates_is_private(shop, tmp_path):
     assert run(shop, "export", str(tmp_path / "x.csv"), user="王建国", pin="860517").returncode == 0
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("姓名,手机\n好客户,13811112299\n坏号码,12345\n", encoding="utf-8")
+    os.chmod(sheet, 0o644)  # a sheet anyone may read: its errors file must not take after it
     r = run(shop, "import", str(sheet), user="王建国", pin="860517")
     assert r.returncode == 1 and "1 created" in r.stdout, r.stdout + r.stderr  # one row refused: errors.csv
     r = run(shop, "restore", str(tmp_path / "b.sqlite"), "--yes", user="王建国", pin="860517")
@@ -206,7 +207,7 @@ def test_everything_carcrm_creates_is_private(shop, tmp_path):
     for log in (tmp_path / "logs").glob("*.log"):
         modes[log.name] = log.stat().st_mode & 0o777
     assert modes and all(mode == 0o600 for mode in modes.values()), {k: oct(v) for k, v in modes.items()}
-    assert sheet.stat().st_mode & 0o777 != 0o600  # (the test's own file, written under pytest's umask)
+    assert sheet.stat().st_mode & 0o777 == 0o644  # the user's own file is left as it was
 
 
 def _read(db, sql: str, *params) -> list[tuple]:
