@@ -194,11 +194,71 @@ def test_everything_carcrm_creates_is_private(shop, tmp_path):
             modes[p.name] = p.stat().st_mode & 0o777
     assert run(shop, "backup", str(tmp_path / "b.sqlite"), user="王建国", pin="860517").returncode == 0
     assert run(shop, "export", str(tmp_path / "x.xlsx"), user="王建国", pin="860517").returncode == 0
-    for name in ("b.sqlite", "x.xlsx"):
+    assert run(shop, "export", str(tmp_path / "x.csv"), user="王建国", pin="860517").returncode == 0
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("姓名,手机\n好客户,13811112299\n坏号码,12345\n", encoding="utf-8")
+    os.chmod(sheet, 0o644)  # a sheet anyone may read: its errors file must not take after it
+    r = run(shop, "import", str(sheet), user="王建国", pin="860517")
+    assert r.returncode == 1 and "1 created" in r.stdout, r.stdout + r.stderr  # one row refused: errors.csv
+    r = run(shop, "restore", str(tmp_path / "b.sqlite"), "--yes", user="王建国", pin="860517")
+    assert r.returncode == 0, r.stderr
+    for name in ("b.sqlite", "x.xlsx", "x.csv", "sheet.errors.csv", "shop.sqlite.before-restore", "shop.sqlite"):
         modes[name] = (tmp_path / name).stat().st_mode & 0o777
     for log in (tmp_path / "logs").glob("*.log"):
         modes[log.name] = log.stat().st_mode & 0o777
     assert modes and all(mode == 0o600 for mode in modes.values()), {k: oct(v) for k, v in modes.items()}
+    assert sheet.stat().st_mode & 0o777 == 0o644  # the user's own file is left as it was
+
+
+def _read(db, sql: str, *params) -> list[tuple]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def _audit_after(db, top: int) -> list[tuple]:
+    return _read(db, "SELECT actor_id, action, entity, entity_id, field, old, new, at FROM audit_log "
+                           "WHERE id > ? ORDER BY id", top)
+
+
+def _account_id(db, name: str) -> int:
+    return _read(db, "SELECT id FROM account WHERE name = ?", name)[0][0]
+
+
+def _top(db) -> int:
+    return _read(db, "SELECT MAX(id) FROM audit_log")[0][0]
+
+
+def test_a_backup_and_a_restore_of_a_file_are_in_the_audit_trail(shop, tmp_path):
+    """Who copied the whole showroom, when, to where — and who put a copy back (PostgreSQL's
+    backup: tests/cli/test_server_commands.py)."""
+    import pendulum
+
+    manager, admin = _account_id(shop, "王建国"), _account_id(shop, "系统管理员")
+    top = _top(shop)
+    started = pendulum.now("UTC").subtract(seconds=1)
+    backup = tmp_path / "copies" / "b.sqlite"
+    r = run(shop, "backup", str(backup), user="王建国", pin="860517")
+    assert r.returncode == 0, r.stderr
+    rows = [row for row in _audit_after(shop, top) if row[1] != "sign_in"]
+    assert [row[:7] for row in rows] == [(manager, "backup", "file", None, "file", "", str(backup))]
+    at = pendulum.parse(rows[0][7], tz="UTC")
+    assert started <= at <= pendulum.now("UTC")  # stored in UTC, when it happened
+    assert [row[1] for row in _audit_after(backup, top)] == ["sign_in"]  # taken before its own record
+
+    r = run(shop, "user", "set-pin", "李娜", user="系统管理员", pin="240613", stdin="7053\n")
+    assert r.returncode == 0, r.stderr  # a change after the backup, which the restore takes back
+    before = _audit_after(shop, top)
+    r = run(shop, "restore", str(backup), "--yes", user="系统管理员", pin="240613")
+    assert r.returncode == 0, r.stderr
+    after = [row for row in _audit_after(shop, _top(backup)) if row[1] != "sign_in"]
+    assert [row[:7] for row in after] == [(admin, "restore", "file", None, "file", "", str(backup))]
+    assert "set_pin" not in [row[1] for row in _audit_after(shop, top)]  # the database is the backup's again
+    kept = _audit_after(shop.with_name("shop.sqlite.before-restore"), top)
+    assert [row[1] for row in kept if row[1] != "sign_in"] == ["backup", "set_pin"]  # kept aside, not lost
+    assert [row[:7] for row in kept if row[1] == "backup"] == [row[:7] for row in before if row[1] == "backup"]
 
 
 def test_check_reports_loose_modes(shop):
