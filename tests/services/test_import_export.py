@@ -10,7 +10,7 @@ from carcrm_tui.services import exporting, importing
 from carcrm_tui.services.importing import SheetError
 from carcrm_tui.store.models import AuditLog, Customer, CustomerTag, FollowUp, Lead
 from tests import factory
-from tests.conftest import session_for
+from tests.conftest import NOW, session_for
 
 SHEETS = Path(__file__).parents[2] / "fixtures" / "import"
 
@@ -177,3 +177,26 @@ def test_exports_respect_visibility(shop, tmp_path):
     assert "别人的客户" not in out.read_text(encoding="utf-8-sig")
     exporting.export(session_for("王经理"), out, "customers", "zh")
     assert "别人的客户" in out.read_text(encoding="utf-8-sig")
+
+
+def test_a_known_backup_phone_finds_its_customer_in_this_showroom_only(shop, tmp_path):
+    """A row whose phone is an existing customer's backup number updates that customer — also on a
+    file whose statistics say backup numbers are nearly all empty (the planner then scans unless
+    the phone index is named); a customer with that phone in another showroom is not this one's."""
+    from carcrm_tui.store.models import Account, Showroom, database
+
+    lina = Account.get(Account.name == "李娜")
+    known = factory.customer(lina, "老客户")
+    Customer.update(phone2="+8613911112222", phone2_digits="13911112222").where(Customer.id == known.id).execute()
+    for i in range(30):  # customers without a backup phone, as most are
+        factory.customer(lina, f"客户{i}", phone=f"137000000{i:02d}")
+    west = Showroom.create(name="西城店", created_at=NOW).id
+    elsewhere = factory.customer(lina, "西城客户", phone="13922223333")
+    Customer.update(showroom=west).where(Customer.id == elsewhere.id).execute()
+    database.execute_sql("ANALYZE")
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("客户姓名,联系电话,客户级别\n老客户,13911112222,A\n新客户,13922223333,B\n", encoding="utf-8")
+    report = importing.import_file(session_for("王经理"), sheet)
+    assert (report.created, report.updated) == (1, 1), report
+    assert Customer.select().where(Customer.phone_digits == "13911112222").count() == 0  # no duplicate made
+    assert Customer.select().where(Customer.phone_digits == "13922223333").count() == 2  # one per showroom
