@@ -18,7 +18,7 @@ from carcrm_tui.domain.schedule import next_due, on_local_date
 from carcrm_tui.domain.validation import Invalid, clean_text, mask_phone
 from carcrm_tui.services import audit, process
 from carcrm_tui.services.errors import NotFound, ValidationFailed
-from carcrm_tui.services.scope import get_lead, glance_lead
+from carcrm_tui.services.scope import get_lead, glance_lead, visible_leads
 from carcrm_tui.services.session import Session
 from carcrm_tui.store import search_index
 from carcrm_tui.store.bulk import Inserter
@@ -80,6 +80,27 @@ def call_sheet(session: Session, lead_id: int) -> CallSheet:
 def recent(session: Session, lead_id: int, n: int = 1) -> tuple[PastContact, ...]:
     """What was said last on a lead the actor may see (Today's detail line)."""
     return _last_contacts(get_lead(session, lead_id).id, n)
+
+
+def recent_for(session: Session, lead_ids) -> dict[int, tuple[PastContact, ...]]:
+    """What was said last on each of these leads, in one read (Today reads ahead for its rows, so
+    the detail under the cursor is there the moment the cursor arrives): lead id → its latest
+    contact as a tuple of one, or () when none was logged. Leads the actor may not see are left out."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return {}
+    latest = FollowUp.alias("latest")
+    newest = (latest.select(latest.id).where((latest.lead == Lead.id) & latest.done_at.is_null(False))
+              .order_by(latest.done_at.desc(), latest.id.desc()).limit(1))
+    visible = Lead.select(Lead.id).where(Lead.id.in_(ids) & visible_leads(session))
+    out: dict[int, tuple[PastContact, ...]] = {lead: () for (lead,) in visible.tuples()}
+    if out:
+        rows = (FollowUp.select(FollowUp.lead, FollowUp.done_at, FollowUp.channel, FollowUp.outcome, FollowUp.summary,
+                                FollowUp.feedback)
+                .where(FollowUp.id.in_(Lead.select(newest).where(Lead.id.in_(list(out))))).tuples())
+        for lead, *contact in rows:
+            out[lead] = (PastContact(*contact),)
+    return out
 
 
 def validate(session: Session, data) -> dict[str, Invalid]:

@@ -185,3 +185,21 @@ def test_a_chosen_follow_up_is_the_one_closed_and_a_lead_no_longer_open_gets_no_
     assert Lead.get_by_id(ld.id).score == 17  # a closed lead keeps its score
     from carcrm_tui.store.models import AuditLog
     assert AuditLog.select().where((AuditLog.entity == "followup") & (AuditLog.entity_id == due.id)).count() == 3
+
+
+def test_the_last_contacts_of_many_leads_in_one_read_only_of_leads_one_may_see(world):
+    ld, _ = world
+    me = ld.owner
+    quiet = factory.lead(factory.customer(me, "没联系过"))
+    theirs = factory.lead(factory.customer(factory.account("王芳"), "别人的客户"))
+    for days, summary in ((9, "旧的"), (2, "新的")):
+        FollowUp.create(lead=ld, owner=me, channel="phone", due_at=NOW.subtract(days=days),
+                        done_at=NOW.subtract(days=days), summary=summary, outcome="reached",
+                        created_at=NOW.subtract(days=days + 1))
+    FollowUp.create(lead=theirs, owner=theirs.owner, channel="phone", due_at=NOW.subtract(days=1),
+                    done_at=NOW.subtract(days=1), summary="别人的话", created_at=NOW.subtract(days=2))
+    said = contacts.recent_for(session_for("李娜"), [ld.id, quiet.id, theirs.id])
+    assert said == {ld.id: contacts.recent(session_for("李娜"), ld.id), quiet.id: ()}
+    assert [c.summary for c in said[ld.id]] == ["新的"]
+    factory.account("王经理", role="manager")
+    assert [c.summary for c in contacts.recent_for(session_for("王经理"), [theirs.id])[theirs.id]] == ["别人的话"]
