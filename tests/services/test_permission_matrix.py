@@ -151,6 +151,8 @@ SCOPED = {  # (call, the customers of the answer — a colleague's must not be a
     "board.cards": (lambda s, r: board.cards(s, {r.lead}), lambda v, r: [c.customer_id for c in v.values() if c]),
     "board.changed_leads": (lambda s, r: _changed_after_a_call(s, r),
                             lambda v, r: [Lead.get_by_id(lead).customer_id for lead in v or ()]),
+    "board.changes": (lambda s, r: _changed_after_a_call(s, r) and board.changes(s, 0),
+                      lambda v, r: [Lead.get_by_id(lead).customer_id for lead in (v.leads if v else ())]),
     "board.health": (lambda s, r: board.health(s),
                      lambda v, r: [r.customer] if sum(h.total for h in v.values()) > 1 else []),
     "search.search": (lambda s, r: search.search(s, "客户"), lambda v, r: [h.customer_id for h in v]),
