@@ -42,7 +42,10 @@ def rows(actor_id: int | None, at: DateTime, action: str, entity: str, entity_id
 
 def write(entries: list[dict]) -> None:
     """Audit rows from `rows`, in one statement (inside the caller's transaction)."""
-    _insert.rows(entries)
+    if len(entries) == 1:
+        _insert(**entries[0])
+    else:
+        _insert.rows(entries)
 
 
 _insert = Inserter(AuditLog, ("at", "actor", "action", "entity", "entity_id", "customer_id", "field", "old", "new"))

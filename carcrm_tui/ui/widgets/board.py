@@ -205,7 +205,7 @@ class BoardView(Translated, Widget, can_focus=True):
         if again:
             self.summary = BoardSummary({cell: tally for cell, tally in self.summary.cells.items()
                                          if cell[0] not in again} | (counts.cells if counts else {}))
-            for stage in again:
+            for stage in again & self.columns.keys():
                 column = self.columns[stage]
                 under = column.cards[column.cursor] if column.cards else None
                 self.columns[stage] = Column(cursor=column.cursor)
