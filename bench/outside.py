@@ -30,7 +30,7 @@ from probe import ProbeError, Tmux, cold_start, key_to, key_to_screen
 HERE = Path(__file__).resolve().parent
 
 # what each screen shows once drawn (English)
-TODAY_DRAWN = ("Overdue (", "Quit")
+TODAY_DRAWN = ("Why", "Quit")  # its list's last column heading (a group's may be scrolled off)
 BOARD_DRAWN = ("New lead (", "Quote (", " · ¥")
 
 

@@ -28,11 +28,24 @@ def _text(value: object) -> str:
 def record(actor_id: int | None, at: DateTime, action: str, entity: str, entity_id: int | None,
            customer_id: int | None = None, changes: dict[str, tuple[object, object]] | None = None) -> None:
     """One row per changed field (or one row for the action when nothing changed field-wise)."""
+    write(rows(actor_id, at, action, entity, entity_id, customer_id, changes))
+
+
+def rows(actor_id: int | None, at: DateTime, action: str, entity: str, entity_id: int | None,
+         customer_id: int | None = None, changes: dict[str, tuple[object, object]] | None = None) -> list[dict]:
+    """What `record` writes, for a service that writes several entries' rows at once (`write`)."""
     base = dict(at=at, actor=actor_id, action=action, entity=entity, entity_id=entity_id, customer_id=customer_id)
-    rows = [dict(base, field=f, old=_text(old), new=_text(new))
-            for f, (old, new) in (changes or {}).items() if _text(old) != _text(new)]
-    for row in rows or [dict(base)]:
-        _insert(**row)
+    out = [dict(base, field=f, old=_text(old), new=_text(new))
+           for f, (old, new) in (changes or {}).items() if _text(old) != _text(new)]
+    return out or [base]
+
+
+def write(entries: list[dict]) -> None:
+    """Audit rows from `rows`, in one statement (inside the caller's transaction)."""
+    if len(entries) == 1:
+        _insert(**entries[0])
+    else:
+        _insert.rows(entries)
 
 
 _insert = Inserter(AuditLog, ("at", "actor", "action", "entity", "entity_id", "customer_id", "field", "old", "new"))

@@ -238,10 +238,12 @@ def close_open_followups(lead_id: int, now, outcome: str) -> None:
 
 
 # ---- grade, score, dormancy ------------------------------------------------------------
-def _facts_sql() -> str:
+def _facts_sql(extra: str = "") -> str:
     """What the score counts, in one statement: every count walks an index of this lead's
     (or its customer's) rows. Logging a contact re-scores inside its write transaction, so
-    this is time every other terminal waits (eight terminals logging at once, README)."""
+    this is time every other terminal waits (eight terminals logging at once, README).
+    `extra`: more columns after the facts, of the lead `l` (log_contact reads what it needs
+    under the lock in this same statement); its parameters come between `since` and the id."""
     p = database.param
     lead, vehicle, visit, drive, followup = (m._meta.table_name for m in (Lead, Vehicle, ShowroomVisit, TestDrive, FollowUp))
     return (
@@ -249,23 +251,37 @@ def _facts_sql() -> str:
         f"(SELECT COUNT(*) FROM {visit} s WHERE s.customer_id = l.customer_id AND s.lead_id = l.id), "
         f"(SELECT COUNT(*) FROM {drive} d WHERE d.lead_id = l.id), "
         f"(SELECT COUNT(*) FROM {followup} f WHERE f.lead_id = l.id AND f.done_at >= {p}), "
-        f"(SELECT COUNT(*) FROM {followup} f WHERE f.lead_id = l.id AND f.done_at >= {p} AND f.attitude = 'positive') "
+        f"(SELECT COUNT(*) FROM {followup} f WHERE f.lead_id = l.id AND f.done_at >= {p} AND f.attitude = 'positive')"
+        f"{', ' + extra if extra else ''} "
         f"FROM {lead} l LEFT JOIN {vehicle} v ON v.id = l.vehicle_id WHERE l.id = {p}"
     )
 
 
-def _facts(lead_id: int, now) -> tuple[int, LeadFacts]:
-    """The lead's stored score and the facts that score it."""
-    since = FollowUp.done_at.db_value(now.subtract(days=30))
-    row = database.execute_sql(_facts_sql(), (since, since, lead_id)).fetchone()
-    if row is None:
-        raise Lead.DoesNotExist(lead_id)
-    score, low, high, expected, price, visits, drives, contacts_30d, positive_30d = row
+FACTS = 9  # the columns of _facts_sql before `extra`
+
+
+def facts_since(now) -> object:
+    """The `since` parameter of _facts_sql (twice): contacts of the last 30 days count."""
+    return FollowUp.done_at.db_value(now.subtract(days=30))
+
+
+def facts_of(row) -> tuple[int, LeadFacts]:
+    """The stored score and the facts, from the first FACTS columns of a _facts_sql row."""
+    score, low, high, expected, price, visits, drives, contacts_30d, positive_30d = row[:FACTS]
     return score, LeadFacts(
         visits=visits, test_drives=drives, budget_min=low, budget_max=high, vehicle_price=price,
         expected_purchase=Lead.expected_purchase_date.python_value(expected),
         contacts_30d=contacts_30d, positive_30d=positive_30d,
     )
+
+
+def _facts(lead_id: int, now) -> tuple[int, LeadFacts]:
+    """The lead's stored score and the facts that score it."""
+    since = facts_since(now)
+    row = database.execute_sql(_facts_sql(), (since, since, lead_id)).fetchone()
+    if row is None:
+        raise Lead.DoesNotExist(lead_id)
+    return facts_of(row)
 
 
 def facts(lead_id: int, now) -> LeadFacts:

@@ -7,9 +7,11 @@ once and no screen can skip it.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from carcrm_tui.services.errors import NotFound
 from carcrm_tui.services.session import Session
-from carcrm_tui.store.models import Account, Customer, Lead
+from carcrm_tui.store.models import Account, Customer, Lead, database
 
 
 def lead_filter(session: Session):
@@ -55,17 +57,42 @@ def get_lead(session: Session, lead_id: int) -> Lead:
     earlier deal by a colleague: its after-sales calls are the customer owner's to make); for
     managers, a lead of their showroom."""
     lead = Lead.get_or_none(Lead.id == lead_id)
-    if lead is None:
+    if lead is None or not _may_see(session, lead.showroom_id, lead.owner_id, lead.customer_id):
         raise NotFound(lead_id)  # missing and not yours look the same: no existence leak
+    return lead
+
+
+def visible_leads(session: Session):
+    """get_lead's rule as one condition on Lead (for reads of many leads at once): a consultant's
+    own leads and the leads of customers they look after; a manager's showroom's."""
+    if session.sees_everyone:
+        return lead_filter(session)
+    me = session.actor.id
+    return (Lead.owner == me) | Lead.customer.in_(Customer.select(Customer.id).where(Customer.owner == me))
+
+
+class LeadGlance(NamedTuple):
+    customer_id: int
+    owner_id: int
+    grade: str
+
+
+def glance_lead(session: Session, lead_id: int) -> LeadGlance:
+    """get_lead's rule, reading only a few columns in one plain statement: a write checks who may
+    before it takes the write lock, and eight terminals logging at once share two cores."""
+    row = database.execute_sql(f'SELECT customer_id, owner_id, showroom_id, grade FROM "{Lead._meta.table_name}" '
+                               f"WHERE id = {database.param}", (lead_id,)).fetchone()
+    if row is None or not _may_see(session, row[2], row[1], row[0]):
+        raise NotFound(lead_id)
+    return LeadGlance(row[0], row[1], row[3])
+
+
+def _may_see(session: Session, showroom_id: int, owner_id: int, customer_id: int) -> bool:
     if session.sees_everyone:
         showroom = session.scope_showroom
-        if showroom is None or lead.showroom_id == showroom:
-            return lead
-        raise NotFound(lead_id)
-    if lead.owner_id == session.actor.id or Customer.select().where(
-            (Customer.id == lead.customer_id) & (Customer.owner == session.actor.id)).exists():
-        return lead
-    raise NotFound(lead_id)
+        return showroom is None or showroom_id == showroom
+    return owner_id == session.actor.id or Customer.select().where(
+        (Customer.id == customer_id) & (Customer.owner == session.actor.id)).exists()
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 from carcrm_tui.domain.process import response_clock
 from carcrm_tui.domain.schedule import DueGroup, Urgency, due_reason, silent_since, today_window, urgency
@@ -62,6 +62,20 @@ def today(session: Session, limit: int = PAGE, tag: str | None = None,
     for group, bound in bounds.items():
         group_limit = (limits or {}).get(group, limit)
         order = (rank, FollowUp.due_at, FollowUp.id) if group is DueGroup.URGENT else (FollowUp.due_at, FollowUp.id)
+        # one walk of the consultant's open follow-ups picks the page and counts the group (a window
+        # count over what matched); the page's details are read for its rows only. Counting apart and
+        # joining the customer of every matching row before sorting cost ~100 ms more for a consultant
+        # with 19,000 open follow-ups (5,000 urgent) at 100,000 customers.
+        picked = list(
+            FollowUp.select(FollowUp.id, fn.COUNT(SQL("*")).over())
+            .join(Lead, on=(FollowUp.lead == Lead.id))
+            .where(mine & bound)
+            .order_by(*order)
+            .limit(group_limit)
+            .tuples()
+        )
+        totals[group] = picked[0][1] if picked else 0
+        place = {fid: n for n, (fid, _total) in enumerate(picked)}
         query = (
             FollowUp.select(
                 FollowUp.id, FollowUp.channel, FollowUp.due_at, Lead.id, Lead.grade, Lead.stage,
@@ -72,18 +86,11 @@ def today(session: Session, limit: int = PAGE, tag: str | None = None,
             .join(Customer, on=(Lead.customer == Customer.id))
             .switch(Lead)
             .join(Vehicle, JOIN.LEFT_OUTER, on=(Lead.vehicle == Vehicle.id))
-            .where(mine & bound)
-            .order_by(*order)
-            .limit(group_limit)
+            .where(FollowUp.id.in_(list(place)))
             .tuples()  # plain tuples: hydrating four models per row costs more than the query
-        )
-        rows = [_row(r, group, now, session.policy) for r in query]
+        ) if place else ()
+        rows = sorted((_row(r, group, now, session.policy) for r in query), key=lambda row: place[row.followup_id])
         groups[group] = rows
-        if len(rows) < group_limit:
-            totals[group] = len(rows)
-        else:
-            totals[group] = (FollowUp.select(fn.COUNT(FollowUp.id)).join(Lead, on=(FollowUp.lead == Lead.id))
-                             .where(mine & bound).scalar())
     open_complaints = [c for c in complaints.assigned_to_me(session)
                        if not tag or tag in customer_tags(c.customer_id)]
     return TodayView(groups, totals, open_complaints, notices.unread(session))

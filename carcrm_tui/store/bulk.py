@@ -22,6 +22,7 @@ class Inserter:
         self.model = model
         self.ignore = ignore_conflicts
         self._sql: dict[bool, str] = {}  # per kind of database (a process may open SQLite, then a server)
+        self._multi: dict[tuple[str, int], str] = {}  # (one row's statement, rows) -> several rows' statement
 
     def _statement(self) -> str:
         sqlite = isinstance(database.obj, SqliteDatabase)
@@ -57,6 +58,23 @@ class Inserter:
         if rows:
             sql = self._statement().removesuffix(" RETURNING id")
             database.cursor().executemany(sql, rows)
+
+    def rows(self, rows: list[dict]) -> None:
+        """Several rows (each as for `__call__`) in one statement: a transaction that writes a few
+        rows to one table (a contact's audit rows) pays for one statement, not one each."""
+        if not rows:
+            return
+        if len(rows) == 1:
+            self(**rows[0])
+            return
+        key = (self._statement(), len(rows))
+        sql = self._multi.get(key)
+        if sql is None:
+            head, _, values = key[0].removesuffix(" RETURNING id").partition(" VALUES ")
+            tail = " ON CONFLICT DO NOTHING" if values.endswith(" ON CONFLICT DO NOTHING") else ""
+            values = values.removesuffix(tail)
+            sql = self._multi[key] = f"{head} VALUES {', '.join([values] * len(rows))}{tail}"
+        database.execute_sql(sql, [p for row in rows for p in self.params(row)])
 
     def __call__(self, **values) -> int | None:
         cursor = database.execute_sql(self._statement(), self.params(values))

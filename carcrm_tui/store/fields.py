@@ -14,6 +14,7 @@ import pendulum
 from peewee import DateTimeField, SqliteDatabase
 
 TEXT_FORMAT = "%Y-%m-%d %H:%M:%S"
+UTC = pendulum.timezone("UTC")
 
 
 def to_db(value: dt.datetime) -> dt.datetime:
@@ -49,7 +50,9 @@ class UTCDateTimeField(DateTimeField):
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
         if isinstance(value, dt.datetime):
-            return pendulum.instance(value.replace(tzinfo=None), tz="UTC")
+            # built directly: pendulum.instance takes ~5 µs, and a board page reads two per card
+            return pendulum.DateTime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                                     value.microsecond, tzinfo=UTC)
         return value
 
 

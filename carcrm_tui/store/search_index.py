@@ -138,6 +138,15 @@ def rebuild(db: Database) -> None:
     db.execute_sql("DELETE FROM followup_fts_pending")
 
 
+def queued(db: Database) -> int:
+    """How many notes wait for the index (0 where there is no index: PostgreSQL). A writer asks
+    inside its own transaction, where the queue's page is at hand, rather than in a read of its
+    own after it."""
+    if not available(db):
+        return 0
+    return db.execute_sql("SELECT COUNT(*) FROM followup_fts_pending").fetchone()[0]
+
+
 def catch_up_after_write(db: Database) -> None:
     """After a write that queued notes: index the queue once it is long enough. The write
     has committed, so a busy or failing database only leaves the queue for the next

@@ -164,3 +164,28 @@ def test_after_calls_logged_only_those_leads_cards_are_read_again(floor):
     assert board.changed_leads(s, since) is None
     assert board.cards(s, {lead.id, leads[3].id}) == {lead.id: None, leads[3].id: board.cards(s, {leads[3].id})[leads[3].id]}
     assert board.cards(session_for("张伟"), {leads[3].id}) == {leads[3].id: None}  # not theirs to see
+
+
+def test_a_grade_or_status_change_elsewhere_rereads_only_that_column(floor):
+    """A grade changed or a lead lost elsewhere: the board counts its column again (the same
+    counts a whole read gives) and keeps the others; a stage move reads it all again."""
+    from carcrm_tui.services import audit, process
+
+    me, leads = floor
+    s = session_for("李娜")
+    since = audit.last_change()
+    lead = Lead.get_by_id(leads[0].id)
+    process.set_grade(s, lead.id, lead.version, "C" if lead.grade != "C" else "B", reason="客户说再等等")
+    other = Lead.get_by_id(leads[2].id)
+    board.mark_lost(s, other.id, other.version, "price")
+    found = board.changes(s, since)
+    assert found.leads == {lead.id, other.id} and found.stages == {lead.stage, other.stage}
+    counted = board.summary(s, stages=found.stages)
+    whole = board.summary(s)
+    assert counted.cells == {cell: tally for cell, tally in whole.cells.items() if cell[0] in found.stages}
+    assert board.changes(session_for("张伟"), since) == board.BoardChanges(set(), set())  # not on their board
+
+    lead = Lead.get_by_id(leads[1].id)
+    back = -1 if lead.stage != s.policy.stages[0] else 1
+    board.move(s, lead.id, lead.version, back)
+    assert board.changes(s, since) is None

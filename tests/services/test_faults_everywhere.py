@@ -149,6 +149,7 @@ WRITES = {
 # transaction, and its callers are in WRITES (or `carcrm init`, below).
 EXEMPT = {
     "audit.record": "the audit rows of every write above, in that write's transaction",
+    "audit.write": "several audit rows in one statement, in the caller's transaction (log_contact)",
     "notices.tell": "inside colleague_be_back's / reassign's transaction",
     "undo.remember": "inside the undoable action's transaction (board.move, set_grade, set_dormant …)",
     "process.close_open_followups": "inside mark_lost / set_dormant / advance (won)",
@@ -164,7 +165,8 @@ EXEMPT = {
 # ---- which service functions write, read from their source ----------------------------------
 MODEL_WRITES = {"insert", "insert_many", "insert_from", "replace", "replace_many", "update", "delete", "create",
                 "delete_instance", "delete_by_id", "bulk_create", "bulk_update", "get_or_create", "save"}
-RAW_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
+# SQL text that writes ("update" alone is also an audit action's name)
+RAW_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\s", re.I)
 
 
 def _service_modules() -> dict[str, types.ModuleType]:

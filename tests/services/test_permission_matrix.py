@@ -20,7 +20,7 @@ import carcrm_tui.services as services_pkg
 from carcrm_tui.domain.policy import Policy
 from carcrm_tui.services import (
     accounts, audit, auth, board, catalogue, complaints, contacts, customers, exporting, import_batches, importing,
-    late, merge, metrics, moving, notices, process, reassign, review, search, showrooms, site, today, undo, walkins,
+    late, merge, metrics, moving, notices, process, reassign, review, scope, search, showrooms, site, today, undo, walkins,
 )
 from carcrm_tui.services.errors import NotAllowed, NotFound, ServiceError
 from carcrm_tui.services.views import ContactInput, WalkInInput
@@ -95,6 +95,7 @@ OWN = {
     "contacts.log_contact": lambda s, r: contacts.log_contact(s, r.lead, ContactInput(summary="回访")),
     "contacts.call_sheet": lambda s, r: contacts.call_sheet(s, r.lead),
     "contacts.recent": lambda s, r: contacts.recent(s, r.lead),
+    "scope.glance_lead": lambda s, r: scope.glance_lead(s, r.lead),
     "board.move": lambda s, r: board.move(s, r.lead, version(r.lead), -1),
     "board.mark_lost": lambda s, r: board.mark_lost(s, r.lead, version(r.lead), "budget"),
     "process.advance": lambda s, r: process.advance(s, r.lead, version(r.lead), -1),
@@ -150,6 +151,8 @@ SCOPED = {  # (call, the customers of the answer — a colleague's must not be a
     "board.cards": (lambda s, r: board.cards(s, {r.lead}), lambda v, r: [c.customer_id for c in v.values() if c]),
     "board.changed_leads": (lambda s, r: _changed_after_a_call(s, r),
                             lambda v, r: [Lead.get_by_id(lead).customer_id for lead in v or ()]),
+    "board.changes": (lambda s, r: _changed_after_a_call(s, r) and board.changes(s, 0),
+                      lambda v, r: [Lead.get_by_id(lead).customer_id for lead in (v.leads if v else ())]),
     "board.health": (lambda s, r: board.health(s),
                      lambda v, r: [r.customer] if sum(h.total for h in v.values()) > 1 else []),
     "search.search": (lambda s, r: search.search(s, "客户"), lambda v, r: [h.customer_id for h in v]),
@@ -160,6 +163,8 @@ SCOPED = {  # (call, the customers of the answer — a colleague's must not be a
                          lambda v, r: [r.customer] if f"{r.owner}的客户" in (r.tmp / "out.csv").read_text("utf-8-sig")
                          else []),
     "notices.unread": (lambda s, r: notices.unread(s), lambda v, r: []),
+    "contacts.recent_for": (lambda s, r: contacts.recent_for(s, [r.lead]),
+                            lambda v, r: [Lead.get_by_id(lead).customer_id for lead in v]),
     "notices.mark_read": (lambda s, r: notices.mark_read(s, 1), lambda v, r: []),
 }
 ANYONE = {
@@ -178,7 +183,7 @@ ACCOUNTS = {"auth.add_account", "auth.set_pin", "auth.set_active", "auth.disable
 INTERNAL = {
     "contacts.validate", "customers.parse_changes", "customers.deal_price_visible", "process.target_of",
     "process.parse_stage", "process.lead_as_seen", "process.refresh_score", "process.record_visit",
-    "scope.lead_filter", "scope.customer_filter", "scope.account_filter", "scope.in_showroom",
+    "scope.lead_filter", "scope.visible_leads", "scope.customer_filter", "scope.account_filter", "scope.in_showroom",
     "scope.owned_in_showroom", "undo.begin", "undo.remember", "undo.last_step", "metrics.this_month", "exporting.customer_rows",
     "exporting.followup_rows", "exporting.lead_rows", "maintenance.audit_file",
     "importing.require_importer", "importing.limits_for", "importing.resumable",

@@ -177,3 +177,22 @@ def test_first_response_clock_shows_until_the_first_contact(lead):
 
     contacts.log_contact(s, ld.id, ContactInput(summary="首次联系"))
     assert all(r.response is None for g in today.today(s).groups.values() for r in g)
+
+
+def test_a_complaints_call_goes_on_its_own_lead_or_else_the_customers_latest(lead):
+    """Today lists complaints with the lead a call is logged on, read for all of them at once."""
+    from carcrm_tui.store.models import Complaint
+
+    ld, _ = lead
+    me = ld.owner
+    other = factory.customer(me, "另一位客户")
+    old = factory.lead(other, grade="B")
+    newest = factory.lead(other, grade="C")
+    s = session_for("李娜")
+    complaints.open_complaint(s, ld.customer_id, "phone", "service", "等太久", "service", assignee="李娜")
+    on_other = complaints.open_complaint(s, other.id, "phone", "sales", "没回电话", "sales", assignee="李娜")
+    Complaint.update(lead=None).where(Complaint.id == on_other).execute()  # one from before leads were kept
+    seen = {c.customer_id: (c.lead_id, c.lead_grade, c.lead_status) for c in complaints.assigned_to_me(s)}
+    assert seen == {ld.customer_id: (ld.id, ld.grade, "open"), other.id: (newest.id, "C", "open")}
+    assert old.id != newest.id
+    assert complaints.get(s, on_other).lead_id == newest.id

@@ -68,6 +68,45 @@ async def test_urgent_work_is_on_top_and_the_detail_says_why(database):
         assert "问了置换政策" not in shown and "138****" not in shown and "沉默H客户" not in shown
 
 
+async def test_the_last_contacts_are_read_ahead_so_the_detail_follows_the_cursor_at_once(database, monkeypatch):
+    """Today reads what was said last on all its rows in one go after it is shown: moving the
+    cursor then shows a row's last contact without a read of its own (one repaint, not a "…"
+    and a second one), never through Textual's loading indicator; a call logged elsewhere
+    is read again."""
+    from carcrm_tui.services import contacts
+    from carcrm_tui.services.views import ContactInput
+    from carcrm_tui.ui.panes.today import TodayPane
+    from carcrm_tui.ui.widgets.today_detail import TodayDetail
+
+    me = factory.account("李娜")
+    _routine, silent, late, _waiting = a_day(me)
+    app = make_app("李娜")
+    single_reads = []
+    real_recent = contacts.recent
+    monkeypatch.setattr(contacts, "recent", lambda s, lead_id, n=1: single_reads.append(lead_id) or real_recent(s, lead_id, n))
+    async with running(app, size=(80, 24)) as pilot:
+        table = app.screen.query_one(TodayTable)
+        pane, detail = app.screen.query_one(TodayPane), app.screen.query_one(TodayDetail)
+        await wait_for(pilot, lambda: table.selected is not None, what="Today's rows")
+        leads = {row.lead_id for row in table.rows_by_key.values()}
+        await wait_for(pilot, lambda: leads <= set(pane._said), what="the rows' last contacts read ahead")
+        before = list(single_reads)
+        for _ in range(3):
+            row = table.cursor_row
+            await pilot.press("j")
+            await wait_for(pilot, lambda: table.cursor_row != row, what="the next row")
+            assert not detail.waiting and not app.screen.query("LoadingIndicator")
+            if table.selected.lead_id == silent.id:
+                assert "问了置换政策" in screen_text(app)
+        assert single_reads == before  # every row came from the read-ahead
+        # another terminal logs a call on the overdue lead: the live refresh reads it again
+        logged = contacts.log_contact(session_for("李娜"), late.id, ContactInput(summary="约了周六来店"))
+        key = f"f{logged.next_id}"
+        await wait_for(pilot, lambda: key in table.rows_by_key, what="the live refresh")
+        table.move_to(key)
+        await wait_for_text(pilot, "约了周六来店")
+
+
 async def test_the_call_form_shows_the_number_and_the_last_two_contacts_and_copies_the_number(database):
     me = factory.account("李娜")
     _routine, silent, _late, _waiting = a_day(me)

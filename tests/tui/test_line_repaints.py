@@ -99,7 +99,14 @@ async def test_switching_back_to_a_board_reads_only_what_changed(demo, monkeypat
 
     counted = []
     summary = board_service.summary
-    monkeypatch.setattr(board_service, "summary", lambda *a, **k: counted.append(1) or summary(*a, **k))
+    counted_stages = []
+
+    def counting(session, filt=None, stages=None):
+        counted.append(1)
+        counted_stages.append(stages)
+        return summary(session, filt, stages)
+
+    monkeypatch.setattr(board_service, "summary", counting)
     app = make_app("李娜")
     async with running(app, size=(160, 50)) as pilot:
         board = await board_of(pilot, app)
@@ -120,15 +127,31 @@ async def test_switching_back_to_a_board_reads_only_what_changed(demo, monkeypat
         assert len(counted) == 1
         await wait_for_text(pilot, "in 5d")
 
-        # a grade changed elsewhere moves the card to another group: the board is read again
+        # a grade changed elsewhere moves the card to another group: its column is counted and paged
+        # again, the others are kept; the counts are those of a board read whole
         await pilot.press("1")
         lead = Lead.get_by_id(card.lead_id)
         grade = "C" if lead.grade != "C" else "B"
+        kept = {stage: board.columns[stage] for stage in board.stages if stage != lead.stage}
         process.set_grade(session_for("李娜"), lead.id, lead.version, grade, reason="另一台终端")
         await pilot.press("2")
-        await wait_for(pilot, lambda: len(counted) == 2, what="the board read again after a grade change")
+        await wait_for(pilot, lambda: len(counted) == 2, what="the column counted again after a grade change")
+        await wait_for(pilot, lambda: board.selected is not None and board.selected.grade == grade)
+        assert counted_stages[-1] == {lead.stage} and board.selected.lead_id == lead.id
+        assert all(board.columns[stage] is column for stage, column in kept.items())
+        assert board.summary.cells == summary(app.session, app.screen.board_filter).cells
+        await wait_for_text(pilot, f" {grade} · {board.summary.cell(lead.stage, grade).count} · ")
+
+        # a stage moved elsewhere: the board is read whole
+        await pilot.press("1")
+        lead = Lead.get_by_id(card.lead_id)
+        back = -1 if lead.stage != board.stages[0] else 1  # the first stage's lead: on to reception (no form)
+        board_service.move(session_for("李娜"), lead.id, lead.version, back)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: len(counted) == 3, what="the board read again after a move")
+        assert counted_stages[-1] is None
         await pilot.press("r")  # the reload key reads it whatever happened
-        await wait_for(pilot, lambda: len(counted) == 3, what="r reading the board")
+        await wait_for(pilot, lambda: len(counted) == 4, what="r reading the board")
 
 
 async def test_a_today_key_repaints_the_old_and_new_cursor_lines(demo, monkeypatch):

@@ -8,7 +8,7 @@ from tests.tui.helpers import first_screen_ready, make_app, wait_for, workers_id
 async def today_shown(pilot) -> None:
     """Today with the selected row's last contact in the lines under the list (read on a worker)."""
     app = pilot.app
-    await wait_for(pilot, lambda: first_screen_ready(app) and not app.screen.query_one("#today-detail").loading
+    await wait_for(pilot, lambda: first_screen_ready(app) and not app.screen.query_one("#today-detail").waiting
                    and workers_idle(app), what="Today and its detail lines")
 
 

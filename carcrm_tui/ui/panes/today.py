@@ -34,9 +34,10 @@ class TodayPane(RecordPane):
         super().__init__(**kwargs)
         self.limits: dict = {}  # groups the user asked to see more of
         self._said: dict[int, tuple] = {}  # lead id -> (last change seen, its latest contact)
+        self._on_complaint = False  # the cursor is on a complaint row (the key bar offers s)
 
     def compose(self):
-        yield TodayTable(id="today-table")
+        yield TodayTable(id="today-table", follow=self.cursor_moved)
         yield TodayDetail(id="today-detail")
 
     @property
@@ -51,11 +52,19 @@ class TodayPane(RecordPane):
         if force:
             self._said.clear()
         self.show_detail()
+        if not main.privacy:
+            self.read_ahead({row.lead_id for row in table.rows_by_key.values()}, main.seen_change)
 
     # ---- the detail lines ------------------------------------------------------
-    def on_today_table_moved(self, event: TodayTable.Moved) -> None:
+    # What was said last on the row under the cursor comes from `_said`: read ahead for every row
+    # the list holds (one query on a worker after the list is shown), so a cursor move repaints
+    # once; a row not read yet (the cursor got there first) is read on its own.
+    def cursor_moved(self) -> None:
         self.show_detail()
-        self.main.refresh_bindings()  # s applies on complaint rows only
+        on_complaint = self.table.selected_complaint is not None
+        if on_complaint != self._on_complaint:  # s applies on complaint rows only: the key bar changes
+            self._on_complaint = on_complaint
+            self.main.refresh_bindings()
 
     def show_detail(self) -> None:
         table, detail, main = self.table, self.query_one(TodayDetail), self.main
@@ -88,6 +97,21 @@ class TodayPane(RecordPane):
         self._said[lead_id] = (as_of, said)
         row = self.table.selected
         if row is not None and row.lead_id == lead_id:
+            self.show_detail()
+
+    @work(thread=True, exclusive=True, group="today-ahead")
+    def read_ahead(self, lead_ids: set[int], as_of: int) -> None:
+        try:
+            said = in_worker(contacts.recent_for, self.session, lead_ids)
+        except REFUSALS:  # the row under the cursor is read on its own and says why
+            return
+        self.app.call_from_thread(self._read_ahead_done, as_of, said)
+
+    def _read_ahead_done(self, as_of: int, said: dict) -> None:
+        kept = {lead: seen for lead, seen in self._said.items() if seen[0] == as_of}  # older reads are stale
+        self._said = kept | {lead: (as_of, contacts) for lead, contacts in said.items()}
+        detail, row = self.query_one(TodayDetail), self.table.selected
+        if detail.waiting and row is not None and row.lead_id in said:
             self.show_detail()
 
     # ---- what is under the cursor -----------------------------------------------

@@ -153,7 +153,9 @@ class BoardView(Translated, Widget, can_focus=True):
 
     # ---- data -------------------------------------------------------------
     def load(self, summary: BoardSummary, now, keep: BoardCard | None = None) -> None:
-        """Fresh headers; drop cached cards (they are refetched on demand)."""
+        """Fresh headers; drop cached cards (they are refetched on demand). Drawn cells are kept
+        as `redraw` says: a cell's key holds its card, so a changed card is drawn again and an
+        unchanged one is not."""
         self.summary = summary
         self.now = now
         old = self.columns
@@ -162,7 +164,6 @@ class BoardView(Translated, Widget, can_focus=True):
             self.columns[stage].cursor = column.cursor
         if keep is not None:
             self._find(keep)
-        self._drawn_with = None  # new cards: every cell is drawn again
         self.redraw(now)
 
     def redraw(self, now) -> None:
@@ -182,12 +183,17 @@ class BoardView(Translated, Widget, can_focus=True):
         else:
             self.update_lines()
 
-    def patch(self, cards: dict[int, BoardCard | None], now) -> bool:
+    def patch(self, cards: dict[int, BoardCard | None], now, *, again: set[str] = frozenset(),
+              counts: BoardSummary | None = None) -> bool:
         """Put fresh cards in place of these leads' (a call logged on them: its due time, its
         response clock) and redraw; False, changing nothing, if one has left its column or
-        grade group, or the board: then it is read again."""
+        grade group, or the board: then it is read again. `again`: columns whose `counts` were
+        counted again (a lead changed grade or left the board there): they take them, drop
+        their cards (paged again as they are drawn) and keep their cursor on the same lead."""
         places = []
-        for column in self.columns.values():
+        for stage, column in self.columns.items():
+            if stage in again:
+                continue
             for i, card in enumerate(column.cards):
                 if card.lead_id in cards:
                     fresh = cards[card.lead_id]
@@ -196,6 +202,15 @@ class BoardView(Translated, Widget, can_focus=True):
                     places.append((column, i, fresh))
         for column, i, fresh in places:
             column.cards[i] = fresh
+        if again:
+            self.summary = BoardSummary({cell: tally for cell, tally in self.summary.cells.items()
+                                         if cell[0] not in again} | (counts.cells if counts else {}))
+            for stage in again & self.columns.keys():
+                column = self.columns[stage]
+                under = column.cards[column.cursor] if column.cards else None
+                self.columns[stage] = Column(cursor=column.cursor)
+                if under is not None:
+                    self._find(cards.get(under.lead_id) or under)
         self.redraw(now)
         return True
 

@@ -8,6 +8,8 @@ not the days); the detail lines under the list say it whole.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual.message import Message
 
 from carcrm_tui.domain.schedule import DueGroup, Urgency
@@ -85,11 +87,9 @@ class TodayTable(LineList):
             super().__init__()
             self.notice = notice
 
-    class Moved(Message):
-        """The cursor is on another line: the detail lines follow it."""
-
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, follow: Callable[[], None] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.follow = follow
         self.rows_by_key: dict[str, DueRow] = {}
         self.complaints_by_key: dict = {}
         self.notices_by_key: dict = {}
@@ -110,7 +110,11 @@ class TodayTable(LineList):
             self.post_message(self.MoreWanted(DueGroup(key[5:])))
 
     def cursor_moved(self) -> None:
-        self.post_message(self.Moved())
+        """`follow` (Today's detail lines) is called here, in the key's own handler, so what it
+        repaints goes out in the same frame as the cursor; a message would reach the pane after
+        that frame was sent, and the detail would follow a frame later (~30 ms)."""
+        if self.follow is not None:
+            self.follow()
 
     @property
     def selected_complaint(self):

@@ -76,14 +76,16 @@ class TodayDetail(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._text = Text()
-        self.loading = False  # the last contact is on its way from a worker
+        # the last contact is on its way from a worker (not Widget.loading: that mounts an
+        # animated LoadingIndicator over the lines, a second repaint on every move)
+        self.waiting = False
 
     def render(self) -> Text:
         return self._text
 
-    def _set(self, text: Text, loading: bool = False) -> None:
+    def _set(self, text: Text, waiting: bool = False) -> None:
         self._text = text
-        self.loading = loading
+        self.waiting = waiting
         self.refresh()
 
     def show_nothing(self) -> None:
@@ -109,7 +111,7 @@ class TodayDetail(Widget):
             said = Text("…", style="dim")
         else:
             said = last_contact_text(contacts[0] if contacts else None, policy)
-        self._set(lines(who, why, reason, said), loading=contacts is None and not privacy)
+        self._set(lines(who, why, reason, said), waiting=contacts is None and not privacy)
 
     def show_complaint(self, c, *, now, policy, display_name) -> None:
         who = plain(display_name(c.customer_name), "bold")
