@@ -275,14 +275,20 @@ def still_valid(actor: AccountView) -> bool:
     return row is not None and bool(row[0]) and row[1] == actor.role and row[2] == actor.showroom_id
 
 
+def _to_check(name: str, now: DateTime) -> Account:
+    """The active account of that name, unless it is locked."""
+    account = Account.get_or_none((Account.name == name) & Account.active)
+    if account is None:
+        raise NotFound(name)
+    if account.locked_until is not None and account.locked_until > now:
+        raise AccountLocked(account.locked_until)
+    return account
+
+
 def sign_in(name: str, pin: str, now: DateTime, policy: Policy) -> AccountView:
     """The account if the PIN is right; counts failures and locks after too many."""
     with database.atomic():
-        account = Account.get_or_none((Account.name == name) & Account.active)
-        if account is None:
-            raise NotFound(name)
-        if account.locked_until is not None and account.locked_until > now:
-            raise AccountLocked(account.locked_until)
+        account = _to_check(name, now)
         if account.pin_hash and verify_pin(pin, account.pin_hash):
             changes = {Account.failed_pins: 0, Account.locked_until: None}
             if _weaker_than_current(account.pin_hash):
@@ -307,11 +313,7 @@ def confirm_pin(name: str, pin: str, now: DateTime) -> AccountView:
     """The account if the PIN is right, on a database opened read-only (copy-to's source): a
     locked account stays locked, but nothing is recorded there — no failure count, no audit row
     (the command that needed it records who it was where it writes)."""
-    account = Account.get_or_none((Account.name == name) & Account.active)
-    if account is None:
-        raise NotFound(name)
-    if account.locked_until is not None and account.locked_until > now:
-        raise AccountLocked(account.locked_until)
+    account = _to_check(name, now)
     if account.pin_hash and verify_pin(pin, account.pin_hash):
         return view(account)
     raise SignInFailed(0)
