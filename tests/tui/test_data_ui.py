@@ -139,6 +139,40 @@ async def test_manager_merges_a_duplicate_record(demo):
         assert Lead.select().where(Lead.customer == keep.id).count() == 2
 
 
+async def test_a_merge_saved_at_once_loses_nothing_and_keeps_the_colleagues_customer(database):
+    """The manager registers a walk-in, sees it is 张伟's customer and merges it in with ctrl+s
+    straight away: values the new record lacks come from the old one, the customer stays 张伟's
+    with his lead open, and "do not contact" is kept."""
+    from carcrm_tui.services import walkins
+    from carcrm_tui.services.views import WalkInInput
+    from tests import factory
+    from tests.conftest import session_for
+
+    zw = factory.account("张伟")
+    factory.account("王建国", role="manager")
+    old = factory.customer(zw, "钱辉勇")
+    Customer.update(gender="f", age_range="46-55岁", wechat="wx_992312", do_not_contact=True).where(
+        Customer.id == old.id).execute()
+    his = factory.lead(old, grade="C", stage="new", use="family")
+    walkin = walkins.register_walkin(session_for("王建国"), WalkInInput(phone="13911112222", name="钱辉勇"))
+    app = make_app("王建国")
+    async with running(app, size=(80, 24)) as pilot:
+        app.screen.open_customer(walkin.customer_id)
+        await customer_shown(pilot, walkin.customer_id)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen), what="the merge form")
+        form = app.screen
+        form.choose(old.id)
+        await wait_for(pilot, lambda: form.other is not None and form.query("#m-owner"), what="the fields to choose from")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MergeScreen), what="merged: the form closes")
+    kept = Customer.get_by_id(walkin.customer_id)
+    assert (kept.gender, kept.age_range, kept.wechat, kept.do_not_contact) == ("f", "46-55岁", "wx_992312", True)
+    assert kept.owner_id == zw.id
+    assert Lead.get_by_id(his.id).status == "open" and Lead.get_by_id(his.id).use == "family"
+    assert {kept.phone_digits, kept.phone2_digits} == {"13911112222", old.phone_digits}
+
+
 async def test_consultants_cannot_merge(demo):
     app = make_app("李娜")
     mine = Customer.select().where(Customer.owner == app.session.actor.id).first()

@@ -111,16 +111,19 @@ class MergeScreen(FormScreen):
         box = self.query_one("#merge-fields", VerticalScroll)
         box.remove_children()
         rows = []
+        older = self.other if self.other.id < self.keep.id else self.keep  # the record that was there first
+        owner = older.owner_name
         for name in MERGE_FIELDS:
             mine, theirs = _value(self.keep, name), _value(self.other, name)
             if mine != theirs:
                 options = [("keep", fit(mine or "—", 30).plain.rstrip()), ("other", fit(theirs or "—", 30).plain.rstrip())]
-                rows.append(Row(name, ChoiceBar(options, "keep", id=f"m-{name}")))
+                rows.append(Row(name, ChoiceBar(options, self._default(name, mine, theirs, owner), id=f"m-{name}")))
         open_leads = [ld for ld in (*self.keep.leads, *self.other.leads) if ld.status == "open"]
         if len(open_leads) > 1:
             options = [(str(ld.id), f"{ld.grade} · {label('stage', ld.stage)} · {ld.owner_name}") for ld in open_leads]
-            furthest = max(open_leads, key=lambda ld: self.policy.stages.index(ld.stage)
-                           if ld.stage in self.policy.stages else -1)
+            # the owner's own lead stays open (theirs carries what they learnt), the furthest of them
+            furthest = max(open_leads, key=lambda ld: (ld.owner_name == owner, self.policy.stages.index(ld.stage)
+                                                       if ld.stage in self.policy.stages else -1))
             rows.append(Row("lead", ChoiceBar(options, str(furthest.id), id="m-lead"), caption=t("merge.open_lead")))
         phones = {p for p in (self.keep.phone, self.keep.phone2, self.other.phone, self.other.phone2,
                               *self.keep.more_phones, *self.other.more_phones) if p}
@@ -131,6 +134,16 @@ class MergeScreen(FormScreen):
         box.mount_all(rows)
         self.query_one("#found").display = False
         self.message(t("merge.ready", other=self.other.name, leads=len(self.other.leads), **hint_keys(self.app)))
+
+    def _default(self, name: str, mine: str, theirs: str, owner: str) -> str:
+        """What a merge saved at once keeps: a value over an empty one, "do not contact" if either
+        record says so, and the owner of the record that was there first (a walk-in registered
+        by someone else does not take a colleague's customer)."""
+        if name == "owner":
+            return "keep" if mine == owner else "other"
+        if name == "do_not_contact":
+            return "other" if self.other.do_not_contact and not self.keep.do_not_contact else "keep"
+        return "other" if not mine and theirs else "keep"
 
     def action_save(self) -> None:
         if self.other is None:
