@@ -13,7 +13,7 @@ from carcrm_tui.services import audit, notices
 from carcrm_tui.services.errors import NotAllowed, ValidationFailed
 from carcrm_tui.services.scope import account_filter, lead_filter
 from carcrm_tui.services.session import Session
-from carcrm_tui.store.models import Account, Customer, FollowUp, Lead, database
+from carcrm_tui.store.models import Account, Complaint, Customer, FollowUp, Lead, database
 
 CHUNK = 500  # ids per IN (...): well under SQLite's variable limit
 
@@ -56,6 +56,15 @@ def reassign(session: Session, to: list[str], *, lead_ids: list[int] | None = No
                 Customer.update({Customer.owner: target_id, Customer.updated_at: now,
                                  Customer.version: Customer.version + 1}).where(
                     Customer.id.in_([m[2] for m in chunk])).execute()
+                # a complaint the old owner was handling goes with the customer (its assignee
+                # could no longer open the record it is about)
+                by_owner: dict[int, list[int]] = {}
+                for _lead, owner_id, customer_id in chunk:
+                    by_owner.setdefault(owner_id, []).append(customer_id)
+                for owner_id, customer_ids in by_owner.items():
+                    Complaint.update(assignee=target_id).where(
+                        Complaint.customer.in_(customer_ids) & (Complaint.assignee == owner_id)
+                        & (Complaint.status != "closed")).execute()
         names = {a.id: a.name for a in Account.select(Account.id, Account.name)}
         for target_id, moves in plan.items():
             for lead_id, owner_id, customer_id in moves:

@@ -30,6 +30,28 @@ def test_one_lead_moves_with_its_customer_and_open_follow_ups(team):
     assert (row.field, row.old, row.new) == ("owner", "离职顾问", "李娜")
 
 
+def test_a_complaint_the_old_owner_handled_goes_with_the_customer(team):
+    """Routed to the consultant who owned the customer, it would be stranded on their Today (they
+    can no longer open the record); one routed to someone else, or already closed, stays."""
+    from carcrm_tui.services import complaints
+    from carcrm_tui.store.models import Complaint
+
+    leaving, a, b, leads = team
+    customer = leads[0].customer_id
+    theirs = complaints.open_complaint(session_for("王经理"), customer, "phone", "service", "等太久", "service",
+                                       assignee="离职顾问")
+    elsewhere = complaints.open_complaint(session_for("王经理"), customer, "phone", "service", "洗车", "service",
+                                          assignee="张伟")
+    done = complaints.open_complaint(session_for("王经理"), customer, "phone", "sales", "报价慢", "sales",
+                                     assignee="离职顾问")
+    Complaint.update(status="closed").where(Complaint.id == done).execute()
+    reassign.reassign(session_for("王经理"), ["李娜"], lead_ids=[leads[0].id])
+    assert Complaint.get_by_id(theirs).assignee_id == a.id
+    assert Complaint.get_by_id(elsewhere).assignee_id == b.id
+    assert Complaint.get_by_id(done).assignee_id == leaving.id
+    assert [c.id for c in complaints.assigned_to_me(session_for("李娜"))] == [theirs]
+
+
 def test_a_leaving_consultants_book_round_robin(team):
     leaving, a, b, leads = team
     assert reassign.reassign(session_for("王经理"), ["李娜", "张伟"], from_account="离职顾问") == 6
