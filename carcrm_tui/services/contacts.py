@@ -16,7 +16,7 @@ from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.process import LeadFacts, lead_score
 from carcrm_tui.domain.schedule import next_due, on_local_date, today_window
 from carcrm_tui.domain.validation import Invalid, clean_text, mask_phone
-from carcrm_tui.services import audit, process
+from carcrm_tui.services import audit, notices, process
 from carcrm_tui.services.errors import NotFound, ValidationFailed
 from carcrm_tui.services.scope import get_lead, glance_lead, visible_leads
 from carcrm_tui.services.session import Session
@@ -226,6 +226,9 @@ def log_contact(session: Session, lead_id: int, data) -> Logged:
             next_at = None
         if data.channel == "visit":  # a be-back: showroom traffic, and a thank-you within 2 hours
             process.record_visit(session, lead, "be_back", now)
+            if lead.owner_id != actor:  # received by someone else (a manager, a colleague): the owner hears of it
+                name = Customer.select(Customer.name).where(Customer.id == lead.customer_id).scalar()
+                notices.tell(lead.owner_id, now, "be_back", lead.customer_id, customer=name, by=session.actor.name)
         _update_lead(session, lead, grade, now, data, today)
         entries = audit.rows(actor, now, "log_contact", "followup", closed_id, lead.customer_id, logged)
         if grade != lead.grade:

@@ -219,3 +219,17 @@ def test_the_last_contacts_of_many_leads_in_one_read_only_of_leads_one_may_see(w
     assert [c.summary for c in said[ld.id]] == ["新的"]
     factory.account("王经理", role="manager")
     assert [c.summary for c in contacts.recent_for(session_for("王经理"), [theirs.id])[theirs.id]] == ["别人的话"]
+
+
+def test_a_visit_received_by_someone_else_tells_the_owner(world):
+    """A manager at reception logs the visit of 李娜's customer: 李娜 hears of it on her Today;
+    her own visit logs tell no one."""
+    from carcrm_tui.services import notices
+
+    ld, _ = world
+    factory.account("王经理", role="manager")
+    contacts.log_contact(session_for("王经理"), ld.id, ContactInput(summary="客户再次到店", channel="visit", outcome="reached"))
+    told = notices.unread(session_for("李娜"))
+    assert [(n.kind, n.customer_id, n.params.get("by")) for n in told] == [("be_back", ld.customer_id, "王经理")]
+    contacts.log_contact(session_for("李娜"), ld.id, ContactInput(summary="又来了", channel="visit", outcome="reached"))
+    assert len(notices.unread(session_for("李娜"))) == 1
