@@ -111,7 +111,21 @@ class CarCrmApp(LiveRefresh, TypeAhead, App):
         )
 
     def action_switch_user(self, message: str = "") -> None:
-        """Close every screen of the current person and go back to sign-in."""
+        """Close every screen of the current person and go back to sign-in — asking first when a
+        form holds typing not yet saved (the lock screen keeps it; switching user does not)."""
+        from carcrm_tui.ui.screens.form import FormScreen
+        from carcrm_tui.ui.screens.process_forms import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        if not message and any(isinstance(s, FormScreen) and s.unsaved for s in self.screen_stack):
+            self.push_screen(ConfirmScreen(title=t("switch.title"), text=t("switch.confirm"), submit=lambda: True,
+                                           policy=self.policy),
+                             lambda done: done and self._switch_user(""))
+            return
+        self._switch_user(message)
+
+    def _switch_user(self, message: str) -> None:
         self.session = None
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -120,7 +134,7 @@ class CarCrmApp(LiveRefresh, TypeAhead, App):
 
     def session_ended(self) -> None:
         """The account was disabled or its role changed on another terminal: this session is over."""
-        self.action_switch_user(t("signin.session_ended"))
+        self._switch_user(t("signin.session_ended"))
 
     async def action_quit(self) -> None:
         """A signed-in shared terminal asks before it drops to the shell."""

@@ -71,7 +71,16 @@ async def test_switching_user_leaves_nothing_of_the_last_persons_screen(demo):
     async with running(app) as pilot:
         name = app.screen.query_one(TodayTable).selected.customer_name
         await pilot.press("enter", "c", *"half a note")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen)
+                       and app.screen.query_one("#summary").value == "half a note", what="half a note typed")
+        await pilot.press("ctrl+o")  # typing not yet saved: asked first, esc goes back to it
+        await wait_for_text(pilot, "not yet saved")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogContactScreen)
+                       and app.screen.query_one("#summary").value == "half a note", what="back to the form, kept")
         await pilot.press("ctrl+o")
+        await wait_for_text(pilot, "not yet saved")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and "Sign in" in screen_text(app),
                        what="the sign-in screen")
         assert app.session is None
