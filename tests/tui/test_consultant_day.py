@@ -278,3 +278,16 @@ async def test_a_notice_clears_itself_a_problem_stays(database, monkeypatch):
         await wait_for(pilot, lambda: time.monotonic() - said > 1.0 and "连接中断" in str(status.render()),
                        what="the problem still said after a notice's time")
         assert "连接中断" in str(status.render())
+
+
+async def test_a_long_notice_wraps_whole_on_the_status_line_at_80_columns(database):
+    """An import's result names the file with the rejected rows: cut at 80 columns, the path was lost."""
+    factory.account("李娜")
+    app = make_app("李娜")
+    async with running(app, size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")
+        path = "/home/showroom/imports/2026-11-30/customers.errors.csv"
+        app.screen.status("Batch 1 imported: 4 created, 1 updated, 0 contacts; 1 rejected, with the reasons in " + path)
+        await wait_for(pilot, lambda: "customers.errors.csv" in screen_text(app), what="the whole sentence")
+        app.screen.status("")
+        await wait_for(pilot, lambda: app.screen.query_one("#status").size.height == 1, what="one line again")

@@ -67,7 +67,7 @@ class MainScreen(Translated, Screen):
     focused: Reactive = Reactive(None, repaint=False)
     DEFAULT_CSS = """
     MainScreen #topbar { height: 1; background: $primary; color: $text; padding: 0 1; }
-    MainScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    MainScreen #status { height: auto; min-height: 1; max-height: 3; padding: 0 1; color: $text-muted; }
     MainScreen ContentSwitcher { height: 1fr; }
     """
 
