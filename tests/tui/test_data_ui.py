@@ -283,6 +283,9 @@ async def test_metrics_pane_counts_the_month_and_steps_back(demo):
                                    "Funnel: leads that came in 2026-03")
         assert "Forecast" in text and "Showroom traffic" in text and "█" in text
         assert app.screen.query_one("#metrics-grid").has_class("-wide")  # side by side at 160 columns
+        await pilot.press("full_stop")  # nothing to count after this month: said, and the month stays
+        await wait_for_text(pilot, "This month is the latest there is to count.")
+        assert "Metrics 2026-03" in screen_text(app)
         await pilot.press("comma")
         await wait_for_text(pilot, "Metrics 2026-02 (against 2026-01)")
         view = app.screen.query_one(MetricsView)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from textual import work
 from textual.binding import Binding
 
+from carcrm_tui.i18n import t
+
 from carcrm_tui.services.session import in_worker
 from carcrm_tui.ui.panes.base import REFUSALS, Pane, survives
 from carcrm_tui.ui.widgets.metrics import MetricsView
@@ -60,6 +62,9 @@ class MetricsPane(Pane):
 
         current = self.period or metrics.this_month(self.session)
         start = add_months(current.start.replace(day=1), step)
+        if start > metrics.this_month(self.session).start:  # months to come have nothing to count yet
+            self.status(t("metrics.no_future"))
+            return
         self.period = metrics.Period(start, add_months(start, 1))
         self.refresh_data()
 
