@@ -25,6 +25,8 @@ MERGE_FIELDS = ("name", "phone", "phone2", "gender", "age_range", "wechat", "ema
 
 def _value(detail, name: str) -> str:
     value = {"owner": detail.owner_name, "birthday": date_text(detail.birthday),
+             "phone": phone_text(detail.phone) if detail.phone else "",
+             "phone2": phone_text(detail.phone2) if detail.phone2 else "",
              "gender": label("gender", detail.gender), "source": label("source", detail.source),
              "customer_type": label("ctype", detail.customer_type),
              "do_not_contact": label("yesno", "yes" if detail.do_not_contact else "no")}.get(name)
