@@ -187,7 +187,8 @@ def _import(args, session, fail) -> int:
                                     for (column, word), n in report.unknown_words.most_common(15))
         print(t("cli.unknown_words", n=sum(report.unknown_words.values()), words=words))
     if report.new_vehicles:
-        print(t("cli.new_vehicles", models=listed(dict.fromkeys(report.new_vehicles))))
+        print(t("cli.new_vehicles_dry" if report.dry_run else "cli.new_vehicles",
+                models=listed(dict.fromkeys(report.new_vehicles))))
     if report.unassigned:
         names = listed(f"{name} ×{len(rows)}" for name, rows in report.unassigned.items())
         print(t("cli.unassigned", names=names, n=sum(len(r) for r in report.unassigned.values()),

@@ -217,7 +217,8 @@ class ImportScreen(FormScreen):
             lines.append_text(plain(t("import.warnings", n=sum(report.unknown_words.values()), words=words), "yellow"))
             lines.append("\n")
         if report.new_vehicles:
-            lines.append_text(plain(t("import.vehicles", models=listed(dict.fromkeys(report.new_vehicles))),
+            lines.append_text(plain(t("import.vehicles_dry" if report.dry_run else "import.vehicles",
+                                      models=listed(dict.fromkeys(report.new_vehicles))),
                                     "yellow"))
             lines.append("\n")
         if report.unassigned:
