@@ -13,7 +13,7 @@ from functools import partial
 from textual.binding import Binding
 
 from carcrm_tui.i18n import t
-from carcrm_tui.services import audit, complaints, customers, merge, process
+from carcrm_tui.services import audit, complaints, customers, merge, process, reassign
 from carcrm_tui.services.errors import NotFound, ServiceError
 from carcrm_tui.ui.keymap import hint_keys
 from carcrm_tui.ui.panes.base import form, survives
@@ -161,7 +161,8 @@ class CustomerPane(RecordPane):
             return
         self.app.push_screen(
             form("ComplaintScreen")(name=self.detail.name, policy=self.policy,
-                                    submit=partial(complaints.open_complaint, self.session, self.detail.id)),
+                                    submit=partial(complaints.open_complaint, self.session, self.detail.id),
+                                    people=reassign.consultants(self.session)),
             lambda done: done and (self.status(t("notice.complaint_saved")), self.load()),
         )
 

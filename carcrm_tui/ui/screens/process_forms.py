@@ -195,9 +195,11 @@ class ConfirmScreen(FormScreen):
 
 
 class ComplaintScreen(FormScreen):
-    def __init__(self, *, name: str, policy, submit: Callable[..., int]) -> None:
+    def __init__(self, *, name: str, policy, submit: Callable[..., int], people: list[str] | None = None) -> None:
+        """`people`: whom it may be routed to by name (a list to choose from, not a name to guess)."""
         super().__init__()
         self.customer_name, self.policy, self.submit = name, policy, submit
+        self.people = people or []
 
     def compose(self):
         with Vertical(id="form"):
@@ -207,7 +209,8 @@ class ComplaintScreen(FormScreen):
             yield Row("channel", ChoiceBar(code_options("channel", P.CHANNELS), "phone", id="channel"))
             yield Row("category", ChoiceBar(code_options("category", self.policy.complaint_categories), id="category"))
             yield Row("department", ChoiceBar(code_options("department", self.policy.departments), id="department"))
-            yield Row("assignee", Input(placeholder=t("complaint_form.assignee_hint"), id="assignee"))
+            yield Row("assignee", Select([(Text(p), p) for p in self.people], prompt=t("complaint_form.assignee_hint"),
+                                         id="assignee", compact=True))
             yield Static("", id="form-message")
             yield self.keys_hint()
 
@@ -219,9 +222,14 @@ class ComplaintScreen(FormScreen):
                               self.query_one("#category", ChoiceBar).value,
                               self.query_one("#description", Input).value,
                               self.query_one("#department", ChoiceBar).value,
-                              self.query_one("#assignee", Input).value.strip())
+                              self._assignee())
         if ok:
             self.dismiss(result)
+
+
+    def _assignee(self) -> str:
+        value = self.query_one("#assignee", Select).value
+        return value if isinstance(value, str) else ""
 
 
 class ComplaintActionScreen(FormScreen):
