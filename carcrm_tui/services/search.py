@@ -126,7 +126,24 @@ def search(session: Session, query: str, limit: int = 20) -> list[CustomerHit]:
         substring("notes", Customer.notes, text, 7, "note")
         if not hits.full:
             _followup_notes(session, text, hits, fts)
+    elif not hits.full and len(text) == 2 and CJK.search(text) and not session.sees_everyone:
+        _own_notes_read(session, text, hits)
     return _views(hits, limit)
+
+
+def _own_notes_read(session: Session, text: str, hits: _Hits) -> None:
+    """A two-character word (首付, 贷款) has no trigram to look up; a consultant's own notes are
+    few enough to read through (their leads by the owner index, the contacts by the lead index)."""
+    mine = Lead.select(Lead.id).where(lead_filter(session))
+    rows = (Customer.select(Customer.id, Customer.notes).where(customer_filter(session) & _contains(Customer.notes, text))
+            .limit(hits.room()).tuples())
+    hits.add(7, "note", rows)
+    if hits.full:
+        return
+    rows = (FollowUp.select(Lead.customer, FollowUp.summary).join(Lead, on=(FollowUp.lead == Lead.id))
+            .where(FollowUp.lead.in_(mine) & (_contains(FollowUp.summary, text) | _contains(FollowUp.feedback, text)))
+            .order_by(FollowUp.id.desc()).limit(hits.room()).tuples())
+    hits.add(7, "note", rows)
 
 
 def _raw_scope(session: Session, owner_alias: str, showroom_alias: str) -> tuple[str, list]:

@@ -190,3 +190,21 @@ def test_the_writer_that_finds_a_long_queue_indexes_it_and_the_score_still_moves
     contacts.log_contact(s, lead.id, ContactInput(summary="最后一次回访"))
     assert _queued() == 0 and _index_matches_the_notes()
     assert names(search.search(s, "第7次回访")) == ["张伟强"] and names(search.search(s, "最后一次")) == ["张伟强"]
+
+
+def test_a_two_character_word_finds_a_consultants_own_notes(database):
+    """首付 or 贷款 — most Chinese words are two characters, below the trigram index: a consultant's
+    own customers' notes and contacts are read through; a colleague's are not."""
+    from carcrm_tui.services import contacts
+
+    me, other = factory.account("李娜"), factory.account("张伟")
+    mine = factory.lead(factory.customer(me, "老王"))
+    contacts.log_contact(session_for("李娜"), mine.id, ContactInput(summary="询问贷款方案和首付比例", outcome="reached"))
+    noted = factory.customer(me, "备注客户")
+    Customer.update(notes="想要低首付").where(Customer.id == noted.id).execute()
+    theirs = factory.lead(factory.customer(other, "别人的"))
+    contacts.log_contact(session_for("张伟"), theirs.id, ContactInput(summary="也问了首付", outcome="reached"))
+    found = {h.name: h.matched for h in search.search(session_for("李娜"), "首付")}
+    assert found == {"老王": "note", "备注客户": "note"}
+    assert {h.name for h in search.search(session_for("李娜"), "贷款")} == {"老王"}
+    assert {h.name for h in search.search(session_for("张伟"), "首付")} == {"别人的"}
