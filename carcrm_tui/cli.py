@@ -47,15 +47,29 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool, themes: Sequence[str]
     parser.add_argument("--debug", action="store_true", default=default, help=t("cli.help.debug"))
 
 
-def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+class _NotTheApp(Exception):
+    pass
+
+
+class _AppParser(Parser):
+    """The top-level options alone: a mistake is left to the whole parser to say."""
+
+    def error(self, message):
+        raise _NotTheApp(message)
+
+
+def build_parser(argv: Sequence[str] = (), *, commands: bool = True) -> argparse.ArgumentParser:
     themes = _theme_names(argv)
     common = partial(_common, themes=themes)
-    parser = Parser(prog="carcrm", description=t("cli.description"),
-                    epilog=t("cli.epilog") + "\n\n" + t("cli.exit_codes"), formatter_class=RawDescriptionHelpFormatter)
+    parser = (Parser if commands else partial(_AppParser, add_help=False, exit_on_error=False))(
+        prog="carcrm", description=t("cli.description"), epilog=t("cli.epilog") + "\n\n" + t("cli.exit_codes"),
+        formatter_class=RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"carcrm {__version__}", help=t("argparse.version"))
     common(parser, sub=False)
     # set by `carcrm serve` on the command each browser tab runs: sign-in always, no OS-login trust
     parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+    if not commands:
+        return parser
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = subs.add_parser("demo", help=t("cli.help.demo"), description=t("cli.help.demo"))
     common(demo, sub=True)
@@ -70,6 +84,20 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     cli_server.add_parsers(subs, common)
     web.add_parser(subs, common)
     return parser
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The app itself (options, no command) is read by the top-level options alone: building every
+    command's parser, their modules imported, takes ~8 ms of each start. A command, help or a
+    mistake goes to the whole parser, which says it as it always has."""
+    try:
+        args, rest = build_parser(argv, commands=False).parse_known_args(argv)
+    except (_NotTheApp, argparse.ArgumentError):
+        rest = True
+    if not rest:
+        args.command = None
+        return args
+    return build_parser(argv).parse_args(argv)
 
 
 def _early_value(argv: Sequence[str], option: str) -> str | None:
@@ -165,7 +193,7 @@ def _main(argv: Sequence[str] | None) -> int:
     utf8_streams()  # a non-UTF-8 locale gets UTF-8, never a UnicodeEncodeError
     translate_argparse()  # "usage", "options" and argparse's errors in the UI language too
     set_language(_early_language(argv))
-    args = build_parser(argv).parse_args(argv)
+    args = parse(argv)
     if getattr(args, "debug", False):  # every statement and more detail, to the private log file only
         from carcrm_tui import logs
 

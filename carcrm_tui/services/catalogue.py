@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from carcrm_tui.domain import sheet
 from carcrm_tui.domain.validation import Invalid, clean_text
 from carcrm_tui.services import audit
 from carcrm_tui.services.errors import NotAllowed, NotFound, Rejected, ValidationFailed
@@ -77,6 +76,8 @@ def _require(session: Session) -> None:
 
 
 def _price(text) -> int:
+    from carcrm_tui.domain import sheet  # (its patterns take ~6 ms to compile: not at every start)
+
     try:
         price = sheet.money(text)
     except Invalid:
@@ -158,6 +159,7 @@ def import_catalogue(session: Session, path: str | Path, sheet_name: str | None 
     a price list is small.
     """
     from carcrm_tui.services.importing import limits_for
+    from carcrm_tui.domain import sheet
     from carcrm_tui.services.sheet_files import open_sheet
 
     _require(session)

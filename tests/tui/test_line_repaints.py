@@ -177,3 +177,51 @@ def test_a_first_response_clock_is_drawn_late_by_the_time_it_is_drawn():
     assert board._card_spans(card, 30, False, False, False)[0][0] == "⏱"
     board.now = NOW.add(minutes=6)
     assert board._card_spans(card, 30, False, False, False)[0][0] == "!"
+
+
+async def test_todays_detail_is_kept_per_row_and_follows_what_it_shows(demo):
+    """A row's detail lines are built and drawn once and kept: going back to a row (or to one drawn
+    ahead, either side of the cursor) repaints them from the cache; what was said, privacy and the
+    minute are part of the key, so a change is never shown stale."""
+    from carcrm_tui.ui.widgets.today_detail import TodayDetail
+
+    app = make_app()
+    async with running(app, size=(120, 40)) as pilot:
+        table = app.screen.query_one(TodayTable)
+        detail = app.screen.query_one(TodayDetail)
+        first = await wait_for(pilot, lambda: table.selected, what="a row under the cursor")
+        pane = app.screen.query_one("#today")
+        await wait_for(pilot, lambda: pane._said_now(first) is not None, what="the last contacts read ahead")
+        await wait_for(pilot, lambda: not detail.waiting and detail._key is not None, what="the detail shown")
+        key = detail._key
+        width, height = detail.size
+        style = detail.visual_style
+        drawn = detail._drawn[(key, width, height, style)]
+        await pilot.press("j")
+        second = await wait_for(pilot, lambda: table.selected != first and table.selected, what="the cursor moved")
+        # the row below is drawn ahead while the app waits for the next key, and that key uses it
+        third = table.neighbours()[0]
+        ahead = await wait_for(pilot, lambda: next((strips for k, strips in detail._drawn.items() if k[0][0] == third),
+                                                   None), what="the row below drawn ahead")
+        await pilot.press("j")
+        await wait_for(pilot, lambda: detail._key is not None and detail._key[0] == third, what="on the third row")
+        assert detail._drawn[(detail._key, width, height, style)] is ahead
+        await pilot.press("k", "k")
+        await wait_for(pilot, lambda: table.selected == first and detail._key == key, what="back on the first row")
+        assert second != first and detail._drawn[(key, width, height, style)] is drawn  # from the cache
+        # privacy: another key, initials and no number
+        await pilot.press("p")
+        await wait_for(pilot, lambda: detail._key is not None and detail._key != key, what="the private detail")
+        assert first.customer_name not in detail._text.plain
+        await pilot.press("p")
+        await wait_for(pilot, lambda: detail._key == key, what="the detail in full again")
+        # a contact logged elsewhere closes the row's follow-up: the row goes, and the detail shows
+        # the row that took its place, not the kept lines of the one that went
+        contacts.log_contact(session_for(app.session.actor.name), first.lead_id,
+                             ContactInput(summary="试驾约在周六上午"))
+        app.screen.action_reload()
+        now_on = await wait_for(pilot, lambda: table.selected not in (None, first) and table.selected,
+                                what="the next row under the cursor")
+        await wait_for(pilot, lambda: now_on.customer_name in detail._text.plain and not detail.waiting,
+                       what="the detail of the row under the cursor")
+        assert first.customer_name not in detail._text.plain.splitlines()[0]

@@ -93,3 +93,50 @@ def test_durations_for_clocks():
         "45m", "3h", "2h", "4d", "4w"]
     set_language("zh")
     assert duration(45057) == "4周"
+
+
+def test_a_catalog_is_kept_parsed_until_its_file_changes(tmp_path, monkeypatch):
+    """Start-up reads the parsed catalog kept in the cache folder; an edited catalog (another size
+    or time of change) or a damaged kept copy is parsed again from the TOML."""
+    import marshal
+
+    from carcrm_tui import i18n
+
+    locales, kept = tmp_path / "locales", tmp_path / "cache" / "catalog-en.marshal"
+    locales.mkdir()
+    (locales / "en.toml").write_text('[a]\nb = "one"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "_LOCALES", locales)
+    monkeypatch.setattr(i18n, "_kept_catalog", lambda lang: kept)
+    load = i18n.catalog.__wrapped__  # without the process's own lru_cache
+    assert load("en") == {"a.b": "one"}
+    stamp, words = marshal.loads(kept.read_bytes())
+    assert words == {"a.b": "one"}
+    kept.write_bytes(marshal.dumps((stamp, {"a.b": "kept"})))
+    assert load("en") == {"a.b": "kept"}  # read from the kept copy, not parsed
+    (locales / "en.toml").write_text('[a]\nb = "two, edited"\n', encoding="utf-8")
+    assert load("en") == {"a.b": "two, edited"}
+    kept.write_bytes(b"not marshal")
+    assert load("en") == {"a.b": "two, edited"}
+    assert marshal.loads(kept.read_bytes())[1] == {"a.b": "two, edited"}  # and kept again
+
+
+def test_a_catalog_loads_where_the_cache_folder_cannot_be_written(tmp_path, monkeypatch):
+    from carcrm_tui import i18n
+
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setattr(i18n, "_kept_catalog", lambda lang: blocked / "catalog-en.marshal")
+    assert i18n.catalog.__wrapped__("en")["cli.description"] == i18n.catalog("en")["cli.description"]
+
+
+def test_pendulum_parses_loosely_with_dateutil_loaded_on_first_use():
+    """carcrm makes dateutil's parser lazy (it costs every start ~5 ms): not loaded by starting,
+    loaded and working the first time a loose parse needs it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, carcrm_tui.cli, pendulum\n"
+            "assert 'dateutil.parser._parser' not in sys.modules\n"
+            "print(pendulum.parse('2024-03-04 10am', strict=False).isoformat())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "2024-03-04T10:00:00+00:00"

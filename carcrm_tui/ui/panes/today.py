@@ -7,6 +7,7 @@ row; `c` logs a call on it (a complaint row: on the customer's latest lead);
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 
 from textual import work
@@ -22,6 +23,9 @@ from carcrm_tui.ui.widgets.today import TodayTable
 from carcrm_tui.ui.widgets.today_detail import TodayDetail
 
 
+AHEAD_AFTER = 0.03  # seconds after a cursor move (a held key moves every ~33 ms)
+
+
 @survives()
 class TodayPane(RecordPane):
     BINDINGS = [
@@ -29,12 +33,14 @@ class TodayPane(RecordPane):
         Binding("f", "filter", "key.filter", id="filter.tag"),
     ]
     RECORD_ACTIONS = frozenset({"log_contact"})  # a row carries no lead version: stages move on the board
+    BLANK = True  # the list and the detail cover it: no background drawn under them on every key
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.limits: dict = {}  # groups the user asked to see more of
         self._said: dict[int, tuple] = {}  # lead id -> (last change seen, its latest contact)
         self._on_complaint = False  # the cursor is on a complaint row (the key bar offers s)
+        self._ahead = None  # the timer that draws the detail of the rows next to the cursor
 
     def compose(self):
         yield TodayTable(id="today-table", follow=self.cursor_moved)
@@ -61,17 +67,41 @@ class TodayPane(RecordPane):
     # once; a row not read yet (the cursor got there first) is read on its own.
     def cursor_moved(self) -> None:
         self.show_detail()
+        # the rows either side, once this key's frame is on the terminal: Textual writes frames on a
+        # thread of its own, which waits for this one to go idle (a callback right after the frame
+        # would hold the frame back). A bare loop timer: a Textual one costs a task on every key.
+        if self._ahead is not None:
+            self._ahead.cancel()
+        self._ahead = asyncio.get_running_loop().call_later(AHEAD_AFTER, self.draw_ahead)
         on_complaint = self.table.selected_complaint is not None
         if on_complaint != self._on_complaint:  # s applies on complaint rows only: the key bar changes
             self._on_complaint = on_complaint
             self.main.refresh_bindings()
 
+    def _said_now(self, row) -> tuple | None:
+        """What was said last on this row's lead as of the last change seen (None: not read)."""
+        seen = self._said.get(row.lead_id)
+        return seen[1] if seen is not None and seen[0] == self.main.seen_change else None
+
+    def draw_ahead(self) -> None:
+        """The detail of the rows either side of the cursor, built and drawn while the app waits
+        for the next key: that key repaints from the detail's cache."""
+        self._ahead = None
+        if not self.is_attached:
+            return
+        table, main = self.table, self.main
+        detail = self.query_one(TodayDetail)
+        for row in table.neighbours():
+            said = self._said_now(row)
+            if said is not None or main.privacy:
+                detail.prepare_row(row, said, now=self.now, policy=self.policy, privacy=main.privacy,
+                                   display_name=main.list_name)
+
     def show_detail(self) -> None:
         table, detail, main = self.table, self.query_one(TodayDetail), self.main
         row = table.selected
         if row is not None:
-            seen = self._said.get(row.lead_id)
-            said = seen[1] if seen is not None and seen[0] == main.seen_change else None
+            said = self._said_now(row)
             detail.show_row(row, said, now=self.now, policy=self.policy, privacy=main.privacy,
                             display_name=main.list_name)
             if said is None and not main.privacy:

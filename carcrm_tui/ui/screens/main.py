@@ -44,6 +44,14 @@ def as_is(name: str) -> str:
     return name
 
 
+class Panes(ContentSwitcher):
+    """The panes, one shown at a time. Blank to Textual (no content of its own): the shown pane
+    covers it, and every frame — a cursor key's too — would otherwise draw its 47 lines of
+    background under the pane, as it draws every widget whose area the update touches."""
+
+    BLANK = True
+
+
 @survives("poll_changes", "refresh_pane", "open_customer", "show_pane", "_show_when_mounted", "mount_panes", "changes_told",
           "live_back")
 class MainScreen(Translated, Screen):
@@ -65,6 +73,7 @@ class MainScreen(Translated, Screen):
     # Textual repaints the whole screen when focus moves; the widgets that gain and lose
     # focus repaint themselves, and a pane switch would otherwise send the screen twice
     focused: Reactive = Reactive(None, repaint=False)
+    BLANK = True  # its bars and panes cover it: no background to draw under them on every frame
     DEFAULT_CSS = """
     MainScreen #topbar { height: 1; background: $primary; color: $text; padding: 0 1; }
     MainScreen #status { height: auto; min-height: 1; max-height: 3; padding: 0 1; color: $text-muted; }
@@ -93,7 +102,7 @@ class MainScreen(Translated, Screen):
     # ---- layout -----------------------------------------------------------
     def compose(self):
         yield Static(id="topbar")
-        with ContentSwitcher(initial="today"):
+        with Panes(initial="today"):
             yield TodayPane(id="today")
         yield Static(id="status")
         yield KeyBar()

@@ -135,6 +135,17 @@ class TodayTable(LineList):
         key = self.selected_row
         return self.rows_by_key.get(key) if key else None
 
+    def neighbours(self) -> list[DueRow]:
+        """The follow-up rows a key away from the cursor (↑ and ↓), if those are follow-ups."""
+        out = []
+        for step in (1, -1):
+            index = self.cursor_row + step
+            while 0 <= index < len(self.lines) and not self.actionable(self.lines[index].key):
+                index += step
+            if 0 <= index < len(self.lines) and (row := self.rows_by_key.get(self.lines[index].key)) is not None:
+                out.append(row)
+        return out
+
     def show(self, view: TodayView, now, policy) -> None:
         keep, where = self.selected_row, self.cursor_row
         lines: list[Line] = []
