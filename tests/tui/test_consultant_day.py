@@ -52,7 +52,7 @@ async def test_urgent_work_is_on_top_and_the_detail_says_why(database):
         names = [table.rows_by_key[line.key].customer_name for line in table.lines if line.key in table.rows_by_key]
         assert names == ["新线索客户", "逾期客户", "沉默H客户", "例行客户"]
         assert table.selected.customer_name == "新线索客户"  # the cursor starts on the most pressing
-        await wait_for_text(pilot, "Urgent: a new lead waits for its first answer")
+        await wait_for_text(pilot, "Urgent: a new lead awaits its first answer")
         for _ in range(2):
             row = table.cursor_row
             await pilot.press("j")

@@ -113,7 +113,7 @@ class TodayDetail(Widget):
     """Drawn from plain values given to `show_*`; it never reads the database."""
 
     DEFAULT_CSS = f"""
-    TodayDetail {{ height: {HEIGHT}; background: $boost; padding: 0 1; }}
+    TodayDetail {{ height: {HEIGHT}; background: $boost; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }}
     """
 
     def __init__(self, **kwargs) -> None:
