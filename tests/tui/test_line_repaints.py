@@ -42,8 +42,8 @@ def card_line(board: BoardView, stage: str, index: int) -> int:
 async def board_of(pilot, app) -> BoardView:
     await pilot.press("2")
     board = app.screen.board_view
-    await wait_for(pilot, lambda: board.selected and board.health, what="the board and its health line")
-    await pilot.pause()
+    await wait_for(pilot, lambda: board.selected and board.health and not board.stale_lines(),
+                   what="the board and its health line, painted")
     return board
 
 

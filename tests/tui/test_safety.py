@@ -321,11 +321,12 @@ async def test_a_disabled_accounts_session_ends_within_seconds(demo):
         await wait_for(pilot, lambda: app.screen.query_one(TodayTable).selected)
         admin = accounts.find("系统管理员")
         auth.disable(admin, "李娜", NOW)
-        for _ in range(3):  # a few ticks of the live refresh
+        def ended() -> bool:  # each check is a tick of the live refresh, sooner than its timer
             if isinstance(app.screen, MainScreen):
                 app.screen.poll_changes()
-            await pilot.pause()
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen))
+            return isinstance(app.screen, SignInScreen)
+
+        await wait_for(pilot, ended, what="the session ended")
         await wait_for(pilot, lambda: "disabled or its role changed" in screen_text(app))
         assert app.session is None
 

@@ -15,9 +15,10 @@ from typing import NamedTuple
 
 from textual.binding import Binding
 
-from carcrm_tui.i18n import label, t
+from carcrm_tui.i18n import t
 from carcrm_tui.services import board, contacts, customers, process, reassign
 from carcrm_tui.services.errors import ServiceError
+from carcrm_tui.ui.format import stage_text
 from carcrm_tui.ui.panes.base import REFUSALS, Pane, form, survives
 from carcrm_tui.ui_text import error_sentence
 
@@ -120,7 +121,7 @@ class RecordPane(Pane):
 
     def _moved(self, record: Record, moved) -> None:
         stage = moved.stage
-        where = label("status", "won") if stage == "won" else label("stage", stage)
+        where = stage_text(stage)
         if moved.grade != moved.grade_before:  # an order makes it O; needs analysis may regrade it: say so
             self.status(t("notice.moved_regraded", name=record.name, stage=where, before=moved.grade_before,
                           after=moved.grade))

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from carcrm_tui.domain import policy as P
 from carcrm_tui.domain.process import REQUIRED, quote_totals
 from carcrm_tui.i18n import label, labelled, money, t
-from carcrm_tui.ui.format import budget_text, date_text, local
+from carcrm_tui.ui.format import budget_text, date_text, local, stage_text
 from carcrm_tui.ui.widgets.note_area import LONG_TEXT, NoteArea
 from carcrm_tui.ui.screens.edit_customer import focus_codes
 from carcrm_tui.ui.screens.form import FormScreen, Row, code_options
@@ -87,8 +87,7 @@ class StageScreen(FormScreen):
 
     def compose(self):
         with Vertical(id="form"):
-            title = Text(t("stage_form.title", stage=label("stage", self.target) if self.target != "won"
-                           else label("status", "won")))
+            title = Text(t("stage_form.title", stage=stage_text(self.target)))
             yield Static(title.append(" — ").append_text(plain(self.customer_name)), id="form-title")
             with VerticalScroll(id="stage-fields"):
                 for name in self.fields:

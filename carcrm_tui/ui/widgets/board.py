@@ -307,7 +307,7 @@ class BoardView(Translated, Widget, can_focus=True):
         if not self._painted:  # nothing drawn yet (or a resize or theme change is redrawing it all)
             self.refresh()
             return list(range(self.size.height))
-        changed = [y for y in range(self.size.height) if self._painted.get(y) != self._line_key(y)]
+        changed = self.stale_lines()
         width = self.size.width
         start = None
         for y in [*changed, None]:  # runs of neighbouring lines, one region each
@@ -319,6 +319,10 @@ class BoardView(Translated, Widget, can_focus=True):
                     start = y
                 end = y
         return changed
+
+    def stale_lines(self) -> list[int]:
+        """The lines whose content differs from what was last painted there."""
+        return [y for y in range(self.size.height) if self._painted.get(y) != self._line_key(y)]
 
     # ---- layout -----------------------------------------------------------
     def _layout(self) -> tuple[int, int]:
