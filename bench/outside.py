@@ -130,6 +130,17 @@ class Outside:
             self.floor_key()
             self.add(label, key_to(self.tmux, "manager", "2", drawn(*BOARD_DRAWN)))
 
+    def first_opens(self, trials: int) -> None:
+        """The board's first open after carcrm started (the manager, a moment on Today first)."""
+        for _ in range(trials):
+            self.tmux.blank("first")
+            self.tmux.start("first", self.argv)
+            self.tmux.wait("first", drawn(*TODAY_DRAWN), 60, plain=True)
+            time.sleep(1.0)  # a glance at Today
+            self.floor_key()
+            self.add("board first open", key_to(self.tmux, "first", "2", drawn(*BOARD_DRAWN)))
+        self.tmux.blank("first")
+
     def cold_starts(self, trials: int) -> None:
         """carcrm (manager) from process start to Today drawn, turn about with hello-world."""
         hello = [sys.executable, str(HERE / "apps" / "hello.py")]
@@ -181,6 +192,7 @@ def measure(db: Path, manager: str, consultant: str, folder: Path, *, trials: in
         o.start_all()
         o.keys(trials)
         o.opens((1 + len(changes or {})) * max(9, trials // 3), changes)
+        o.first_opens(max(9, trials // 4))
         o.cold_starts(max(9, trials // 4))
         version = None
         if kanban_cards:

@@ -351,6 +351,9 @@ def outside(path: Path, folder: Path, trials: int, cards: int) -> dict:
     manager = Account.get(Account.role == "manager").name
     consultant = accounts.default_actor()
     lead = Lead.select(Lead.id).where((Lead.owner == consultant.id) & (Lead.status == "open")).first().id
+    # a lead that moves on to the next stage and back with no form to fill in
+    moving = Lead.select(Lead.id).where((Lead.owner == consultant.id) & (Lead.status == "open")
+                                        & (Lead.stage == "needs")).scalar()
     db.close()
 
     def another_terminal(commit) -> Callable[[], None]:
@@ -369,9 +372,15 @@ def outside(path: Path, folder: Path, trials: int, cards: int) -> dict:
         row = Lead.get_by_id(lead)
         process.set_grade(session, lead, row.version, "C" if row.grade != "C" else "B", reason="make bench")
 
-    return probe.measure(path, manager, consultant.name, folder, trials=trials, kanban_cards=cards,
-                         changes={"a call logged elsewhere": another_terminal(log_a_call),
-                                  "a grade changed elsewhere": another_terminal(change_a_grade)})
+    def move_a_stage(session) -> None:
+        row = Lead.get_by_id(moving)
+        process.advance(session, moving, row.version, 1 if row.stage == "needs" else -1)
+
+    changes = {"a call logged elsewhere": another_terminal(log_a_call),
+               "a grade changed elsewhere": another_terminal(change_a_grade)}
+    if moving is not None:
+        changes["a stage moved elsewhere"] = another_terminal(move_a_stage)
+    return probe.measure(path, manager, consultant.name, folder, trials=trials, kanban_cards=cards, changes=changes)
 
 
 # (label, figure, reference, target ratio or None)
@@ -383,8 +392,11 @@ OUTSIDE_ROWS = (
     ("board open from Today, nothing changed since", "board open", "floor", 8.0),
     ("board open from Today, after a call logged elsewhere (those cards re-read)",
      "board open after a call logged elsewhere", "floor", 8.0),
-    ("board open from Today, after a grade changed elsewhere (all re-read)",
+    ("board open from Today, after a grade changed elsewhere (its column counted again)",
      "board open after a grade changed elsewhere", "floor", 8.0),
+    ("board open from Today, after a stage moved elsewhere (both columns counted again)",
+     "board open after a stage moved elsewhere", "floor", 8.0),
+    ("board's first open after start (counted behind Today)", "board first open", "floor", 8.0),
     ("kanban-tui, 1,000 cards: key j/k", "kanban key", "floor", None),
     ("hello-world Textual: start → drawn", "hello start", "hello start", None),
     ("carcrm: start → Today drawn, manager", "carcrm start", "hello start", 1.6),

@@ -140,6 +140,23 @@ def pg_demo(demo_path, pg_database):
 
 
 @pytest.fixture
+def trusting_config(tmp_path, demo_path):
+    """A site whose policy lets this machine's login in without a PIN, as the manager (and an empty
+    personal config file, which is what `carcrm serve`'s tabs are given)."""
+    import getpass
+    import pwd
+    import sqlite3
+
+    logins = {getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name}
+    pairs = ", ".join(f'"{login}" = "王建国"' for login in sorted(logins))
+    with sqlite3.connect(demo_path) as con:
+        con.execute("UPDATE site_policy SET toml = toml || ?", (f"[security]\nos_users = {{ {pairs} }}\n",))
+    path = tmp_path / "config.toml"
+    path.write_text("", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
 def demo(demo_path):
     db = store_db.connect(demo_path)
     yield db

@@ -146,16 +146,17 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
 
 
 # Audit entries that change nothing a board shows (sign-ins, a revealed phone, complaints,
-# exports); every other kind but a follow-up's means the board is read again.
+# exports); every other kind but a follow-up's or a lead's (below) means the board is read again.
 NEUTRAL = {("account", "sign_in"), ("account", "sign_in_failed"), ("account", "locked"), ("account", "set_pin"),
            ("customer", "reveal"), ("customer", "lookup")}
 NEUTRAL_ENTITIES = {"complaint", "file"}
 CHANGED_AT_MOST = 200  # more changes than this since the board was read: read it again
 
 
-# Lead fields whose change leaves the lead in its stage's column (or takes it off the board, or
-# puts it back, where it was): the board reads that column again, not the whole board.
-SAME_STAGE = frozenset({"", "grade", "grade_reason", "status", "lost_reason", "lost_competitor"})
+# What is done to a lead (its audit rows' action): its card and its column are read again. A
+# field of these that takes it to another board (owner, showroom) means a whole read.
+LEAD_ACTIONS = frozenset({"create", "update", "lost", "move", "won", "undo"})
+OTHER_BOARD = frozenset({"owner", "showroom", "customer"})
 
 
 class BoardChanges(NamedTuple):
@@ -165,38 +166,36 @@ class BoardChanges(NamedTuple):
 
 def changes(session: Session, since: int) -> BoardChanges | None:
     """What may look different on the board since audit entry `since`: calls logged and
-    scheduled (a card's due time and first-response clock), and grade or status changes (a
-    lead changes grade group or leaves its column, whose counts change: that column is read
-    again). None when anything else changed — a stage, an owner, a name, a vehicle, an import:
-    read the whole board again."""
+    scheduled (a card's due time and first-response clock: those cards), and leads created,
+    moved, regraded, lost, won or taken back (their cards, and the columns they are in and
+    left: counted and paged again). None when anything else changed — an owner, a name, a
+    vehicle, an import, more than CHANGED_AT_MOST entries: read the whole board again."""
     from carcrm_tui.store.models import AuditLog
 
-    rows = (AuditLog.select(AuditLog.entity, AuditLog.action, AuditLog.entity_id, AuditLog.field)
+    rows = (AuditLog.select(AuditLog.entity, AuditLog.action, AuditLog.entity_id, AuditLog.field, AuditLog.old)
             .where(AuditLog.id > since).limit(CHANGED_AT_MOST + 1).tuples())
     followups: set[int] = set()
     leads: set[int] = set()
-    for n, (entity, action, entity_id, changed) in enumerate(rows):
+    left: set[str] = set()  # columns a lead moved out of
+    for n, (entity, action, entity_id, changed, old) in enumerate(rows):
         if n >= CHANGED_AT_MOST:
             return None
         if entity == "followup" and entity_id is not None:
             followups.add(entity_id)
-        elif entity == "lead" and entity_id is not None and action in ("update", "lost") and changed in SAME_STAGE:
+        elif entity == "lead" and entity_id is not None and action in LEAD_ACTIONS and changed not in OTHER_BOARD:
             leads.add(entity_id)
+            if changed == "stage" and old:
+                left.add(old)
+        elif entity == "customer" and action == "create":
+            pass  # a new customer is on no board until its lead is created (its own entry)
         elif entity not in NEUTRAL_ENTITIES and (entity, action) not in NEUTRAL:
             return None
     called = {lead for (lead,) in FollowUp.select(FollowUp.lead).join(Lead, on=(FollowUp.lead == Lead.id))
               .where(FollowUp.id.in_(followups) & lead_filter(session)).distinct().tuples()} if followups else set()
-    moved: dict[int, str] = dict(Lead.select(Lead.id, Lead.stage).where(Lead.id.in_(leads) & lead_filter(session))
-                                 .tuples()) if leads else {}
+    now_in: dict[int, str] = dict(Lead.select(Lead.id, Lead.stage).where(Lead.id.in_(leads) & lead_filter(session))
+                                  .tuples()) if leads else {}
     # a lead outside this board's scope was never on it (one that left it changed owner: read all)
-    return BoardChanges(called | set(moved), set(moved.values()))
-
-
-def changed_leads(session: Session, since: int) -> set[int] | None:
-    """The leads whose cards may look different since audit entry `since`, when all that
-    happened is calls logged and scheduled; None when anything else changed (see `changes`)."""
-    found = changes(session, since)
-    return None if found is None or found.stages else found.leads
+    return BoardChanges(called | set(now_in), set(now_in.values()) | (left if now_in else set()))
 
 
 def cards(session: Session, lead_ids: set[int], filt: BoardFilter | None = None) -> dict[int, BoardCard | None]:

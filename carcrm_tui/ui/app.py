@@ -40,6 +40,7 @@ from carcrm_tui.ui.type_ahead import TypeAhead
 UNEXPECTED_EXIT = 5
 
 IDLE_CHECK_SECONDS = 5
+COLLECT_AFTER = 0.5  # seconds: the first screen and the panes behind it are built by then
 
 
 def _collect_from_now_on() -> None:
@@ -85,16 +86,22 @@ class CarCrmApp(LiveRefresh, TypeAhead, App):
             self.set_keymap(keymap)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(_collect_from_now_on)
         self.title = self.policy.dealership
         for problem in self.theme_problems:
             self.notify(clean(theme_problem_text(problem)), severity="warning", timeout=15, markup=False)
+        self.call_later(self._first_screen)
+        self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        self.start_live_refresh()  # PostgreSQL: the server tells of commits (SQLite terminals poll)
+
+    def _first_screen(self) -> None:
+        """Pushed once the app has started, not from on_mount: Textual holds its output for the whole
+        of start-up (compose, mount, ready) and a screen laid out meanwhile had its first full frame
+        thrown away — the terminal got the top and bottom bars, Today's list a frame (~20 ms) later."""
+        self.set_timer(COLLECT_AFTER, _collect_from_now_on)
         if self.session is not None:
             self.push_screen(MainScreen(self.session))
         else:
             self.show_sign_in()
-        self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
-        self.start_live_refresh()  # PostgreSQL: the server tells of commits (SQLite terminals poll)
 
     # ---- who is at the keyboard -------------------------------------------
     def show_sign_in(self, message: str = "") -> None:

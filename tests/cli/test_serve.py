@@ -5,9 +5,6 @@ would); a terminal opened that way goes straight in, a browser tab does not.
 """
 
 import asyncio
-import getpass
-import os
-import pwd
 import re
 import socket
 import subprocess
@@ -27,21 +24,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def trusting_config(tmp_path, demo_path):
-    """A site whose policy lets this machine's login in without a PIN, as the manager (and an empty
-    personal config file, which is what the served tabs are given)."""
-    import sqlite3
-
-    logins = {getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name}
-    pairs = ", ".join(f'"{login}" = "王建国"' for login in sorted(logins))
-    with sqlite3.connect(demo_path) as con:
-        con.execute("UPDATE site_policy SET toml = toml || ?", (f"[security]\nos_users = {{ {pairs} }}\n",))
-    path = tmp_path / "config.toml"
-    path.write_text("", encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -150,26 +150,27 @@ def test_after_calls_logged_only_those_leads_cards_are_read_again(floor):
     me, leads = floor
     s = session_for("李娜")
     since = audit.last_change()
-    assert board.changed_leads(s, since) == set()
+    assert board.changes(s, since) == board.BoardChanges(set(), set())
     contacts.log_contact(s, leads[0].id, ContactInput(summary="回访"))
     contacts.log_contact(s, leads[1].id, ContactInput(summary="回访", next_in_days=3))
-    assert board.changed_leads(s, since) == {leads[0].id, leads[1].id}
+    assert board.changes(s, since) == board.BoardChanges({leads[0].id, leads[1].id}, set())  # no column counted again
     fresh = board.cards(s, {leads[1].id})[leads[1].id]
     assert fresh.next_due == NOW.add(days=3) and fresh.response is None  # answered: no first-response clock
     audit.record(me.id, NOW, "sign_in", "account", me.id)  # a sign-in elsewhere changes no card
-    assert board.changed_leads(s, since) == {leads[0].id, leads[1].id}
+    assert board.changes(s, since) == board.BoardChanges({leads[0].id, leads[1].id}, set())
 
     lead = Lead.get_by_id(leads[2].id)
-    board.mark_lost(s, lead.id, lead.version, "price")  # a lead left the board: read it all again
-    assert board.changed_leads(s, since) is None
+    board.mark_lost(s, lead.id, lead.version, "price")  # a lead left the board: its column is counted again
+    assert board.changes(s, since) == board.BoardChanges({leads[0].id, leads[1].id, lead.id}, {lead.stage})
     assert board.cards(s, {lead.id, leads[3].id}) == {lead.id: None, leads[3].id: board.cards(s, {leads[3].id})[leads[3].id]}
     assert board.cards(session_for("张伟"), {leads[3].id}) == {leads[3].id: None}  # not theirs to see
 
 
 def test_a_grade_or_status_change_elsewhere_rereads_only_that_column(floor):
     """A grade changed or a lead lost elsewhere: the board counts its column again (the same
-    counts a whole read gives) and keeps the others; a stage move reads it all again."""
-    from carcrm_tui.services import audit, process
+    counts a whole read gives) and keeps the others; a stage move counts the column it left and
+    the one it is in; an owner changed reads it all again."""
+    from carcrm_tui.services import audit, process, reassign, undo
 
     me, leads = floor
     s = session_for("李娜")
@@ -185,7 +186,17 @@ def test_a_grade_or_status_change_elsewhere_rereads_only_that_column(floor):
     assert counted.cells == {cell: tally for cell, tally in whole.cells.items() if cell[0] in found.stages}
     assert board.changes(session_for("张伟"), since) == board.BoardChanges(set(), set())  # not on their board
 
+    since = audit.last_change()
     lead = Lead.get_by_id(leads[1].id)
     back = -1 if lead.stage != s.policy.stages[0] else 1
-    board.move(s, lead.id, lead.version, back)
-    assert board.changes(s, since) is None
+    moved = board.move(s, lead.id, lead.version, back)
+    assert board.changes(s, since) == board.BoardChanges({lead.id}, {lead.stage, moved.stage})
+    counted = board.summary(s, stages={lead.stage, moved.stage})
+    assert counted.cells == {cell: tally for cell, tally in board.summary(s).cells.items()
+                             if cell[0] in (lead.stage, moved.stage)}
+    undo.undo_last(s)  # taken back: the same two columns
+    assert board.changes(s, since) == board.BoardChanges({lead.id}, {lead.stage, moved.stage})
+
+    since = audit.last_change()
+    reassign.reassign(session_for("王经理"), ["张伟"], lead_ids=[lead.id])
+    assert board.changes(s, since) is None  # it left 李娜's board: read whole

@@ -71,7 +71,7 @@ def _changed_after_a_call(s, r):
     """The leads a board would re-read after the record's owner logged a call."""
     since = audit.last_change()
     contacts.log_contact(session_for(r.owner), r.lead, ContactInput(summary="回访"))
-    return board.changed_leads(s, since)
+    return board.changes(s, since)
 
 
 def version(lead_id: int) -> int:
@@ -149,9 +149,7 @@ SCOPED = {  # (call, the customers of the answer — a colleague's must not be a
                       lambda v, r: [r.customer] if sum(t.count for t in v.cells.values()) > 1 else []),
     "board.page": (lambda s, r: board.page(s, "needs"), lambda v, r: [c.customer_id for c in v]),
     "board.cards": (lambda s, r: board.cards(s, {r.lead}), lambda v, r: [c.customer_id for c in v.values() if c]),
-    "board.changed_leads": (lambda s, r: _changed_after_a_call(s, r),
-                            lambda v, r: [Lead.get_by_id(lead).customer_id for lead in v or ()]),
-    "board.changes": (lambda s, r: _changed_after_a_call(s, r) and board.changes(s, 0),
+    "board.changes": (lambda s, r: _changed_after_a_call(s, r),
                       lambda v, r: [Lead.get_by_id(lead).customer_id for lead in (v.leads if v else ())]),
     "board.health": (lambda s, r: board.health(s),
                      lambda v, r: [r.customer] if sum(h.total for h in v.values()) > 1 else []),

@@ -4,7 +4,7 @@ board nobody changed is not read again when a person switches back to it."""
 import pytest
 
 from carcrm_tui.domain.process import ResponseClock
-from carcrm_tui.services import contacts
+from carcrm_tui.services import contacts, reassign
 from carcrm_tui.services.views import BoardCard, ContactInput
 from carcrm_tui.store.models import Account, Lead
 from carcrm_tui.ui.widgets.board import HEAD, BoardView
@@ -142,16 +142,50 @@ async def test_switching_back_to_a_board_reads_only_what_changed(demo, monkeypat
         assert board.summary.cells == summary(app.session, app.screen.board_filter).cells
         await wait_for_text(pilot, f" {grade} · {board.summary.cell(lead.stage, grade).count} · ")
 
-        # a stage moved elsewhere: the board is read whole
+        # a stage moved elsewhere: the column it left and the one it went to, the others kept
         await pilot.press("1")
         lead = Lead.get_by_id(card.lead_id)
         back = -1 if lead.stage != board.stages[0] else 1  # the first stage's lead: on to reception (no form)
+        both = {lead.stage, board.stages[board.stages.index(lead.stage) + back]}
+        kept = {stage: board.columns[stage] for stage in board.stages if stage not in both}
+        paged = {stage: board.columns[stage] for stage in both}
         board_service.move(session_for("李娜"), lead.id, lead.version, back)
         await pilot.press("2")
-        await wait_for(pilot, lambda: len(counted) == 3, what="the board read again after a move")
+        await wait_for(pilot, lambda: len(counted) == 3, what="two columns counted again after a move")
+        assert counted_stages[-1] == both
+        assert all(board.columns[stage] is column for stage, column in kept.items())
+        assert all(board.columns[stage] is not column for stage, column in paged.items())  # paged again
+        assert board.summary.cells == summary(app.session, app.screen.board_filter).cells
+        assert all(c.lead_id != lead.id for c in board.columns[lead.stage].cards)  # gone from where it was
+
+        # its owner changed elsewhere (it may leave or join someone's board): read whole
+        await pilot.press("1")
+        reassign.reassign(session_for("王建国"), ["张伟"], lead_ids=[lead.id])
+        await pilot.press("2")
+        await wait_for(pilot, lambda: len(counted) == 4, what="the board read whole after a reassignment")
         assert counted_stages[-1] is None
         await pilot.press("r")  # the reload key reads it whatever happened
-        await wait_for(pilot, lambda: len(counted) == 4, what="r reading the board")
+        await wait_for(pilot, lambda: len(counted) == 5, what="r reading the board")
+
+
+async def test_the_board_is_counted_while_today_is_shown_and_drawn_from_that(demo, monkeypatch):
+    """The first 2 of the day: the counts and each column's first page were read behind Today;
+    nothing is counted or paged again to draw it."""
+    from carcrm_tui.services import board as board_service
+
+    counted, paged = [], []
+    summary, page = board_service.summary, board_service.page
+    monkeypatch.setattr(board_service, "summary", lambda *a, **k: counted.append(1) or summary(*a, **k))
+    monkeypatch.setattr(board_service, "page", lambda *a, **k: paged.append(a[1]) or page(*a, **k))
+    app = make_app("王建国")
+    async with running(app, size=(160, 50)) as pilot:
+        stages = app.session.policy.stages
+        await wait_for(pilot, lambda: set(paged) == set(stages), what="the board read ahead")
+        assert app.screen.pane == "today" and len(counted) == 1 and len(paged) == len(stages)
+        board = await board_of(pilot, app)
+        assert len(counted) == 1 and len(paged) == len(stages)
+        assert board.summary.cells == summary(app.session).cells
+        await wait_for_text(pilot, f"({board.summary.stage(board.stages[0]).count})")
 
 
 async def test_a_today_key_repaints_the_old_and_new_cursor_lines(demo, monkeypatch):

@@ -18,6 +18,7 @@ from carcrm_tui.ui.panes.record import Record, RecordPane
 from carcrm_tui.ui.widgets.board import BoardView
 
 HEALTH_FRESH = 60  # seconds: the health line (overdue / due today …) is counted again after this
+READ_AHEAD_AFTER = 0.3  # seconds after the pane is built (behind Today) its counts are read
 
 
 @survives()
@@ -29,6 +30,20 @@ class BoardPane(RecordPane):
 
     _as_of: tuple | None = None  # (last change, filter) the cards were read at
     _health_counted: tuple | None = None  # (that, when) the health line was last counted
+
+    def on_mount(self) -> None:
+        self.set_timer(READ_AHEAD_AFTER, self.read_ahead)
+
+    def read_ahead(self) -> None:
+        """The board's counts (~10 ms over 70,000 open leads) and every column's first page while
+        the person is still on Today: the first 2 of the day draws what was read, or what changed
+        since. A fault here is said when the board is opened and read for real."""
+        if self._as_of is None and self.main.pane != "board" and self.is_attached:
+            try:
+                self.load()
+                self.view.read_ahead()
+            except REFUSALS:
+                self._as_of = None
 
     def compose(self):
         main = self.main

@@ -29,6 +29,7 @@ from carcrm_tui.store.faults import StorageFault
 from carcrm_tui.ui.keymap import keys_of
 from carcrm_tui.ui.keys import Translated
 from carcrm_tui.ui.panes.base import REFUSALS, Pane, form, survives
+from carcrm_tui.ui.panes.record import RecordPane
 from carcrm_tui.ui.panes.today import TodayPane
 from carcrm_tui.ui.text import plain
 from carcrm_tui.ui.widgets.key_bar import KeyBar
@@ -38,6 +39,7 @@ PANES = ("today", "board", "customer")
 LIVE_REFRESH_SECONDS = 1.0
 STATUS_SECONDS = 20  # a notice on the status line clears itself after this
 VALIDITY_EVERY = 3  # polls between checks that the account is still enabled, in the same role
+PANES_AFTER = 0.2  # seconds after Today is shown: the other panes are built (a key asking for one sooner waits for it)
 
 
 def as_is(name: str) -> str:
@@ -110,7 +112,9 @@ class MainScreen(Translated, Screen):
     def on_mount(self) -> None:
         self.show_pane("today")
         self.set_interval(LIVE_REFRESH_SECONDS, self.poll_changes)
-        self.call_after_refresh(self.mount_panes)
+        # not straight after the first refresh: Textual writes frames on a thread of its own, which
+        # waits for this one to go idle, so building the panes then held the first frame back ~25 ms
+        self.set_timer(PANES_AFTER, self.mount_panes)
 
     async def mount_panes(self) -> None:
         """The other panes load behind Today's first paint (a consultant starts on Today)."""
@@ -467,12 +471,11 @@ class MainScreen(Translated, Screen):
             yield t(f"key.{pane}"), t("palette.pane_help"), partial(self.show_pane, pane)
         yield t("key.search"), t("palette.search_help"), self.action_search
         yield t("key.walkin"), t("palette.walkin_help"), self.action_walk_in
-        if self.pane != "today" or self.panes_ready:
-            yield from self.active.palette_commands()
+        yield from self.active.palette_commands()
         yield from site_data.palette_commands(self)
-        if self.session.is_manager:
-            yield (t("palette.reassign_book"), t("palette.reassign_book_help"),
-                   partial(self.pane_widget("board").action_reassign, True))
+        if self.session.is_manager:  # from the pane in sight (Today is always there), which then reads again
+            records = self.active if isinstance(self.active, RecordPane) else self.pane_widget("today")
+            yield t("palette.reassign_book"), t("palette.reassign_book_help"), partial(records.action_reassign, True)
             yield t("key.review"), t("palette.review_help"), self.action_review
         yield t("key.undo"), t("palette.undo_help"), self.action_undo
         yield t("key.help"), "", self.action_help

@@ -166,6 +166,11 @@ class BoardView(Translated, Widget, can_focus=True):
             self._find(keep)
         self.redraw(now)
 
+    def read_ahead(self) -> None:
+        """Every column's first page, read before the board is first shown: that draw pages nothing."""
+        for stage in self.stages:
+            self._ensure(stage, PAGE - 1)
+
     def redraw(self, now) -> None:
         """Draw every line again at `now`: due times and response clocks move with the clock,
         and names may have turned to initials (privacy). Within REDRAWN seconds, with the same
