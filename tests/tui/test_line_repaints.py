@@ -188,6 +188,27 @@ async def test_the_board_is_counted_while_today_is_shown_and_drawn_from_that(dem
         await wait_for_text(pilot, f"({board.summary.stage(board.stages[0]).count})")
 
 
+async def test_a_board_switched_back_to_draws_no_card_again_unless_the_theme_changed(demo, monkeypatch):
+    """Textual restyles the board on every pane switch and focus change: its drawn cards are kept
+    unless its look changed."""
+    built, painted = [], set()
+    card_spans, render_line = BoardView._card_spans, BoardView.render_line
+    monkeypatch.setattr(BoardView, "_card_spans", lambda self, *a: built.append(1) or card_spans(self, *a))
+    monkeypatch.setattr(BoardView, "render_line", lambda self, y: painted.add(y) or render_line(self, y))
+    app = make_app("王建国")
+    async with running(app, size=(160, 50)) as pilot:
+        board = await board_of(pilot, app)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.screen.pane == "today")
+        built.clear(), painted.clear()
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.screen.pane == "board" and len(painted) == board.size.height,
+                       what="every line of the board painted again")
+        assert built == []
+        app.theme = "carcrm-light"
+        await wait_for(pilot, lambda: len(built) > 20, what="the cards drawn again in the new theme's colours")
+
+
 async def test_a_today_key_repaints_the_old_and_new_cursor_lines(demo, monkeypatch):
     app = make_app()
     async with running(app, size=(80, 24)) as pilot:
