@@ -146,17 +146,16 @@ def page(session: Session, stage: str, after: tuple[str, int] | None = None, lim
 
 
 # Audit entries that change nothing a board shows (sign-ins, a revealed phone, complaints,
-# exports); every other kind but a follow-up's or a lead's (below) means the board is read again.
+# exports); every other kind but a follow-up's, a lead's or a customer's edit (below) means a whole read.
 NEUTRAL = {("account", "sign_in"), ("account", "sign_in_failed"), ("account", "locked"), ("account", "set_pin"),
-           ("customer", "reveal"), ("customer", "lookup")}
+           ("customer", "reveal"), ("customer", "lookup"),
+           ("customer", "create")}  # a new customer is on no board until its lead is created (its own entry)
 NEUTRAL_ENTITIES = {"complaint", "file"}
 CHANGED_AT_MOST = 200  # more changes than this since the board was read: read it again
 
 
-# What is done to a lead (its audit rows' action): its card and its column are read again. A
-# field of these that takes it to another board (owner, showroom) means a whole read.
-LEAD_ACTIONS = frozenset({"create", "update", "lost", "move", "won", "undo"})
-OTHER_BOARD = frozenset({"owner", "showroom", "customer"})
+# What is done to a lead (its audit rows' action): its card and its column are read again.
+LEAD_ACTIONS = frozenset({"create", "update", "lost", "move", "won", "undo", "reassign"})
 
 
 class BoardChanges(NamedTuple):
@@ -166,36 +165,43 @@ class BoardChanges(NamedTuple):
 
 def changes(session: Session, since: int) -> BoardChanges | None:
     """What may look different on the board since audit entry `since`: calls logged and
-    scheduled (a card's due time and first-response clock: those cards), and leads created,
-    moved, regraded, lost, won or taken back (their cards, and the columns they are in and
-    left: counted and paged again). None when anything else changed — an owner, a name, a
-    vehicle, an import, more than CHANGED_AT_MOST entries: read the whole board again."""
+    scheduled (those cards: a due time, a first-response clock); leads created, moved,
+    regraded, lost, won, taken back or given to someone else, and customers edited or back in
+    the showroom (their cards, and the columns they are in and left: counted and paged again). None when anything
+    else changed — a merge, an import, more than CHANGED_AT_MOST entries: read it whole."""
     from carcrm_tui.store.models import AuditLog
 
     rows = (AuditLog.select(AuditLog.entity, AuditLog.action, AuditLog.entity_id, AuditLog.field, AuditLog.old)
             .where(AuditLog.id > since).limit(CHANGED_AT_MOST + 1).tuples())
     followups: set[int] = set()
     leads: set[int] = set()
+    handed: set[int] = set()  # leads given to someone else: they may have left this board or joined it
+    customers: set[int] = set()
     left: set[str] = set()  # columns a lead moved out of
     for n, (entity, action, entity_id, changed, old) in enumerate(rows):
         if n >= CHANGED_AT_MOST:
             return None
         if entity == "followup" and entity_id is not None:
             followups.add(entity_id)
-        elif entity == "lead" and entity_id is not None and action in LEAD_ACTIONS and changed not in OTHER_BOARD:
-            leads.add(entity_id)
+        elif entity == "lead" and entity_id is not None and action in LEAD_ACTIONS:
+            (handed if changed == "owner" else leads).add(entity_id)
             if changed == "stage" and old:
                 left.add(old)
-        elif entity == "customer" and action == "create":
-            pass  # a new customer is on no board until its lead is created (its own entry)
+        elif entity == "customer" and entity_id is not None and action in ("update", "visit"):
+            customers.add(entity_id)  # their leads' cards (a name, a be-back's thank-you call due)
         elif entity not in NEUTRAL_ENTITIES and (entity, action) not in NEUTRAL:
             return None
     called = {lead for (lead,) in FollowUp.select(FollowUp.lead).join(Lead, on=(FollowUp.lead == Lead.id))
               .where(FollowUp.id.in_(followups) & lead_filter(session)).distinct().tuples()} if followups else set()
-    now_in: dict[int, str] = dict(Lead.select(Lead.id, Lead.stage).where(Lead.id.in_(leads) & lead_filter(session))
-                                  .tuples()) if leads else {}
-    # a lead outside this board's scope was never on it (one that left it changed owner: read all)
-    return BoardChanges(called | set(now_in), set(now_in.values()) | (left if now_in else set()))
+    touched = (Lead.id.in_(leads | handed) | Lead.customer.in_(customers)) if leads or handed or customers else None
+    now_in: dict[int, str] = dict(Lead.select(Lead.id, Lead.stage).where(touched & lead_filter(session))
+                                  .tuples()) if touched is not None else {}
+    # a lead handed over keeps its stage: that column is counted again whether it left this board or
+    # joined it (the stage alone is read, nothing of a lead this board may not show)
+    gone = {stage for (stage,) in Lead.select(Lead.stage).where(Lead.id.in_(handed - set(now_in))).tuples()} \
+        if handed - set(now_in) else set()
+    moved_here = left if set(now_in) & leads else set()
+    return BoardChanges(called | set(now_in), set(now_in.values()) | gone | moved_here)
 
 
 def cards(session: Session, lead_ids: set[int], filt: BoardFilter | None = None) -> dict[int, BoardCard | None]:

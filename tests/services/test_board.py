@@ -169,8 +169,8 @@ def test_after_calls_logged_only_those_leads_cards_are_read_again(floor):
 def test_a_grade_or_status_change_elsewhere_rereads_only_that_column(floor):
     """A grade changed or a lead lost elsewhere: the board counts its column again (the same
     counts a whole read gives) and keeps the others; a stage move counts the column it left and
-    the one it is in; an owner changed reads it all again."""
-    from carcrm_tui.services import audit, process, reassign, undo
+    the one it is in, and so does a lead handed to someone else (on both their boards)."""
+    from carcrm_tui.services import audit, customers, process, reassign, undo, walkins
 
     me, leads = floor
     s = session_for("李娜")
@@ -198,5 +198,21 @@ def test_a_grade_or_status_change_elsewhere_rereads_only_that_column(floor):
     assert board.changes(s, since) == board.BoardChanges({lead.id}, {lead.stage, moved.stage})
 
     since = audit.last_change()
+    lead = Lead.get_by_id(lead.id)
     reassign.reassign(session_for("王经理"), ["张伟"], lead_ids=[lead.id])
-    assert board.changes(s, since) is None  # it left 李娜's board: read whole
+    # it left 李娜's board and joined 张伟's: its column is counted again on both, its card on his only
+    assert board.changes(s, since) == board.BoardChanges(set(), {lead.stage})
+    assert board.changes(session_for("张伟"), since) == board.BoardChanges({lead.id}, {lead.stage})
+    assert board.summary(s, stages={lead.stage}).cells == {
+        cell: tally for cell, tally in board.summary(s).cells.items() if cell[0] == lead.stage}
+
+    since = audit.last_change()
+    was = Customer.get_by_id(lead.customer_id).name
+    customers.update(session_for("张伟"), lead.customer_id, {"name": "改了名字"}, base={"name": was})
+    assert board.changes(session_for("张伟"), since) == board.BoardChanges({lead.id}, {lead.stage})
+    assert board.changes(s, since) == board.BoardChanges(set(), set())  # not on 李娜's board any more
+
+    since = audit.last_change()
+    walkins.colleague_be_back(s, Customer.get_by_id(lead.customer_id).phone)  # 李娜 at reception: his customer is back
+    assert board.changes(session_for("张伟"), since) == board.BoardChanges({lead.id}, {lead.stage})
+    assert board.cards(session_for("张伟"), {lead.id})[lead.id].next_due <= NOW.add(hours=2)  # the thank-you call
