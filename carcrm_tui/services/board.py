@@ -7,6 +7,8 @@ GROUP BY. Opening a board of 100,000 leads costs the same as one of 1,000.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import NamedTuple
 
 from peewee import JOIN, SQL, Case, fn
@@ -193,7 +195,10 @@ def changes(session: Session, since: int) -> BoardChanges | None:
             return None
     called = {lead for (lead,) in FollowUp.select(FollowUp.lead).join(Lead, on=(FollowUp.lead == Lead.id))
               .where(FollowUp.id.in_(followups) & lead_filter(session)).distinct().tuples()} if followups else set()
-    touched = (Lead.id.in_(leads | handed) | Lead.customer.in_(customers)) if leads or handed or customers else None
+    # each part only when it has members: `customer_id IN ()` in an OR made SQLite scan every lead
+    parts = [c for c, ids in ((Lead.id.in_(leads | handed), leads | handed), (Lead.customer.in_(customers), customers))
+             if ids]
+    touched = functools.reduce(operator.or_, parts) if parts else None
     now_in: dict[int, str] = dict(Lead.select(Lead.id, Lead.stage).where(touched & lead_filter(session))
                                   .tuples()) if touched is not None else {}
     # a lead handed over keeps its stage: that column is counted again whether it left this board or

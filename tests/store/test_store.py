@@ -155,3 +155,32 @@ def test_postgresql_search_columns_have_trigram_indexes(pg_database):
         "EXPLAIN SELECT id FROM customer WHERE name ILIKE %s", ("%张伟强%",)).fetchall())
     pg_database.execute_sql("SET enable_seqscan = on")
     assert "customer_name_trgm" in plan
+
+
+def test_what_the_board_reads_after_changes_elsewhere_walks_no_table_whole(database):
+    """The statements `board.changes` runs for a manager after a lead moved elsewhere: each reads
+    the few rows it names through the primary key or an index (peewee writes an empty
+    `customer_id IN ()` as `0 = 1`, and OR-ed in it made SQLite walk the showroom's every lead)."""
+    from carcrm_tui.services import audit, board
+    from tests.conftest import session_for
+
+    a = factory.account("李娜")
+    factory.account("王经理", role="manager")
+    leads = [factory.lead(factory.customer(a)) for _ in range(3)]
+    since = audit.last_change()
+    audit.record(a.id, pendulum.now("UTC"), "move", "lead", leads[0].id, leads[0].customer_id, {"stage": ("new", "needs")})
+    manager = session_for("王经理")
+    statements = []
+    connection = database.connection()
+    connection.set_trace_callback(statements.append)
+    try:
+        found = board.changes(manager, since)
+    finally:
+        connection.set_trace_callback(None)
+    assert found == board.BoardChanges({leads[0].id}, {"new", leads[0].stage})
+    plans = {sql: _plan(database, sql) for sql in statements if sql.lstrip().upper().startswith("SELECT")}
+    assert any('FROM "lead"' in sql for sql in plans) and any('FROM "audit_log"' in sql for sql in plans)
+    for sql, plan in plans.items():
+        assert "SCAN" not in plan, (sql, plan)
+        if 'FROM "lead"' in sql:
+            assert "PRIMARY KEY" in plan or "lead_customer_id" in plan, (sql, plan)

@@ -7,6 +7,8 @@ Managers mark cards with space and hand them to a colleague in one go.
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import work
 from textual.binding import Binding
 
@@ -18,6 +20,7 @@ from carcrm_tui.ui.panes.record import Record, RecordPane
 from carcrm_tui.ui.widgets.board import BoardView
 
 HEALTH_FRESH = 60  # seconds: the health line (overdue / due today …) is counted again after this
+HEALTH_AFTER = 0.05  # seconds after drawing: its worker would hold up the frame's writing thread
 READ_AHEAD_AFTER = 0.3  # seconds after the pane is built (behind Today) its counts are read
 
 
@@ -100,7 +103,7 @@ class BoardPane(RecordPane):
                 self._health_counted = (as_of, now)
                 self.count_health(as_of[1])
 
-        self.call_after_refresh(start)
+        asyncio.get_running_loop().call_later(HEALTH_AFTER, start)
 
     @work(thread=True, exclusive=True, group="health")
     def count_health(self, filt) -> None:
