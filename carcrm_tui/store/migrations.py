@@ -181,12 +181,18 @@ def _v12_change_notices(db: Database) -> None:
     notify.install(db)
 
 
+def _v13_recent_contacts(db: Database) -> None:
+    """0.13: a consultant's leads by their last contact, for the two-character note search."""
+    db.execute_sql("CREATE INDEX IF NOT EXISTS lead_owner_id_last_contact_at ON lead (owner_id, last_contact_at)")
+
+
 # version -> step that brings a database from version-1 to version
 STEPS: dict[int, Callable[[Database], None]] = {2: _v2_sign_in_and_audit, 3: _v3_search, 4: _v4_sales_process,
                                                   5: _v5_manager_metrics, 6: _v6_trust, 7: _v7_server_search,
                                                   8: _v8_dealer_sheets, 9: _v9_showrooms, 10: _v10_undo,
-                                                  11: _v11_note_queue, 12: _v12_change_notices}
-LATEST = 12
+                                                  11: _v11_note_queue, 12: _v12_change_notices,
+                                                  13: _v13_recent_contacts}
+LATEST = 13
 
 
 class SchemaTooNew(RuntimeError):

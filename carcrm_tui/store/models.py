@@ -171,6 +171,8 @@ class Lead(BaseModel):
             (("owner", "status", "stage", "grade", "id", "expected_value"), False),
             # a showroom manager's board in a dealer group
             (("showroom", "status", "stage", "grade", "id", "expected_value"), False),
+            # a consultant's leads, the last contacted first (a two-character word reads their notes)
+            (("owner", "last_contact_at"), False),
             # the manager's metrics read leads by when they came in and when they closed
             (("created_at",), False),
             (("closed_at",), False),

@@ -208,3 +208,20 @@ def test_a_two_character_word_finds_a_consultants_own_notes(database):
     assert found == {"老王": "note", "备注客户": "note"}
     assert {h.name for h in search.search(session_for("李娜"), "贷款")} == {"老王"}
     assert {h.name for h in search.search(session_for("张伟"), "首付")} == {"别人的"}
+
+
+def test_a_two_character_word_reads_the_notes_of_the_leads_contacted_last(database, monkeypatch):
+    """A big book: the contacts of the RECENT_BOOK leads called last are read through for a
+    two-character word; three characters find every note through the index."""
+    from carcrm_tui.services import contacts
+    from tests.conftest import NOW
+
+    monkeypatch.setattr(search, "RECENT_BOOK", 1)
+    me = factory.account("李娜")
+    earlier, later = (factory.lead(factory.customer(me, name)) for name in ("早先的", "最近的"))
+    contacts.log_contact(session_for("李娜", at=NOW.subtract(days=9)), earlier.id,
+                         ContactInput(summary="问了首付比例", outcome="reached"))
+    contacts.log_contact(session_for("李娜"), later.id, ContactInput(summary="问了贷款首付", outcome="reached"))
+    s = session_for("李娜")
+    assert {h.name for h in search.search(s, "首付")} == {"最近的"}
+    assert {h.name for h in search.search(s, "首付比")} == {"早先的"}

@@ -41,7 +41,7 @@ class BoardPane(RecordPane):
         """The board's counts (~10 ms over 70,000 open leads) and every column's first page while
         the person is still on Today: the first 2 of the day draws what was read, or what changed
         since. A fault here is said when the board is opened and read for real."""
-        if self._as_of is None and self.main.pane != "board" and self.is_attached:
+        if self._as_of is None and self.is_attached and self.main.pane != "board":
             try:
                 self.load()
                 self.view.read_ahead()
@@ -99,7 +99,7 @@ class BoardPane(RecordPane):
 
     def _count_health_after_drawing(self, as_of, now) -> None:
         def start() -> None:
-            if self.main.pane == "board" and self.is_attached:  # not once the person has moved on
+            if self.is_attached and self.main.pane == "board":  # not once the person has moved on
                 self._health_counted = (as_of, now)
                 self.count_health(as_of[1])
 
