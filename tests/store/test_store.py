@@ -184,3 +184,40 @@ def test_what_the_board_reads_after_changes_elsewhere_walks_no_table_whole(datab
         assert "SCAN" not in plan, (sql, plan)
         if 'FROM "lead"' in sql:
             assert "PRIMARY KEY" in plan or "lead_customer_id" in plan, (sql, plan)
+
+
+def test_an_upgrade_leaves_the_planners_statistics_whole(demo_path, tmp_path):
+    """The demo (and any file ANALYZE ran on) has statistics for every index; an index an upgrade
+    adds gets them too — one without turned the manager's board pages into sorts. A file without
+    statistics is left without."""
+    def as_schema_12(path):
+        con = sqlite3.connect(path)
+        con.execute("DROP INDEX lead_owner_id_last_contact_at")
+        con.execute("DELETE FROM sqlite_stat1 WHERE idx = 'lead_owner_id_last_contact_at'")
+        con.execute("PRAGMA user_version = 12")
+        con.commit()
+        con.close()
+
+    def lead_indexes_without_statistics(db):
+        indexes = {name for (name,) in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL")}
+        counted = {idx for (idx,) in db.execute_sql("SELECT idx FROM sqlite_stat1 WHERE tbl = 'lead'")}
+        return indexes - counted
+
+    as_schema_12(demo_path)
+    db = store_db.connect(demo_path)
+    assert db.execute_sql("PRAGMA user_version").fetchone()[0] == LATEST
+    assert lead_indexes_without_statistics(db) == set()
+    store_db.close()
+
+    bare = tmp_path / "bare.sqlite"
+    store_db.connect(bare)
+    store_db.close()
+    con = sqlite3.connect(bare)
+    con.execute("DROP INDEX lead_owner_id_last_contact_at")
+    con.execute("PRAGMA user_version = 12")
+    con.commit()
+    con.close()
+    db = store_db.connect(bare)
+    assert db.execute_sql("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is None
+    store_db.close()
