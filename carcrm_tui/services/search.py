@@ -146,7 +146,9 @@ def _own_notes_read(session: Session, text: str, hits: _Hits) -> None:
               .order_by(Lead.last_contact_at.desc()).limit(RECENT_BOOK).tuples()]  # (owner, last contact) index
     rows = (FollowUp.select(Lead.customer, FollowUp.summary).join(Lead, on=(FollowUp.lead == Lead.id))
             .where(FollowUp.lead.in_(recent) & (_contains(FollowUp.summary, text) | _contains(FollowUp.feedback, text)))
-            .order_by(FollowUp.id.desc()).limit(hits.room()).tuples()) if recent else []
+            # newest first, but by `id + 0`: ordered by the key itself PostgreSQL walked every
+            # contact newest first looking for these leads' (~180 ms for a rare word)
+            .order_by((FollowUp.id + 0).desc()).limit(hits.room()).tuples()) if recent else []
     hits.add(7, "note", rows)
 
 
