@@ -38,15 +38,17 @@ def test_a_terminal_keeps_saving_during_a_large_import(tmp_path):
     sheet = _sheet(tmp_path, 6000)
     stop = tmp_path / "stop"
     saver = subprocess.Popen([*WORKERS, "save_while_importing", str(path), "李娜", str(lead_id), str(stop)],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
     try:
-        assert saver.stdout.readline().strip() == "ready"
+        # unbuffered: a buffered readline could take the first save's line along with "ready", and
+        # communicate(timeout=…) reads the pipe itself, past that buffer — a save would go uncounted
+        assert saver.stdout.readline().strip() == b"ready"
         started = time.time()
         report = importing.import_file(session_for("王经理", at=pendulum.now("UTC")), sheet)
         finished = time.time()
     finally:
         stop.touch()
-        out, err = saver.communicate(timeout=60)
+        out, err = (text.decode() for text in saver.communicate(timeout=60))
     assert saver.returncode == 0, err  # every save it started ended, and was said (a save that failed after its commit would show here)
     assert report.created == 6000 and report.rejected == 0
     saves = [tuple(map(float, line.split())) for line in out.strip().splitlines()]
