@@ -196,8 +196,8 @@ def changes(session: Session, since: int) -> BoardChanges | None:
     called = {lead for (lead,) in FollowUp.select(FollowUp.lead).join(Lead, on=(FollowUp.lead == Lead.id))
               .where(FollowUp.id.in_(followups) & lead_filter(session)).distinct().tuples()} if followups else set()
     # each part only when it has members: `customer_id IN ()` in an OR made SQLite scan every lead
-    parts = [c for c, ids in ((Lead.id.in_(leads | handed), leads | handed), (Lead.customer.in_(customers), customers))
-             if ids]
+    named = leads | handed
+    parts = ([Lead.id.in_(named)] if named else []) + ([Lead.customer.in_(customers)] if customers else [])
     touched = functools.reduce(operator.or_, parts) if parts else None
     now_in: dict[int, str] = dict(Lead.select(Lead.id, Lead.stage).where(touched & lead_filter(session))
                                   .tuples()) if touched is not None else {}

@@ -193,7 +193,8 @@ def test_an_upgrade_leaves_the_planners_statistics_whole(demo_path, tmp_path):
     def as_schema_12(path):
         con = sqlite3.connect(path)
         con.execute("DROP INDEX lead_owner_id_last_contact_at")
-        con.execute("DELETE FROM sqlite_stat1 WHERE idx = 'lead_owner_id_last_contact_at'")
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            con.execute("DELETE FROM sqlite_stat1 WHERE idx = 'lead_owner_id_last_contact_at'")
         con.execute("PRAGMA user_version = 12")
         con.commit()
         con.close()
@@ -213,11 +214,7 @@ def test_an_upgrade_leaves_the_planners_statistics_whole(demo_path, tmp_path):
     bare = tmp_path / "bare.sqlite"
     store_db.connect(bare)
     store_db.close()
-    con = sqlite3.connect(bare)
-    con.execute("DROP INDEX lead_owner_id_last_contact_at")
-    con.execute("PRAGMA user_version = 12")
-    con.commit()
-    con.close()
+    as_schema_12(bare)
     db = store_db.connect(bare)
     assert db.execute_sql("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is None
     store_db.close()

@@ -28,6 +28,15 @@ async def customer_shown(pilot, customer_id: int) -> None:
                    and screen.detail.id == customer_id, what="the customer record")
 
 
+async def merge_form_for(pilot, app, customer_id: int) -> MergeScreen:
+    """The customer's record open, then the merge form (m)."""
+    app.screen.open_customer(customer_id)
+    await customer_shown(pilot, customer_id)
+    await pilot.press("m")
+    await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen), what="the merge form")
+    return app.screen
+
+
 async def test_import_from_the_palette_previews_before_writing(demo, tmp_path):
     sheet = tmp_path / "sheet.csv"
     sheet.write_bytes((SHEETS / "customers_zh_utf8.csv").read_bytes())
@@ -115,11 +124,7 @@ async def test_manager_merges_a_duplicate_record(demo):
     app = make_app("王建国")
     keep, drop = list(Customer.select().order_by(Customer.id).limit(2))
     async with running(app, size=(120, 40)) as pilot:
-        app.screen.open_customer(keep.id)
-        await customer_shown(pilot, keep.id)
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen), what="the merge form")
-        form = app.screen
+        form = await merge_form_for(pilot, app, keep.id)
         await pilot.press(*drop.phone_digits)
 
         def found_it() -> bool:
@@ -157,11 +162,7 @@ async def test_a_merge_saved_at_once_loses_nothing_and_keeps_the_colleagues_cust
     walkin = walkins.register_walkin(session_for("王建国"), WalkInInput(phone="13911112222", name="钱辉勇"))
     app = make_app("王建国")
     async with running(app, size=(80, 24)) as pilot:
-        app.screen.open_customer(walkin.customer_id)
-        await customer_shown(pilot, walkin.customer_id)
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen), what="the merge form")
-        form = app.screen
+        form = await merge_form_for(pilot, app, walkin.customer_id)
         form.choose(old.id)
         await wait_for(pilot, lambda: form.other is not None and form.query("#m-owner"), what="the fields to choose from")
         await pilot.press("ctrl+s")
